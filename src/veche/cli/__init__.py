@@ -1,0 +1,1 @@
+"""The `veche` command: serve by default, like datasette."""

@@ -1,0 +1,181 @@
+"""`veche` with no subcommand serves; the rest administer the database, users and sites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from veche.config import Config
+from veche.domain.enums import Role
+from veche.domain.errors import VecheError
+from veche.service.accounts import Accounts
+from veche.service.runtime import Runtime
+from veche.service.stories import SiteSettings, Stories
+
+
+def _runtime() -> Runtime:
+    return Runtime.build(Config.from_env())
+
+
+class _Fail(click.ClickException):
+    pass
+
+
+def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except VecheError as exc:
+        raise _Fail(exc.message) from exc
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """veche: threaded discussions for news sites."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(serve)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Seed a demo site and story first.")
+def serve(host: str, port: int, demo: bool) -> None:
+    """Serve the site, API and embed (migrating the database first)."""
+    import uvicorn
+
+    from veche.web.app import create_app
+
+    rt = _runtime()
+    rt.db.upgrade()
+    if demo:
+        from veche.demo.seed import seed_demo
+
+        path = _guard(seed_demo, rt)
+        click.echo(f"Demo story: {rt.config.base_url}{path}")
+    uvicorn.run(create_app(rt.config, rt), host=host, port=port, log_level="info")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration (SQLite or PostgreSQL, from VECHE_DATABASE_URL)."""
+    rt = _runtime()
+    rt.db.upgrade()
+    click.echo("Database is up to date.")
+
+
+@main.group()
+def user() -> None:
+    """Accounts."""
+
+
+@user.command("create")
+@click.argument("handle")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--email", default=None)
+@click.option("--display-name", default=None, help="The real name shown in brackets.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="reader")
+def user_create(
+    handle: str, password: str, email: str | None, display_name: str | None, role: str
+) -> None:
+    """Create an account, e.g. the first admin: veche user create ann --role admin."""
+    rt = _runtime()
+    u = _guard(
+        Accounts(rt).create_user, handle, password,
+        email=email, display_name=display_name, role=Role(role),
+    )  # fmt: skip
+    click.echo(f"Created {u.role.value} {u.handle} (id {u.id}).")
+
+
+def _site_options(fn: Any) -> Any:
+    fn = click.option("--origin", "origins", multiple=True, help="Allowed origin; repeatable.")(fn)
+    fn = click.option("--require-sign-in/--no-require-sign-in", default=None)(fn)
+    fn = click.option("--allow-guests/--no-allow-guests", default=None)(fn)
+    fn = click.option("--edit-window", type=int, default=None, help="Minutes.")(fn)
+    fn = click.option("--max-length", type=int, default=None, help="Characters.")(fn)
+    return fn
+
+
+def _settings(
+    origins: tuple[str, ...], require_sign_in: bool | None, allow_guests: bool | None,
+    edit_window: int | None, max_length: int | None,
+) -> SiteSettings:  # fmt: skip
+    return SiteSettings(
+        allowed_origins=list(origins) if origins else None,
+        require_sign_in=require_sign_in,
+        allow_guests=allow_guests,
+        edit_window_seconds=edit_window * 60 if edit_window is not None else None,
+        max_comment_length=max_length,
+    )
+
+
+def _describe(site: Any) -> str:
+    return (
+        f"site {site.name}: origins={','.join(site.allowed_origins) or '-'} "
+        f"require_sign_in={site.require_sign_in} allow_guests={site.allow_guests} "
+        f"edit_window={site.edit_window_seconds // 60}min max_length={site.max_comment_length}"
+    )
+
+
+@main.group()
+def site() -> None:
+    """Publishers' sites and their settings."""
+
+
+@site.command("create")
+@click.argument("name")
+@_site_options
+def site_create(name: str, **opts: Any) -> None:
+    rt = _runtime()
+    created = _guard(Stories(rt).create_site, name, _settings(**opts))
+    click.echo("Created " + _describe(created))
+
+
+@site.command("update")
+@click.argument("name")
+@_site_options
+def site_update(name: str, **opts: Any) -> None:
+    rt = _runtime()
+    updated = _guard(Stories(rt).update_site, name, _settings(**opts))
+    click.echo("Updated " + _describe(updated))
+
+
+@main.group("import")
+def import_() -> None:
+    """Bring discussions in from elsewhere."""
+
+
+@import_.command("page-text")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "site_name", default="default", show_default=True)
+@click.option("--url", default=None, help="The story's canonical URL.")
+def import_page_text(file: Path, site_name: str, url: str | None) -> None:
+    """Import a scraped page (story and numbered thread); prints its hosted page path."""
+    from veche.importers.load import import_page
+    from veche.importers.page_text import PageTextError, parse_page_text
+
+    rt = _runtime()
+    try:
+        parsed = parse_page_text(file.read_text(encoding="utf-8"))
+    except (PageTextError, UnicodeDecodeError) as exc:
+        raise _Fail(f"{file}: {exc}") from exc
+    if site_name == "default":
+        _ensure_default_site(rt)
+    story = _guard(import_page, rt, parsed, site_name=site_name, url=url)
+    click.echo(f"/stories/{story.id}")
+
+
+def _ensure_default_site(rt: Runtime) -> None:
+    from veche.store import stories as store_stories
+
+    with rt.db.session(write=False) as s:
+        exists = store_stories.site_by_name(s, "default") is not None
+    if not exists:
+        Stories(rt).create_site("default", SiteSettings(allowed_origins=[rt.config.base_url]))

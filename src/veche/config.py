@@ -1,0 +1,52 @@
+"""Settings come from the environment so one box and many nodes configure the same way."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite:///" + str(Path("veche.db").resolve())
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the app factory needs; tests build one directly."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = None
+    redis_url: str | None = None
+    cookie_secure: bool = True
+    trust_proxy_headers: bool = False
+    # Writes and sign-ins per client per window; tests lower or raise them.
+    rate_limit_writes: str = "10/minute"
+    rate_limit_auth: str = "10/minute"
+    presence_debounce_seconds: int = 60
+    online_window_seconds: int = 300
+    session_days: int = 30
+    page_size: int = 20
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        env = dict(os.environ if env is None else env)
+        base = cls()
+        return replace(
+            base,
+            database_url=env.get("VECHE_DATABASE_URL") or base.database_url,
+            base_url=(env.get("VECHE_BASE_URL") or base.base_url).rstrip("/"),
+            secret_key=env.get("VECHE_SECRET_KEY") or None,
+            redis_url=env.get("VECHE_REDIS_URL") or None,
+            cookie_secure=_flag(env.get("VECHE_COOKIE_SECURE"), True),
+            trust_proxy_headers=_flag(env.get("VECHE_TRUST_PROXY_HEADERS"), False),
+            rate_limit_writes=env.get("VECHE_RATE_LIMIT_WRITES") or base.rate_limit_writes,
+            rate_limit_auth=env.get("VECHE_RATE_LIMIT_AUTH") or base.rate_limit_auth,
+        )

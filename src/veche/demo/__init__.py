@@ -1,0 +1,1 @@
+"""The demo story served by `veche serve --demo`."""

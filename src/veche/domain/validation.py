@@ -1,0 +1,147 @@
+"""Input rules with readable refusals; every interface funnels user strings through here."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit, urlunsplit
+
+from veche.domain.errors import InvalidInput
+from veche.domain.markup import clean_text
+
+HANDLE_MIN, HANDLE_MAX = 2, 30
+NAME_MAX = 60
+PASSWORD_MIN, PASSWORD_MAX = 10, 256
+TITLE_MAX = 300
+# Letters and digits of any script, inner spaces, dots, dashes, underscores, apostrophes.
+_HANDLE = re.compile(r"^[^\W_](?:[\w .'\-]*[^\W_]|[\w]*)?$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$")
+_COMMON_PASSWORDS = frozenset(
+    {
+        "password", "password1", "password123", "1234567890", "12345678910", "qwertyuiop",
+        "iloveyou123", "letmein123", "welcome123", "administrator", "passw0rd123",
+        "qwerty12345", "abc1234567", "0987654321", "1q2w3e4r5t", "football123",
+    }
+)  # fmt: skip
+
+
+def reject_nul(value: str, field: str) -> str:
+    if "\x00" in value:
+        raise InvalidInput(
+            f"The {field} contains a NUL character, which is not allowed.", field=field
+        )
+    return value
+
+
+def handle(value: str) -> str:
+    value = clean_text(reject_nul(value, "handle"))
+    if not HANDLE_MIN <= len(value) <= HANDLE_MAX:
+        raise InvalidInput(
+            f"A handle is {HANDLE_MIN} to {HANDLE_MAX} characters long.", field="handle"
+        )
+    if not _HANDLE.match(value) or "  " in value:
+        raise InvalidInput(
+            "A handle may hold letters, digits, spaces, dots, dashes, underscores and "
+            "apostrophes, and must start and end with a letter or digit.",
+            field="handle",
+        )
+    return value
+
+
+def handle_key(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).casefold()
+
+
+def display_name(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = clean_text(reject_nul(value, "display name"))
+    if not value:
+        return None
+    if len(value) > NAME_MAX:
+        raise InvalidInput(
+            f"A display name is at most {NAME_MAX} characters.", field="display_name"
+        )
+    if "<" in value or ">" in value:
+        raise InvalidInput("A display name may not contain < or >.", field="display_name")
+    return value
+
+
+def email(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = reject_nul(value, "email").strip().lower()
+    if not _EMAIL.match(value):
+        raise InvalidInput("That does not look like an email address.", field="email")
+    return value
+
+
+def password(value: str, *, handle_value: str = "", email_value: str | None = None) -> str:
+    reject_nul(value, "password")
+    if len(value) < PASSWORD_MIN:
+        raise InvalidInput(
+            f"The password is too weak: use at least {PASSWORD_MIN} characters.", field="password"
+        )
+    if len(value) > PASSWORD_MAX:
+        raise InvalidInput(f"A password is at most {PASSWORD_MAX} characters.", field="password")
+    folded = value.casefold()
+    if folded in _COMMON_PASSWORDS or len(set(folded)) < 4:
+        raise InvalidInput(
+            "The password is too weak: it is a common or repetitive password.", field="password"
+        )
+    for part in (handle_value, (email_value or "").split("@")[0]):
+        if len(part) >= 3 and part.casefold() in folded:
+            raise InvalidInput(
+                "The password is too weak: it contains your handle or email.", field="password"
+            )
+    return value
+
+
+def title(value: str) -> str:
+    value = clean_text(reject_nul(value, "title"))
+    if not value:
+        raise InvalidInput("A story needs a title.", field="title")
+    if len(value) > TITLE_MAX:
+        raise InvalidInput(f"A title is at most {TITLE_MAX} characters.", field="title")
+    return value
+
+
+def http_url(value: str, field: str = "url") -> str:
+    """Only absolute http(s) URLs; lower-cased scheme and host, no fragment."""
+    value = reject_nul(value, field).strip()
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidInput(f"The {field} is not a valid URL.", field=field) from exc
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        raise InvalidInput(f"The {field} must be an http or https URL.", field=field)
+    if any(ch.isspace() or ord(ch) < 32 for ch in value) or len(value) > 2048:
+        raise InvalidInput(f"The {field} is not a valid URL.", field=field)
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower()
+    default = {"http": 80, "https": 443}[scheme]
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def origin(value: str) -> str:
+    """scheme://host[:port], the form browsers send in the Origin header."""
+    url = http_url(value, "origin")
+    parts = urlsplit(url)
+    if parts.path not in ("", "/") or parts.query:
+        raise InvalidInput("An origin has no path: use https://example.com.", field="origin")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def comment_body(value: str, max_length: int) -> str:
+    value = reject_nul(value, "comment").replace("\r\n", "\n").replace("\r", "\n")
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        raise InvalidInput("The comment is empty.", field="body")
+    if len(value) > max_length:
+        raise InvalidInput(
+            f"The comment is {len(value)} characters long; the limit is {max_length}.",
+            field="body",
+        )
+    return value

@@ -1,0 +1,1 @@
+"""Importers that turn scraped or exported discussions into veche data."""

@@ -1,0 +1,1 @@
+"""Cross-cutting protections: passwords, rate limits, CSRF tokens, client identity."""

@@ -1,0 +1,134 @@
+"""Sign-up, sign-in, sign-out and session lookup, rate-limited per client address."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+
+from veche.domain import validation
+from veche.domain.enums import Role
+from veche.domain.errors import Conflict, InvalidInput
+from veche.domain.presence import needs_touch
+from veche.security.passwords import hash_password, needs_rehash, verify_password
+from veche.security.ratelimit import client_bucket
+from veche.service.runtime import Runtime
+from veche.store import accounts as store
+from veche.store.models import AuthSession, User
+
+
+class Accounts:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def create_user(
+        self,
+        handle: str,
+        password: str | None,
+        *,
+        email: str | None = None,
+        display_name: str | None = None,
+        role: Role = Role.reader,
+    ) -> User:
+        handle = validation.handle(handle)
+        email = validation.email(email)
+        name = validation.display_name(display_name)
+        pw_hash = None
+        if password is not None:
+            pw_hash = hash_password(
+                validation.password(password, handle_value=handle, email_value=email)
+            )
+        key = validation.handle_key(handle)
+        try:
+            with self.rt.db.session() as s:
+                if store.user_by_handle_key(s, key):
+                    raise Conflict(f"The handle “{handle}” is taken.", field="handle")
+                if email and store.user_by_email(s, email):
+                    raise Conflict("An account with that email already exists.", field="email")
+                user = User(
+                    handle=handle,
+                    handle_key=key,
+                    email=email,
+                    display_name=name,
+                    password_hash=pw_hash,
+                    role=role,
+                    created_at=self.rt.clock(),
+                )
+                s.add(user)
+                s.flush()
+        except IntegrityError as exc:  # a concurrent sign-up won the race
+            raise Conflict(f"The handle “{handle}” is taken.", field="handle") from exc
+        return user
+
+    def sign_up(
+        self,
+        handle: str,
+        password: str,
+        *,
+        ip: str,
+        email: str | None = None,
+        display_name: str | None = None,
+        user_agent: str | None = None,
+    ) -> tuple[User, str]:
+        self.rt.limiter.hit(self.rt.config.rate_limit_auth, "signup", client_bucket(ip))
+        user = self.create_user(handle, password, email=email, display_name=display_name)
+        return user, self._open_session(user, user_agent)
+
+    def sign_in(
+        self, login: str, password: str, *, ip: str, user_agent: str | None = None
+    ) -> tuple[User, str]:
+        login = validation.reject_nul(login, "login").strip()
+        self.rt.limiter.hit(self.rt.config.rate_limit_auth, "signin", client_bucket(ip))
+        if not login or not password:
+            raise InvalidInput("Enter your handle or email and your password.", field="login")
+        with self.rt.db.session() as s:
+            email = login.lower() if "@" in login else None
+            user = store.user_by_login(s, validation.handle_key(login), email)
+            ok = verify_password(user.password_hash if user else None, password)
+            if user is None or not ok:
+                raise InvalidInput("Wrong handle, email or password.", field="password")
+            if user.password_hash and needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+        return user, self._open_session(user, user_agent)
+
+    def _open_session(self, user: User, user_agent: str | None) -> str:
+        token = secrets.token_urlsafe(32)
+        now = self.rt.clock()
+        with self.rt.db.session() as s:
+            s.add(
+                AuthSession(
+                    token_hash=store.token_hash(token),
+                    user_id=user.id,
+                    created_at=now,
+                    expires_at=now + dt.timedelta(days=self.rt.config.session_days),
+                    user_agent=(user_agent or "")[:300] or None,
+                )
+            )
+            store.touch(s, user.id, now)
+        return token
+
+    def sign_out(self, token: str) -> None:
+        with self.rt.db.session() as s:
+            store.revoke(s, token, self.rt.clock())
+
+    def revoke_all(self, user_id: int) -> int:
+        with self.rt.db.session() as s:
+            return store.revoke_all(s, user_id, self.rt.clock())
+
+    def resolve(self, token: str | None) -> User | None:
+        """The signed-in user for a token; marks them seen, at most once per debounce."""
+        if not token or len(token) > 200:
+            return None
+        now = self.rt.clock()
+        with self.rt.db.session(write=False) as s:
+            session = store.session_by_token(s, token, now)
+            user = session.user if session else None
+        if user is None:
+            return None
+        debounce = dt.timedelta(seconds=self.rt.config.presence_debounce_seconds)
+        if needs_touch(user.last_seen_at, now, debounce):
+            with self.rt.db.session() as s:
+                store.touch(s, user.id, now)
+            user.last_seen_at = now
+        return user

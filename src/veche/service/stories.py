@@ -1,0 +1,205 @@
+"""Publishers' sites and their stories; a story is created on first sight of its URL."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import IntegrityError
+
+from veche.domain import validation
+from veche.domain.errors import Conflict, InvalidInput, NotFound
+from veche.domain.markup import clean_text, html_to_text, render_markdown
+from veche.service.runtime import Runtime
+from veche.store import comments as store_comments
+from veche.store import stories as store
+from veche.store.models import Site, Story
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    allowed_origins: list[str] | None = None
+    require_sign_in: bool | None = None
+    allow_guests: bool | None = None
+    edit_window_seconds: int | None = None
+    max_comment_length: int | None = None
+
+
+def _apply(site: Site, settings: SiteSettings) -> None:
+    if settings.allowed_origins is not None:
+        site.allowed_origins = sorted({validation.origin(o) for o in settings.allowed_origins})
+    if settings.require_sign_in is not None:
+        site.require_sign_in = settings.require_sign_in
+    if settings.allow_guests is not None:
+        site.allow_guests = settings.allow_guests
+    if settings.edit_window_seconds is not None:
+        if not 0 <= settings.edit_window_seconds <= 7 * 24 * 3600:
+            raise InvalidInput("The edit window is 0 seconds to 7 days.", field="edit_window")
+        site.edit_window_seconds = settings.edit_window_seconds
+    if settings.max_comment_length is not None:
+        if not 1 <= settings.max_comment_length <= 100_000:
+            raise InvalidInput("The maximum comment length is 1 to 100000.", field="max_length")
+        site.max_comment_length = settings.max_comment_length
+
+
+class Stories:
+    ORIGINS_TTL = 10.0
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._origins: tuple[float, frozenset[str]] = (0.0, frozenset())
+
+    def create_site(self, name: str, settings: SiteSettings) -> Site:
+        name = clean_text(validation.reject_nul(name, "site name"))
+        if not name or len(name) > 64:
+            raise InvalidInput("A site name is 1 to 64 characters.", field="name")
+        site = Site(
+            name=name,
+            allowed_origins=[],
+            require_sign_in=True,
+            allow_guests=False,
+            edit_window_seconds=15 * 60,
+            max_comment_length=5000,
+            created_at=self.rt.clock(),
+        )
+        _apply(site, settings)
+        try:
+            with self.rt.db.session() as s:
+                if store.site_by_name(s, name):
+                    raise Conflict(f"A site named “{name}” exists already.", field="name")
+                s.add(site)
+        except IntegrityError as exc:
+            raise Conflict(f"A site named “{name}” exists already.", field="name") from exc
+        self._origins = (0.0, frozenset())
+        return site
+
+    def update_site(self, name: str, settings: SiteSettings) -> Site:
+        with self.rt.db.session() as s:
+            site = store.site_by_name(s, name)
+            if site is None:
+                raise NotFound(f"There is no site named “{name}”.")
+            _apply(site, settings)
+        self._origins = (0.0, frozenset())
+        return site
+
+    def site(self, name: str) -> Site:
+        with self.rt.db.session(write=False) as s:
+            site = store.site_by_name(s, name)
+        if site is None:
+            raise NotFound(f"There is no site named “{name}”.")
+        return site
+
+    def allowed_origins(self) -> frozenset[str]:
+        """All sites' origins, for CORS; cached briefly so preflights cost no query."""
+        stamp, origins = self._origins
+        if time.monotonic() - stamp > self.ORIGINS_TTL:
+            with self.rt.db.session(write=False) as s:
+                origins = frozenset(o for site in store.all_sites(s) for o in site.allowed_origins)
+            self._origins = (time.monotonic(), origins)
+        return origins
+
+    def get(self, story_id: int) -> Story:
+        with self.rt.db.session(write=False) as s:
+            story = s.get(Story, story_id)
+        if story is None:
+            raise NotFound("There is no such story.")
+        return story
+
+    def by_url(self, url: str, *, title: str | None = None, create: bool = True) -> Story:
+        """Find a story by URL; embeds create it on first load, for allowed origins only."""
+        url = validation.http_url(url, "story URL")
+        with self.rt.db.session(write=False) as s:
+            story = store.story_by_url(s, url)
+        if story is not None or not create:
+            if story is None:
+                raise NotFound("There is no story at that URL.")
+            return story
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self.rt.db.session() as s:
+            site = next((x for x in store.all_sites(s) if origin in x.allowed_origins), None)
+            if site is None:
+                raise NotFound(f"No site here allows pages from {origin}.")
+            existing = store.story_by_url(s, url)
+            if existing is not None:
+                return existing
+            story = Story(
+                site_id=site.id,
+                url=url,
+                title=validation.title(title) if title and title.strip() else url[:300],
+                created_at=self.rt.clock(),
+            )
+            s.add(story)
+        return self.get(story.id)
+
+    def create(
+        self,
+        site_name: str,
+        url: str,
+        title: str,
+        *,
+        body: str | None = None,
+        image_caption: str | None = None,
+        photo_credit: str | None = None,
+    ) -> Story:
+        url = validation.http_url(url, "story URL")
+        with self.rt.db.session() as s:
+            site = store.site_by_name(s, site_name)
+            if site is None:
+                raise NotFound(f"There is no site named “{site_name}”.")
+            if store.story_by_url(s, url):
+                raise Conflict("A story with that URL exists already.", field="url")
+            story = Story(
+                site_id=site.id,
+                url=url,
+                title=validation.title(title),
+                created_at=self.rt.clock(),
+            )
+            set_content(story, body, image_caption, photo_credit)
+            s.add(story)
+        return self.get(story.id)
+
+    def update_content(
+        self,
+        story_id: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        image_caption: str | None = None,
+        photo_credit: str | None = None,
+        is_open: bool | None = None,
+    ) -> Story:
+        """Editing the article re-checks every quote of it."""
+        with self.rt.db.session() as s:
+            story = s.get(Story, story_id, with_for_update=True)
+            if story is None:
+                raise NotFound("There is no such story.")
+            if title is not None:
+                story.title = validation.title(title)
+            if is_open is not None:
+                story.is_open = is_open
+            set_content(story, body, image_caption, photo_credit, keep=True)
+            s.flush()
+            store_comments.requote_story(s, story)
+            store_comments.append_event(s, story.id, "story.updated", None, {})
+        return self.get(story_id)
+
+
+def set_content(
+    story: Story,
+    body: str | None,
+    caption: str | None,
+    credit: str | None,
+    *,
+    keep: bool = False,
+) -> None:
+    if body is not None or not keep:
+        src = validation.reject_nul(body or "", "story body").strip() or None
+        story.body_src = src
+        story.body_html = render_markdown(src) if src else None
+        story.body_text = html_to_text(story.body_html) if story.body_html else None
+    if caption is not None or not keep:
+        story.image_caption = clean_text(caption or "")[:500] or None
+    if credit is not None or not keep:
+        story.photo_credit = clean_text(credit or "")[:300] or None

@@ -1,0 +1,196 @@
+"""Tables. `parent_id` is the truth of a thread; `path`/`depth` make it one range scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from veche.domain.enums import CommentStatus, QuoteSource, QuoteState, Role
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """SQLite forgets time zones; store UTC and hand back aware datetimes on every engine."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# Byte order, not locale order: the materialized path must sort the same everywhere.
+PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=20, validate_strings=True)
+
+
+class Setting(Base):
+    """Instance-wide settings in one table, datasette style (e.g. the generated secret)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    require_sign_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_guests: Mapped[bool] = mapped_column(Boolean, default=False)
+    edit_window_seconds: Mapped[int] = mapped_column(Integer, default=15 * 60)
+    max_comment_length: Mapped[int] = mapped_column(Integer, default=5000)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Story(Base):
+    __tablename__ = "stories"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body_src: Mapped[str | None] = mapped_column(Text, default=None)
+    body_html: Mapped[str | None] = mapped_column(Text, default=None)
+    body_text: Mapped[str | None] = mapped_column(Text, default=None)
+    image_caption: Mapped[str | None] = mapped_column(String(500), default=None)
+    photo_credit: Mapped[str | None] = mapped_column(String(300), default=None)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Counter of top-level comments ever made: hands out stable ordinals.
+    child_count: Mapped[int] = mapped_column(Integer, default=0)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped under the story's row lock by every change, so events commit in seq order.
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    site: Mapped[Site] = relationship(lazy="joined")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handle: Mapped[str] = mapped_column(String(40))
+    # casefolded handle: "Denis Z" and "denis z" are one person
+    handle_key: Mapped[str] = mapped_column(String(40), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, default=None)
+    display_name: Mapped[str | None] = mapped_column(String(80), default=None)
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.reader)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AuthSession(Base):
+    """Server-side sessions so a sign-out or an admin can revoke them."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    user_agent: Mapped[str | None] = mapped_column(String(300), default=None)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), default=None)
+    path: Mapped[str] = mapped_column(PathString)
+    depth: Mapped[int] = mapped_column(Integer)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    child_count: Mapped[int] = mapped_column(Integer, default=0)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    guest_name: Mapped[str | None] = mapped_column(String(80), default=None)
+    body_src: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    status: Mapped[CommentStatus] = mapped_column(
+        _enum(CommentStatus, "comment_status"), default=CommentStatus.visible
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True, default=None)
+    quote_source: Mapped[QuoteSource | None] = mapped_column(
+        _enum(QuoteSource, "quote_source"), default=None
+    )
+    quote_comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id"), default=None, index=True
+    )
+    quote_text: Mapped[str | None] = mapped_column(Text, default=None)
+    quote_state: Mapped[QuoteState | None] = mapped_column(
+        _enum(QuoteState, "quote_state"), default=None
+    )
+
+    author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
+
+    __table_args__ = (
+        Index("ix_comments_story_path", "story_id", "path", unique=True),
+        # Paging top-level comments must not walk their subtrees.
+        Index("ix_comments_story_depth_path", "story_id", "depth", "path"),
+        Index("ix_comments_parent", "parent_id"),
+    )
+
+
+class CommentRevision(Base):
+    """Each edit keeps the text it replaced, for moderators and disputes."""
+
+    __tablename__ = "comment_revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    body_src: Mapped[str] = mapped_column(Text)
+    replaced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class Event(Base):
+    """Every change to a thread, in commit order: the feed live updates and caches follow."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    comment_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_events_story_seq", "story_id", "seq", unique=True),)

@@ -1,0 +1,162 @@
+"""Form posts for readers without JavaScript: the same services, then redirect-after-post."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from veche.domain.enums import QuoteSource
+from veche.domain.errors import VecheError
+from veche.service.accounts import Accounts
+from veche.service.comments import Comments, Draft, QuoteRequest
+from veche.web.identity import (
+    ANON_COOKIE,
+    SESSION_COOKIE,
+    check_csrf,
+    client_ip,
+    runtime,
+    stories,
+    viewer,
+)
+from veche.web.pages import discussion
+from veche.web.templating import render, safe_next, set_cookie
+
+router = APIRouter(include_in_schema=False)
+
+
+def _int(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+@router.post("/stories/{story_id}/comments")
+def post_comment(
+    story_id: int,
+    request: Request,
+    body: str = Form(""),
+    csrf: str = Form(""),
+    idempotency_key: str = Form(""),
+    parent_id: str = Form(""),
+    quote_source: str = Form(""),
+    quote_comment_id: str = Form(""),
+    quote_text: str = Form(""),
+    guest_name: str = Form(""),
+) -> Response:
+    story = stories(request).get(story_id)
+    quote = None
+    if quote_source in ("comment", "story") and quote_text.strip():
+        quote = QuoteRequest(QuoteSource(quote_source), quote_text, _int(quote_comment_id))
+    try:
+        check_csrf(request, csrf)
+        draft = Draft(body, _int(parent_id), quote, idempotency_key or None, guest_name or None)
+        comment, _created = Comments(runtime(request)).create(story_id, draft, viewer(request))
+    except VecheError as exc:
+        # Show the form again with what they wrote: a refusal must not lose a comment.
+        parent = _int(parent_id)
+        context = discussion(request, story, reply=parent, form_body=body, form_error=exc.message)
+        return render(request, "story.html", status=exc.status, **context)
+    return RedirectResponse(f"/stories/{story_id}#c{comment.id}", status_code=303)
+
+
+def _back(request: Request, comment_id: int, story_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/stories/{story_id}#c{comment_id}", status_code=303)
+
+
+@router.post("/comments/{comment_id}/edit")
+def post_edit(
+    comment_id: int, request: Request, body: str = Form(""), csrf: str = Form("")
+) -> Response:
+    check_csrf(request, csrf)
+    comment = Comments(runtime(request)).edit(comment_id, body, viewer(request))
+    return _back(request, comment.id, comment.story_id)
+
+
+@router.post("/comments/{comment_id}/delete")
+def post_delete(comment_id: int, request: Request, csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    comment = Comments(runtime(request)).delete(comment_id, viewer(request))
+    return _back(request, comment.id, comment.story_id)
+
+
+@router.post("/comments/{comment_id}/remove")
+def post_remove(comment_id: int, request: Request, csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    comment = Comments(runtime(request)).remove(comment_id, viewer(request))
+    return _back(request, comment.id, comment.story_id)
+
+
+@router.get("/signin")
+def signin_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "auth.html", mode="signin", next=safe_next(next), values={})
+
+
+@router.get("/signup")
+def signup_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "auth.html", mode="signup", next=safe_next(next), values={})
+
+
+def _signed_in(request: Request, token: str, target: str) -> Response:
+    response = RedirectResponse(target, status_code=303)
+    days = runtime(request).config.session_days
+    set_cookie(request, response, SESSION_COOKIE, token, max_age=days * 86400)
+    response.delete_cookie(ANON_COOKIE, path="/")
+    return response
+
+
+@router.post("/signin")
+def signin_post(
+    request: Request,
+    login: str = Form(""),
+    password: str = Form(""),
+    csrf: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
+    target = safe_next(next)
+    try:
+        check_csrf(request, csrf)
+        _user, token = Accounts(runtime(request)).sign_in(
+            login, password, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+        )
+    except VecheError as exc:
+        return render(
+            request, "auth.html", status=exc.status, mode="signin", next=target,
+            error=exc.message, values={"login": login},
+        )  # fmt: skip
+    return _signed_in(request, token, target)
+
+
+@router.post("/signup")
+def signup_post(
+    request: Request,
+    handle: str = Form(""),
+    password: str = Form(""),
+    email: str = Form(""),
+    display_name: str = Form(""),
+    csrf: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
+    target = safe_next(next)
+    try:
+        check_csrf(request, csrf)
+        _user, token = Accounts(runtime(request)).sign_up(
+            handle, password, ip=client_ip(request), email=email or None,
+            display_name=display_name or None, user_agent=request.headers.get("user-agent"),
+        )  # fmt: skip
+    except VecheError as exc:
+        values = {"handle": handle, "email": email, "display_name": display_name}
+        return render(
+            request, "auth.html", status=exc.status, mode="signup", next=target,
+            error=exc.message, values=values,
+        )  # fmt: skip
+    return _signed_in(request, token, target)
+
+
+@router.post("/signout")
+def signout_post(request: Request, csrf: str = Form(""), next: str = Form("/")) -> Response:
+    check_csrf(request, csrf)
+    who = viewer(request)
+    if who.token:
+        Accounts(runtime(request)).sign_out(who.token)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

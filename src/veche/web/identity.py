@@ -1,0 +1,95 @@
+"""Who a request comes from: bearer token or session cookie, and the client address."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+
+from fastapi import Request
+
+from veche.domain.errors import Forbidden
+from veche.service.accounts import Accounts
+from veche.service.runtime import Runtime, Viewer
+from veche.service.stories import Stories
+
+SESSION_COOKIE = "veche_session"
+ANON_COOKIE = "veche_anon"
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def stories(request: Request) -> Stories:
+    """One per app: it caches the allowed origins for CORS."""
+    svc: Stories = request.app.state.stories
+    return svc
+
+
+def client_ip(request: Request) -> str:
+    """Forwarding headers are only believed behind a configured proxy: they are forgeable."""
+    rt = runtime(request)
+    if rt.config.trust_proxy_headers:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        first = forwarded.split(",")[0].strip()
+        try:
+            return str(ipaddress.ip_address(first))
+        except ValueError:
+            pass
+    return request.client.host if request.client else "0.0.0.0"  # noqa: S104
+
+
+def bearer_token(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def viewer(request: Request) -> Viewer:
+    """Resolved once per request and cached on it; the embed uses bearer tokens."""
+    cached = getattr(request.state, "viewer", None)
+    if isinstance(cached, Viewer):
+        return cached
+    token = bearer_token(request)
+    via_cookie = token is None
+    if via_cookie:
+        token = request.cookies.get(SESSION_COOKIE)
+    user = Accounts(runtime(request)).resolve(token)
+    result = Viewer(user=user, ip=client_ip(request), token=token if user else None)
+    request.state.viewer = result
+    request.state.via_cookie = via_cookie
+    return result
+
+
+def csrf_token(request: Request) -> str:
+    """Bound to the session (or the anonymous cookie), so a token cannot be replanted."""
+    rt = runtime(request)
+    basis = request.cookies.get(SESSION_COOKIE) or anon_id(request)
+    return hmac.new(rt.secret.encode(), f"csrf:{basis}".encode(), hashlib.sha256).hexdigest()
+
+
+def anon_id(request: Request) -> str:
+    existing = request.cookies.get(ANON_COOKIE)
+    if existing and 16 <= len(existing) <= 64:
+        return existing
+    fresh = getattr(request.state, "new_anon", None)
+    if not isinstance(fresh, str):
+        fresh = secrets.token_urlsafe(24)
+        request.state.new_anon = fresh
+    return fresh
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Cookie-borne writes need the token; bearer-token writes carry no ambient authority."""
+    if bearer_token(request) is not None:
+        return
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if origin and origin != "null" and origin != own:
+        raise Forbidden("This request came from another site and was refused.")
+    expected = csrf_token(request)
+    if not submitted or not hmac.compare_digest(submitted, expected):
+        raise Forbidden("The form expired or came from elsewhere. Reload the page and try again.")

@@ -1,0 +1,175 @@
+"""Server-rendered pages: the hosted story, the embeddable discussion, and its fragments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlalchemy import select
+
+from veche.domain.errors import InvalidInput
+from veche.service.comments import Comments, guests_allowed
+from veche.store.models import Story
+from veche.store.threads import Sort
+from veche.web.identity import csrf_token, runtime, stories, viewer
+from veche.web.templating import STATIC, new_key, render
+from veche.web.views import CommentView, build_tree, comment_view
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass
+class DiscussionCtx:
+    """What every comment in a rendered discussion needs to know about the page around it."""
+
+    story: Story
+    base: str
+    csrf: str
+    key: str
+    can_comment: bool
+    guest: bool
+    reply_to: int | None = None
+    edit_id: int | None = None
+    quote: dict[str, Any] | None = None
+    form_body: str = ""
+    form_error: str | None = None
+
+
+def _find(tree: list[CommentView], comment_id: int) -> CommentView | None:
+    stack = list(tree)
+    while stack:
+        c = stack.pop()
+        if c.id == comment_id:
+            return c
+        stack.extend(c.replies)
+    return None
+
+
+def discussion(
+    request: Request,
+    story: Story,
+    *,
+    sort: Sort = Sort.oldest,
+    after: str | None = None,
+    base: str = "",
+    reply: int | None = None,
+    quote: int | None = None,
+    edit: int | None = None,
+    form_body: str = "",
+    form_error: str | None = None,
+) -> dict[str, Any]:
+    """Template context for a discussion; shared by hosted pages, embeds and fragments."""
+    rt = runtime(request)
+    who = viewer(request)
+    page = Comments(rt).page(story, who, sort=sort, after=after)
+    tree = build_tree(page.comments, story, page.quoted, who, rt.clock())
+    can_comment = story.is_open and (who.user is not None or guests_allowed(story))
+    ctx = DiscussionCtx(
+        story=story, base=base, csrf=csrf_token(request), key=new_key(),
+        can_comment=can_comment, guest=who.user is None, edit_id=edit,
+        form_body=form_body, form_error=form_error,
+    )  # fmt: skip
+    if reply is not None:
+        target = _find(tree, reply)
+        if target is None:
+            raise InvalidInput("That comment is not on this page of the discussion.")
+        ctx.reply_to = reply
+        if quote == reply and target.body_html is not None and target.author:
+            text = Comments(rt).context(reply, who).comment.body_text
+            ctx.quote = {"source": "comment", "comment_id": reply, "text": text,
+                         "label": f"Quote: {target.author.handle}"}  # fmt: skip
+    return {
+        "story": story, "tree": tree, "sort": sort.value, "next_cursor": page.next_cursor,
+        "ctx": ctx, "base": base,
+    }  # fmt: skip
+
+
+SortQ = Query(Sort.oldest)
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> Response:
+    with runtime(request).db.session(write=False) as s:
+        rows = list(s.scalars(select(Story).order_by(Story.id.desc()).limit(100)).unique())
+    return render(request, "index.html", stories=rows)
+
+
+@router.get("/stories/{story_id}", response_class=HTMLResponse)
+def story_page(
+    story_id: int,
+    request: Request,
+    sort: Sort = SortQ,
+    after: str | None = Query(None, max_length=255),
+    reply: int | None = None,
+    quote: int | None = None,
+    edit: int | None = None,
+) -> Response:
+    story = stories(request).get(story_id)
+    context = discussion(
+        request, story, sort=sort, after=after, reply=reply, quote=quote, edit=edit
+    )
+    return render(request, "story.html", **context)
+
+
+@router.get("/embed/discussion", response_class=HTMLResponse)
+def embed_page(
+    request: Request,
+    url: str = Query(max_length=2048),
+    title: str | None = Query(None, max_length=1000),
+    sort: Sort = SortQ,
+) -> Response:
+    """The discussion alone, for a link or an iframe; the script embed is preferred."""
+    story = stories(request).by_url(url, title=title)
+    return render(request, "embed.html", **discussion(request, story, sort=sort))
+
+
+@router.get("/fragments/thread", response_class=HTMLResponse)
+def thread_fragment(
+    request: Request,
+    story_id: int | None = Query(None, alias="story"),
+    url: str | None = Query(None, max_length=2048),
+    title: str | None = Query(None, max_length=1000),
+    sort: Sort = SortQ,
+    after: str | None = Query(None, max_length=255),
+) -> Response:
+    """The discussion as HTML for embed.js, or one more page of it for "load more"."""
+    svc = stories(request)
+    if story_id is not None:
+        story = svc.get(story_id)
+    elif url:
+        story = svc.by_url(url, title=title)
+    else:
+        raise InvalidInput("Give a story id or a url.")
+    base = runtime(request).config.base_url
+    context = discussion(request, story, sort=sort, after=after, base=base)
+    template = "fragment_page.html" if after else "discussion.html"
+    return render(request, template, **context)
+
+
+@router.get("/fragments/comments/{comment_id}", response_class=HTMLResponse)
+def comment_fragment(comment_id: int, request: Request) -> Response:
+    """One comment with its replies, to put in place after a write."""
+    rt = runtime(request)
+    who = viewer(request)
+    ctx = Comments(rt).context(comment_id, who)
+    story = stories(request).get(ctx.comment.story_id)
+    now = rt.clock()
+    view = comment_view(ctx.comment, story, ctx.quoted, who, now)
+    view.replies = build_tree(ctx.subtree, story, ctx.quoted, who, now)
+    dctx = DiscussionCtx(
+        story=story, base=rt.config.base_url, csrf=csrf_token(request), key=new_key(),
+        can_comment=story.is_open and (who.user is not None or guests_allowed(story)),
+        guest=who.user is None,
+    )  # fmt: skip
+    return render(request, "fragment_comment.html", comment=view, ctx=dctx)
+
+
+@router.get("/embed.js")
+def embed_js() -> FileResponse:
+    return FileResponse(STATIC / "veche.js", media_type="text/javascript")
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    return render(request, "error.html", status=status, message=message)

@@ -1,0 +1,127 @@
+"""Request and response shapes of /api/v1, which FastAPI publishes as the OpenAPI spec."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignUpIn(Strict):
+    handle: str = Field(max_length=200)
+    password: str = Field(max_length=1000)
+    email: str | None = Field(default=None, max_length=400)
+    display_name: str | None = Field(default=None, max_length=400)
+
+
+class SignInIn(Strict):
+    login: str = Field(max_length=400, description="Handle or email")
+    password: str = Field(max_length=1000)
+
+
+class UserOut(BaseModel):
+    id: int
+    handle: str
+    display_name: str | None
+    role: str
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="Send as `Authorization: Bearer <token>`")
+    user: UserOut
+
+
+class QuoteIn(Strict):
+    source: Literal["comment", "story"]
+    comment_id: int | None = None
+    text: str = Field(max_length=20_000)
+
+
+class CommentIn(Strict):
+    body: str = Field(max_length=200_000)
+    parent_id: int | None = None
+    quote: QuoteIn | None = None
+    idempotency_key: str | None = Field(
+        default=None, description="Client-made; a retry with the same key returns the same comment"
+    )
+    guest_name: str | None = Field(default=None, max_length=400)
+
+
+class CommentEditIn(Strict):
+    body: str = Field(max_length=200_000)
+
+
+class AuthorOut(BaseModel):
+    handle: str
+    display_name: str | None
+    guest: bool
+    online: bool
+    role: str | None
+
+
+class QuoteOut(BaseModel):
+    source: str
+    comment_id: int | None
+    label: str
+    href: str
+    text: str
+    state: Literal["verified", "altered", "source_deleted"]
+    state_label: str
+
+
+class CommentOut(BaseModel):
+    id: int
+    story_id: int
+    parent_id: int | None
+    number: list[int]
+    depth: int
+    status: Literal["visible", "pending", "deleted", "removed"]
+    placeholder: str | None
+    author: AuthorOut | None
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    body_html: str | None
+    body_markdown: str | None
+    quote: QuoteOut | None
+    can_edit: bool
+    can_delete: bool
+    can_reply: bool
+    replies: list[CommentOut]
+
+
+class StoryOut(BaseModel):
+    id: int
+    url: str
+    title: str
+    is_open: bool
+    comment_count: int
+    page_url: str
+    guests_allowed: bool
+
+
+class ThreadOut(BaseModel):
+    story: StoryOut
+    sort: Literal["oldest", "newest"]
+    comments: list[CommentOut]
+    next_cursor: str | None
+
+
+class ContextOut(BaseModel):
+    story: StoryOut
+    ancestors: list[CommentOut]
+    comment: CommentOut
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody

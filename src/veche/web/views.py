@@ -1,0 +1,164 @@
+"""Comments as a reader sees them: one presentation for pages, fragments and the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from veche.domain import paths
+from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
+from veche.domain.presence import is_online
+from veche.service.runtime import Viewer
+from veche.store.models import Comment, Story, User
+
+PLACEHOLDERS = {
+    CommentStatus.deleted: "The comment was deleted.",
+    CommentStatus.removed: "The comment was removed by a moderator.",
+}
+QUOTE_STATES = {
+    QuoteState.verified: "verified",
+    QuoteState.altered: "altered — not what the source says",
+    QuoteState.source_deleted: "source deleted",
+}
+
+
+@dataclass
+class AuthorView:
+    handle: str
+    display_name: str | None
+    guest: bool
+    online: bool
+    role: str | None
+
+
+@dataclass
+class QuoteView:
+    source: str
+    comment_id: int | None
+    label: str  # "Quote: <handle>" or the story title
+    href: str
+    text: str
+    state: str
+    state_label: str
+
+
+@dataclass
+class CommentView:
+    id: int
+    story_id: int
+    parent_id: int | None
+    number: tuple[int, ...]
+    depth: int
+    status: str
+    placeholder: str | None
+    author: AuthorView | None
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    body_html: str | None
+    body_src: str | None  # only for its own author, to prefill an edit
+    quote: QuoteView | None
+    can_edit: bool
+    can_delete: bool
+    can_remove: bool
+    can_reply: bool
+    replies: list[CommentView] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "story_id": self.story_id,
+            "parent_id": self.parent_id,
+            "number": list(self.number),
+            "depth": self.depth,
+            "status": self.status,
+            "placeholder": self.placeholder,
+            "author": None if self.author is None else vars(self.author),
+            "created_at": self.created_at.isoformat(),
+            "edited_at": self.edited_at.isoformat() if self.edited_at else None,
+            "body_html": self.body_html,
+            "body_markdown": self.body_src,
+            "quote": None if self.quote is None else vars(self.quote),
+            "can_edit": self.can_edit,
+            "can_delete": self.can_delete,
+            "can_reply": self.can_reply,
+            "replies": [r.as_json() for r in self.replies],
+        }
+
+
+def author_view(user: User | None, guest_name: str | None, now: dt.datetime) -> AuthorView:
+    if user is None:
+        return AuthorView(guest_name or "guest", None, True, False, None)
+    return AuthorView(
+        user.handle, user.display_name, False, is_online(user.last_seen_at, now), user.role.value
+    )
+
+
+def story_href(story: Story) -> str:
+    return f"/stories/{story.id}"
+
+
+def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteView | None:
+    if c.quote_source is None or c.quote_text is None or c.quote_state is None:
+        return None
+    if c.quote_source is QuoteSource.story:
+        label, href = story.title, story_href(story) + "#article"
+    else:
+        source = quoted.get(c.quote_comment_id or 0)
+        who = "deleted comment"
+        if source is not None and source.status is CommentStatus.visible:
+            who = source.author.handle if source.author else (source.guest_name or "guest")
+        label, href = f"Quote: {who}", f"{story_href(story)}#c{c.quote_comment_id}"
+    return QuoteView(
+        c.quote_source.value, c.quote_comment_id, label, href, c.quote_text,
+        c.quote_state.value, QUOTE_STATES[c.quote_state],
+    )  # fmt: skip
+
+
+def comment_view(
+    c: Comment, story: Story, quoted: dict[int, Comment], viewer: Viewer, now: dt.datetime
+) -> CommentView:
+    gone = c.status in (CommentStatus.deleted, CommentStatus.removed)
+    mine = viewer.user is not None and c.author_id == viewer.user.id
+    window = dt.timedelta(seconds=story.site.edit_window_seconds)
+    return CommentView(
+        id=c.id,
+        story_id=c.story_id,
+        parent_id=c.parent_id,
+        number=paths.ordinals(c.path),
+        depth=c.depth,
+        status=c.status.value,
+        placeholder=PLACEHOLDERS.get(c.status),
+        author=None if gone else author_view(c.author, c.guest_name, now),
+        created_at=c.created_at,
+        edited_at=None if gone else c.edited_at,
+        body_html=None if gone else c.body_html,
+        body_src=c.body_src if mine and not gone else None,
+        quote=None if gone else _quote_view(c, story, quoted),
+        can_edit=mine and not gone and now - c.created_at <= window,
+        can_delete=mine and not gone,
+        can_remove=viewer.is_moderator and c.status is not CommentStatus.removed,
+        can_reply=not gone and story.is_open,
+    )
+
+
+def build_tree(
+    comments: list[Comment],
+    story: Story,
+    quoted: dict[int, Comment],
+    viewer: Viewer,
+    now: dt.datetime,
+) -> list[CommentView]:
+    """Nest a display-ordered flat list by parent_id; a comment whose parent is not in the
+    list (a subtree read on its own) becomes a root."""
+    roots: list[CommentView] = []
+    index: dict[int, CommentView] = {}
+    for c in comments:
+        view = comment_view(c, story, quoted, viewer, now)
+        parent = index.get(c.parent_id) if c.parent_id is not None else None
+        if parent is None:
+            roots.append(view)
+        else:
+            parent.replies.append(view)
+        index[c.id] = view
+    return roots
