@@ -1,0 +1,502 @@
+/* veche: progressive behaviour for the discussion.
+ *
+ * One file serves two modes. On a page veche hosts, it takes over the server-rendered
+ * discussion and talks to the API with the session cookie and the page's CSRF token.
+ * Loaded by a publisher's page as embed.js (with data-story-url), it renders the same
+ * server-made HTML into a Shadow DOM in that page and talks to the API cross-origin with
+ * a bearer token. Tokens and drafts live in the publisher page's own localStorage: a
+ * third-party iframe gets neither cookies nor storage in today's browsers.
+ */
+(() => {
+  "use strict";
+
+  const script = document.currentScript;
+  const PREFIX = "veche:";
+  const storage = {
+    get(key) {
+      try { return JSON.parse(window.localStorage.getItem(PREFIX + key)); } catch (e) { return null; }
+    },
+    set(key, value) {
+      try { window.localStorage.setItem(PREFIX + key, JSON.stringify(value)); return true; } catch (e) { return false; }
+    },
+    del(key) {
+      try { window.localStorage.removeItem(PREFIX + key); } catch (e) { /* storage blocked */ }
+    },
+  };
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  class NetworkError extends Error {}
+  class ApiError extends Error {
+    constructor(status, message) { super(message); this.status = status; }
+  }
+
+  class Discussion {
+    constructor(container, opts) {
+      this.container = container;   // element or shadow root holding the discussion
+      this.mode = opts.mode;        // "hosted" | "embed"
+      this.base = opts.base;        // "" when hosted, veche's origin when embedded
+      this.storyUrl = opts.storyUrl || null;
+      this.storyTitle = opts.storyTitle || null;
+      this.retryTimers = new Map();
+      container.addEventListener("submit", (e) => this.onSubmit(e));
+      container.addEventListener("click", (e) => this.onClick(e));
+      container.addEventListener("input", (e) => this.onInput(e));
+      document.addEventListener("selectionchange", () => this.onSelection());
+      window.addEventListener("online", () => this.retryAll());
+    }
+
+    get root() { return this.container.querySelector("[data-veche-discussion]"); }
+    get storyId() { return this.root ? this.root.dataset.storyId : null; }
+    get tokenKey() { return "token:" + this.base; }
+    get token() { return this.mode === "embed" ? storage.get(this.tokenKey) : null; }
+
+    // -- talking to the server ---------------------------------------------------------
+    headers(json) {
+      const h = {};
+      if (json) h["Content-Type"] = "application/json";
+      if (this.mode === "embed") {
+        if (this.token) h.Authorization = "Bearer " + this.token;
+      } else if (this.root) {
+        h["X-CSRF-Token"] = this.root.dataset.csrf;
+      }
+      return h;
+    }
+
+    async request(method, path, body) {
+      let response;
+      try {
+        response = await fetch(this.base + path, {
+          method,
+          headers: this.headers(body !== undefined),
+          body: body === undefined ? undefined : JSON.stringify(body),
+          credentials: this.mode === "embed" ? "omit" : "same-origin",
+        });
+      } catch (e) {
+        throw new NetworkError("network");
+      }
+      const text = await response.text();
+      if (!response.ok) {
+        let message = "Something went wrong (" + response.status + ").";
+        try { message = JSON.parse(text).error.message || message; } catch (e) { /* not JSON */ }
+        throw new ApiError(response.status, message);
+      }
+      return text;
+    }
+
+    async fragment(path) {
+      const text = await this.request("GET", path);
+      const tpl = document.createElement("template");
+      tpl.innerHTML = text;  // server-rendered, already sanitised HTML
+      return tpl.content;
+    }
+
+    async load(sort) {
+      const q = new URLSearchParams({ url: this.storyUrl });
+      if (this.storyTitle) q.set("title", this.storyTitle);
+      if (sort) q.set("sort", sort);
+      const content = await this.fragment("/fragments/thread?" + q.toString());
+      const old = this.root;
+      if (old) old.replaceWith(content); else this.container.appendChild(content);
+      this.restoreDrafts();
+      this.root.dataset.ready = "yes";
+    }
+
+    // -- drafts ---------------------------------------------------------------------------
+    draftKey(form) {
+      return "draft:" + this.base + "|" + this.storyId + "|" + (form.elements.parent_id.value || "top");
+    }
+
+    saveDraft(form) {
+      const el = form.elements;
+      storage.set(this.draftKey(form), {
+        body: el.body.value,
+        key: el.idempotency_key.value,
+        parent: el.parent_id.value,
+        quote: el.quote_source.value ? {
+          source: el.quote_source.value, comment_id: el.quote_comment_id.value,
+          text: el.quote_text.value, label: form.querySelector(".quote-preview header").textContent,
+        } : null,
+        guest: el.guest_name ? el.guest_name.value : "",
+      });
+    }
+
+    applyDraft(form, draft) {
+      const el = form.elements;
+      el.body.value = draft.body || "";
+      if (draft.key) el.idempotency_key.value = draft.key;
+      if (draft.quote) this.setQuote(form, draft.quote);
+      if (el.guest_name && draft.guest) el.guest_name.value = draft.guest;
+    }
+
+    restoreDrafts() {
+      const top = this.root && this.root.querySelector(".discussion-head ~ .comment-form");
+      if (top) {
+        const draft = storage.get(this.draftKey(top));
+        if (draft) this.applyDraft(top, draft);
+      }
+      if (!this.root) return;
+      const prefix = "draft:" + this.base + "|" + this.storyId + "|";
+      let keys = [];
+      try { keys = Object.keys(window.localStorage); } catch (e) { return; }
+      for (const k of keys) {
+        if (!k.startsWith(PREFIX + prefix) || k.endsWith("|top")) continue;
+        const parent = k.slice((PREFIX + prefix).length);
+        const li = this.byId(parent);
+        if (!li) continue;
+        const form = this.openReply(li);
+        if (form) this.applyDraft(form, storage.get(k.slice(PREFIX.length)) || {});
+      }
+    }
+
+    // -- events ---------------------------------------------------------------------------
+    onInput(e) {
+      const form = e.target.closest && e.target.closest("form.comment-form");
+      if (form) this.saveDraft(form);
+    }
+
+    onSubmit(e) {
+      const form = e.target;
+      if (form.matches("form.comment-form")) { e.preventDefault(); this.submitComment(form); }
+      else if (form.matches("form.edit-form")) { e.preventDefault(); this.submitEdit(form); }
+      else if (form.matches("form[data-action=delete], form[data-action=remove]")) {
+        e.preventDefault(); this.submitDelete(form);
+      } else if (form.matches("form.auth-form") && this.mode === "embed") {
+        e.preventDefault(); this.submitAuth(form);
+      }
+    }
+
+    onClick(e) {
+      const t = e.target.closest ? e.target.closest("a, button") : null;
+      if (!t) return;
+      const li = t.closest("li.comment");
+      const action = t.dataset.action;
+      if (action === "reply" && li) { e.preventDefault(); this.openReply(li, true); }
+      else if (action === "quote" && li) { e.preventDefault(); this.quoteComment(li, null); }
+      else if (action === "edit" && li) { e.preventDefault(); this.openEdit(li); }
+      else if (t.classList.contains("load-more")) { e.preventDefault(); this.loadMore(t); }
+      else if (t.classList.contains("quote-selection")) { e.preventDefault(); this.quoteSelection(); }
+      else if (t.classList.contains("quote-clear")) { e.preventDefault(); this.clearQuote(t.closest("form")); }
+      else if (t.classList.contains("cancel") && t.closest("form.comment-form, form.edit-form")) {
+        e.preventDefault(); this.cancelForm(t.closest("form"));
+      } else if (t.classList.contains("signout") && this.mode === "embed") {
+        e.preventDefault(); this.signOut();
+      } else if (t.dataset.sort && this.mode === "embed") { e.preventDefault(); this.load(t.dataset.sort); }
+    }
+
+    byId(id) { return this.root.querySelector("#c" + CSS.escape(String(id))); }
+
+    // -- replies, quotes --------------------------------------------------------------------
+    openReply(li, focus) {
+      const card = li.querySelector(":scope > .comment-card");
+      let form = card.querySelector(":scope > form.comment-form");
+      if (!form) {
+        const top = this.root.querySelector("form.comment-form");
+        if (!top) return null;  // signed out on a sign-in-only site: the gate is shown
+        form = top.cloneNode(true);
+        form.reset();
+        form.elements.body.value = "";
+        form.elements.parent_id.value = li.dataset.commentId;
+        form.elements.idempotency_key.value = newKey();
+        this.clearQuote(form, true);
+        form.querySelector(".form-error").hidden = true;
+        form.querySelector("textarea").placeholder = "Write a reply…";
+        form.querySelector("button[type=submit]").textContent = "Reply";
+        const cancel = document.createElement("button");
+        cancel.type = "button"; cancel.className = "link cancel"; cancel.textContent = "Cancel";
+        form.appendChild(cancel);
+        card.appendChild(form);
+      }
+      if (focus) form.querySelector("textarea").focus();
+      return form;
+    }
+
+    setQuote(form, quote) {
+      const el = form.elements;
+      el.quote_source.value = quote.source;
+      el.quote_comment_id.value = quote.comment_id || "";
+      el.quote_text.value = quote.text;
+      const box = form.querySelector(".quote-preview");
+      box.querySelector("header").textContent = quote.label;
+      box.querySelector("p").textContent = quote.text;
+      box.hidden = false;
+    }
+
+    clearQuote(form, quiet) {
+      const el = form.elements;
+      el.quote_source.value = ""; el.quote_comment_id.value = ""; el.quote_text.value = "";
+      form.querySelector(".quote-preview").hidden = true;
+      if (!quiet) this.saveDraft(form);
+    }
+
+    quoteComment(li, text) {
+      const body = li.querySelector(":scope > .comment-card > .body");
+      if (!body) return;
+      const form = this.openReply(li, true);
+      if (!form) return;
+      this.setQuote(form, {
+        source: "comment", comment_id: li.dataset.commentId,
+        text: (text || body.innerText).trim(), label: "Quote: " + body.dataset.author,
+      });
+      this.saveDraft(form);
+    }
+
+    selection() {
+      const sel = this.container.getSelection ? this.container.getSelection() : document.getSelection();
+      if (!sel || sel.isCollapsed || !sel.rangeCount) return null;
+      const range = sel.getRangeAt(0);
+      const node = range.commonAncestorContainer;
+      const el = node.nodeType === 1 ? node : node.parentElement;
+      if (!el || !this.container.contains(el) && !(el.closest && el.closest("[data-quotable-article]"))) return null;
+      const source = el.closest("[data-quotable], [data-quotable-article]");
+      const text = sel.toString().trim();
+      return source && text ? { source, text, range } : null;
+    }
+
+    onSelection() {
+      const button = this.root && this.root.querySelector(".quote-selection");
+      if (!button) return;
+      const found = this.selection();
+      if (!found || !this.root.querySelector("form.comment-form")) { button.hidden = true; return; }
+      this.pending = found;
+      const rect = found.range.getBoundingClientRect();
+      button.style.top = Math.round(rect.bottom + 6) + "px";
+      button.style.left = Math.round(rect.left) + "px";
+      button.hidden = false;
+    }
+
+    quoteSelection() {
+      const found = this.pending;
+      this.root.querySelector(".quote-selection").hidden = true;
+      if (!found) return;
+      if (found.source.hasAttribute("data-quotable-article")) {
+        const form = this.root.querySelector(".discussion-head ~ form.comment-form");
+        if (!form) return;
+        this.setQuote(form, { source: "story", comment_id: "", text: found.text, label: this.root.dataset.storyTitle });
+        this.saveDraft(form);
+        form.querySelector("textarea").focus();
+      } else {
+        this.quoteComment(found.source.closest("li.comment"), found.text);
+      }
+    }
+
+    cancelForm(form) {
+      if (form.matches("form.comment-form")) storage.del(this.draftKey(form));
+      if (form.matches("form.edit-form")) {
+        form.previousElementSibling && (form.previousElementSibling.hidden = false);
+      }
+      form.remove();
+    }
+
+    // -- writes ---------------------------------------------------------------------------
+    status(form, text, isError) {
+      const err = form.querySelector(".form-error");
+      const stat = form.querySelector(".form-status");
+      if (err) { err.textContent = isError ? text : ""; err.hidden = !isError; }
+      if (stat) stat.textContent = isError ? "" : text;
+    }
+
+    payload(form) {
+      const el = form.elements;
+      const data = { body: el.body.value, idempotency_key: el.idempotency_key.value };
+      if (el.parent_id.value) data.parent_id = Number(el.parent_id.value);
+      if (el.quote_source.value) {
+        data.quote = { source: el.quote_source.value, text: el.quote_text.value };
+        if (el.quote_comment_id.value) data.quote.comment_id = Number(el.quote_comment_id.value);
+      }
+      if (el.guest_name && el.guest_name.value.trim()) data.guest_name = el.guest_name.value;
+      return data;
+    }
+
+    async submitComment(form, attempt) {
+      const button = form.querySelector("button[type=submit]");
+      this.saveDraft(form);  // nothing typed is lost, whatever happens next
+      button.disabled = true;
+      this.status(form, "Sending…", false);
+      let created;
+      try {
+        created = JSON.parse(await this.request("POST", "/api/v1/stories/" + this.storyId + "/comments", this.payload(form)));
+      } catch (e) {
+        button.disabled = false;
+        if (e instanceof NetworkError) {
+          this.status(form, "No connection. Your comment is saved on this device and will be sent when you are back online.", false);
+          this.scheduleRetry(form, (attempt || 0) + 1);
+        } else {
+          this.status(form, e.message, true);
+        }
+        return;
+      }
+      this.retryTimers.delete(form);
+      storage.del(this.draftKey(form));
+      button.disabled = false;
+      await this.placeComment(created);
+      if (form.elements.parent_id.value) form.remove();
+      else {
+        form.elements.body.value = "";
+        form.elements.idempotency_key.value = newKey();
+        this.clearQuote(form, true);
+        this.status(form, "Posted.", false);
+      }
+    }
+
+    scheduleRetry(form, attempt) {
+      clearTimeout(this.retryTimers.get(form));
+      const delay = Math.min(30000, 2000 * 2 ** Math.min(attempt, 4));
+      this.retryTimers.set(form, setTimeout(() => {
+        if (form.isConnected) this.submitComment(form, attempt);
+      }, delay));
+    }
+
+    retryAll() {
+      for (const form of Array.from(this.retryTimers.keys())) {
+        clearTimeout(this.retryTimers.get(form));
+        if (form.isConnected) this.submitComment(form, 1);
+      }
+    }
+
+    async placeComment(created) {
+      const content = await this.fragment("/fragments/comments/" + created.id);
+      const fresh = content.querySelector("li.comment");
+      const existing = this.byId(created.id);
+      if (existing) { existing.replaceWith(fresh); return; }
+      let list;
+      if (created.parent_id) {
+        const parent = this.byId(created.parent_id);
+        list = parent.querySelector(":scope > ol.replies");
+        if (!list) { list = document.createElement("ol"); list.className = "replies"; parent.appendChild(list); }
+        list.appendChild(fresh);
+      } else {
+        list = this.root.querySelector("ol.comments");
+        if (this.root.dataset.sort === "newest") list.prepend(fresh); else list.appendChild(fresh);
+        const empty = this.root.querySelector(".empty");
+        if (empty) empty.remove();
+      }
+      const count = this.root.querySelector(".discussion-head .count");
+      if (count) count.textContent = String(Number(count.textContent) + 1);
+      fresh.scrollIntoView({ block: "nearest" });
+    }
+
+    async openEdit(li) {
+      const card = li.querySelector(":scope > .comment-card");
+      if (card.querySelector(":scope > form.edit-form")) return;
+      const data = JSON.parse(await this.request("GET", "/api/v1/comments/" + li.dataset.commentId)).comment;
+      const body = card.querySelector(":scope > .body");
+      const form = document.createElement("form");
+      form.className = "edit-form";
+      form.dataset.commentId = li.dataset.commentId;
+      form.innerHTML = '<textarea name="body" rows="4" required></textarea>' +
+        '<p class="form-error" role="alert" hidden></p><p class="form-status"></p>' +
+        '<button type="submit">Save</button> <button type="button" class="link cancel">Cancel</button>';
+      form.elements.body.value = data.body_markdown || "";
+      body.hidden = true;
+      body.after(form);
+      form.elements.body.focus();
+    }
+
+    async submitEdit(form) {
+      const li = form.closest("li.comment");
+      try {
+        await this.request("PATCH", "/api/v1/comments/" + li.dataset.commentId, { body: form.elements.body.value });
+      } catch (e) {
+        this.status(form, e instanceof NetworkError ? "No connection; try again when you are back online." : e.message, true);
+        return;
+      }
+      await this.refresh(li);
+    }
+
+    async submitDelete(form) {
+      const li = form.closest("li.comment");
+      const button = form.querySelector("button");
+      if (!button.dataset.armed) {
+        button.dataset.armed = "1";
+        button.textContent = form.dataset.action === "remove" ? "Confirm removal" : "Confirm delete";
+        return;
+      }
+      const path = "/api/v1/comments/" + li.dataset.commentId;
+      try {
+        if (form.dataset.action === "remove") await this.request("POST", path + "/remove", {});
+        else await this.request("DELETE", path);
+      } catch (e) {
+        button.textContent = e.message;
+        return;
+      }
+      await this.refresh(li);
+    }
+
+    async refresh(li) {
+      const content = await this.fragment("/fragments/comments/" + li.dataset.commentId);
+      li.replaceWith(content.querySelector("li.comment"));
+    }
+
+    async loadMore(link) {
+      const q = new URLSearchParams({ story: this.storyId, sort: this.root.dataset.sort, after: link.dataset.after });
+      const content = await this.fragment("/fragments/thread?" + q.toString());
+      const list = this.root.querySelector("ol.comments");
+      for (const li of Array.from(content.querySelectorAll(":scope > li.comment"))) list.appendChild(li);
+      const more = content.querySelector(".more");
+      const current = link.closest(".more");
+      if (more) current.replaceWith(more); else current.remove();
+    }
+
+    // -- embed sign-in ----------------------------------------------------------------------
+    async submitAuth(form) {
+      const el = form.elements;
+      const signup = form.dataset.auth === "signup";
+      const body = signup
+        ? { handle: el.handle.value, password: el.password.value, email: el.email.value || null, display_name: el.display_name.value || null }
+        : { login: el.login.value, password: el.password.value };
+      try {
+        const data = JSON.parse(await this.request("POST", "/api/v1/auth/" + (signup ? "signup" : "signin"), body));
+        storage.set(this.tokenKey, data.token);
+      } catch (e) {
+        this.status(form, e instanceof NetworkError ? "No connection; try again." : e.message, true);
+        return;
+      }
+      await this.load();
+    }
+
+    async signOut() {
+      try { await this.request("POST", "/api/v1/auth/signout", {}); } catch (e) { /* revoke best effort */ }
+      storage.del(this.tokenKey);
+      await this.load();
+    }
+  }
+
+  function start() {
+    if (script && script.dataset.storyUrl) {
+      const base = new URL(script.src).origin;
+      const host = document.createElement("div");
+      host.className = "veche-embed";
+      script.parentNode.insertBefore(host, script.nextSibling);
+      const shadow = host.attachShadow({ mode: "open" });
+      const css = document.createElement("link");
+      css.rel = "stylesheet";
+      css.href = base + "/static/veche.css";
+      shadow.appendChild(css);
+      const d = new Discussion(shadow, {
+        mode: "embed", base, storyUrl: script.dataset.storyUrl,
+        storyTitle: script.dataset.storyTitle || document.title,
+      });
+      d.load().catch((e) => {
+        const p = document.createElement("p");
+        p.className = "form-error";
+        p.textContent = "The discussion could not be loaded: " + e.message;
+        shadow.appendChild(p);
+      });
+      host.veche = d;
+      return;
+    }
+    const root = document.querySelector("[data-veche-discussion]");
+    if (!root) return;
+    const d = new Discussion(root.parentElement, { mode: "hosted", base: "" });
+    d.restoreDrafts();
+    root.dataset.ready = "yes";
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,143 @@
+"""A real veche server on 127.0.0.1 and a publisher's page on localhost: two sites.
+
+Chromium is Debian's (/usr/bin/chromium) driven by Playwright; no browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Error, Page, sync_playwright
+
+from tests.conftest import PASSWORD, unavailable
+from veche.config import Config
+from veche.service.accounts import Accounts
+from veche.service.runtime import Runtime
+from veche.service.stories import SiteSettings, Stories
+from veche.store.models import Story
+from veche.web.app import create_app
+
+CHROMIUM = os.environ.get("VECHE_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Live:
+    rt: Runtime
+    base: str  # veche, on 127.0.0.1
+    publisher: str  # the news site, on localhost: another site to the browser
+    story: Story
+
+    def user(self, handle: str, name: str | None = None) -> None:
+        Accounts(self.rt).create_user(handle, PASSWORD, display_name=name)
+
+    def count(self) -> int:
+        with self.rt.db.session(write=False) as s:
+            from sqlalchemy import func, select
+
+            from veche.store.models import Comment
+
+            return int(s.scalar(select(func.count()).select_from(Comment)) or 0)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        unavailable("Chromium", f"{CHROMIUM} does not exist")
+    with sync_playwright() as p:
+        try:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        except Error as exc:
+            unavailable("Chromium", exc)
+        yield b
+        b.close()
+
+
+class _Publisher(http.server.BaseHTTPRequestHandler):
+    """The publisher's article page, with the one-line embed."""
+
+    page = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    port, pub_port = free_port(), free_port()
+    base, publisher = f"http://127.0.0.1:{port}", f"http://localhost:{pub_port}"
+    config = Config(
+        database_url=f"sqlite:///{tmp_path / 'browser.db'}",
+        base_url=base,
+        secret_key="browser-secret",
+        rate_limit_writes="1000/minute",
+        rate_limit_auth="1000/minute",
+    )
+    rt = Runtime.build(config)
+    rt.db.upgrade()
+    stories = Stories(rt)
+    stories.create_site("news", SiteSettings(allowed_origins=[base, publisher]))
+    story = stories.create(
+        "news", f"{publisher}/2026/storm", "Storm cuts the coast road",
+        body="The council opened the sports hall as a warming centre for families.\n\n"
+        "Power returned to most streets late on Monday evening.",
+        image_caption="The coast road after the storm", photo_credit="A. Photographer",
+    )  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config, rt), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    handler = type("Handler", (_Publisher,), {})
+    handler.page = (
+        "<!doctype html><html><head><title>Storm cuts the coast road</title></head><body>"
+        "<h1>Storm cuts the coast road</h1><p>The publisher's own article text.</p>"
+        f'<script src="{base}/embed.js" data-story-url="{story.url}" async></script>'
+        "</body></html>"
+    ).encode()
+    pub = http.server.ThreadingHTTPServer(("127.0.0.1", pub_port), handler)
+    threading.Thread(target=pub.serve_forever, daemon=True).start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "veche did not start"
+    yield Live(rt, base, publisher, story)
+    server.should_exit = True
+    pub.shutdown()
+    pub.server_close()
+    thread.join(timeout=10)
+    rt.db.dispose()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()

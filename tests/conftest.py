@@ -1,0 +1,147 @@
+"""Fixtures: a fresh database per test on SQLite and on the real PostgreSQL.
+
+In CI (CI=true) a missing PostgreSQL, Redis or Chromium is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from veche.config import Config
+from veche.service.accounts import Accounts
+from veche.service.runtime import Runtime
+from veche.service.stories import SiteSettings, Stories
+from veche.store.database import Database
+from veche.store.models import Base, Story
+from veche.web.app import create_app
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_ADMIN_URL = os.environ.get("VECHE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("VECHE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "astana-protests-page.txt"
+ORIGIN = "https://news.example"
+PASSWORD = "correct horse battery"
+
+
+def unavailable(what: str, why: object) -> None:
+    """Skip on a developer box without the service; fail in CI, where it must exist."""
+    message = f"{what} is not reachable: {why}"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    name = f"veche_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        unavailable("PostgreSQL", exc)
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    db = Database(url)
+    db.upgrade()
+    db.dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each store and API test runs once per engine, each time on an empty database."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "veche.db"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("pg_database")
+    db = Database(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def config(db_url: str) -> Config:
+    return Config(
+        database_url=db_url,
+        base_url="https://veche.test",
+        secret_key="test-secret-key",
+        rate_limit_writes="1000/minute",
+        rate_limit_auth="1000/minute",
+    )
+
+
+@pytest.fixture
+def rt(config: Config) -> Iterator[Runtime]:
+    runtime = Runtime.build(config)
+    yield runtime
+    runtime.db.dispose()
+
+
+@pytest.fixture
+def client(rt: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(rt.config, rt), base_url="https://veche.test") as c:
+        yield c
+
+
+@dataclass
+class World:
+    """A site with a story, ready for comments."""
+
+    rt: Runtime
+    story: Story
+    site_name: str = "news"
+
+    def user(self, handle: str, **kw: object) -> tuple[int, str]:
+        """Create an account; returns (user id, bearer token)."""
+        accounts = Accounts(self.rt)
+        user = accounts.create_user(handle, PASSWORD, **kw)  # type: ignore[arg-type]
+        _u, token = accounts.sign_in(handle, PASSWORD, ip="127.0.0.1")
+        return user.id, token
+
+    def other_story(self, slug: str = "other") -> Story:
+        return Stories(self.rt).create(self.site_name, f"{ORIGIN}/{slug}", f"Story {slug}")
+
+
+@pytest.fixture
+def world(rt: Runtime) -> World:
+    stories = Stories(rt)
+    stories.create_site("news", SiteSettings(allowed_origins=[ORIGIN]))
+    story = stories.create(
+        "news", f"{ORIGIN}/2026/storm", "Storm cuts the coast road",
+        body="The council opened the sports hall as a warming centre.\n\nPower returned on Monday.",
+    )  # fmt: skip
+    return World(rt, story)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def with_config(rt: Runtime, **changes: object) -> Runtime:
+    return Runtime(replace(rt.config, **changes), rt.db, rt.limiter)  # type: ignore[arg-type]
