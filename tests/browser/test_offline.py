@@ -1,0 +1,96 @@
+"""Bad networks: a comment is never lost to a dropped connection and never posted twice."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from tests.browser.conftest import Live
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+TOP_FORM = ".discussion-head ~ form.comment-form"
+
+
+def signed_in(page: Page, live: Live) -> None:
+    live.user("Ilze", "Ilze Liepa")
+    page.goto(f"{live.base}/signin?next=/stories/{live.story.id}")
+    page.fill("input[name=login]", "Ilze")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.auth-form button[type=submit]")
+    expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
+
+
+def texts(page: Page) -> list[str]:
+    return page.locator("li.comment .body").all_inner_texts()
+
+
+def test_offline_submit_keeps_the_draft_and_posts_once(page: Page, live: Live) -> None:
+    signed_in(page, live)
+    form = page.locator(TOP_FORM)
+    form.locator("textarea").fill("Written while the mast was down.")
+    page.context.set_offline(True)
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".form-status")).to_contain_text("No connection")
+    assert live.count() == 0
+
+    # Back online, but keep the API unreachable so the reload sees the saved draft.
+    page.route("**/api/v1/**", lambda route: route.abort("internetdisconnected"))
+    page.context.set_offline(False)
+    page.reload()
+    expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
+    expect(page.locator(f"{TOP_FORM} textarea")).to_have_value("Written while the mast was down.")
+    page.unroute("**/api/v1/**")
+
+    page.locator(f"{TOP_FORM} button[type=submit]").click()
+    expect(page.locator("li.comment .body", has_text="Written while the mast")).to_have_count(1)
+    assert live.count() == 1
+    page.reload()
+    expect(page.locator(f"{TOP_FORM} textarea")).to_have_value("")
+    assert texts(page) == ["Written while the mast was down."]
+
+
+def test_reconnecting_sends_the_saved_comment_by_itself(page: Page, live: Live) -> None:
+    signed_in(page, live)
+    form = page.locator(TOP_FORM)
+    form.locator("textarea").fill("Sent when the connection came back.")
+    page.context.set_offline(True)
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".form-status")).to_contain_text("No connection")
+    page.context.set_offline(False)
+    expect(page.locator("li.comment .body", has_text="Sent when the connection")).to_have_count(1)
+    assert live.count() == 1
+
+
+def test_lost_response_then_retry_posts_once(page: Page, live: Live) -> None:
+    """The server got the comment but the answer never arrived: the retry must not duplicate."""
+    signed_in(page, live)
+    delivered: list[int] = []
+
+    def drop_answer(route: Route) -> None:
+        if route.request.method == "POST":
+            response = route.fetch()  # reaches veche, which stores the comment
+            delivered.append(response.status)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/stories/*/comments", drop_answer)
+    form = page.locator(TOP_FORM)
+    form.locator("textarea").fill("Did this go through?")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".form-status")).to_contain_text("No connection")
+    assert delivered == [201]
+    assert live.count() == 1
+    page.unroute("**/api/v1/stories/*/comments")
+
+    page.route("**/api/v1/**", lambda route: route.abort("internetdisconnected"))
+    page.reload()
+    expect(page.locator(f"{TOP_FORM} textarea")).to_have_value("Did this go through?")
+    page.unroute("**/api/v1/**")
+    page.locator(f"{TOP_FORM} button[type=submit]").click()
+    expect(page.locator(f"{TOP_FORM} .form-status")).to_have_text("Posted.")
+    assert live.count() == 1
+    page.reload()
+    assert texts(page) == ["Did this go through?"]
