@@ -141,3 +141,31 @@ def test_usable_without_javascript(browser: object, live: Live) -> None:
     # A refused write keeps what was typed.
     post(page, ".discussion-head ~ form.comment-form", " ")
     context.close()
+
+
+def test_load_more_appends_the_next_page(page: Page, live: Live) -> None:
+    from veche.service.comments import Comments, Draft
+    from veche.service.runtime import Viewer
+    from veche.service.stories import SiteSettings, Stories
+
+    Stories(live.rt).update_site("news", SiteSettings(allow_guests=True))
+    comments = Comments(live.rt)
+    for i in range(1, 24):
+        made, _ = comments.create(
+            live.story.id, Draft(f"Comment number {i}"), Viewer(None, "10.0.0.1")
+        )
+        if i == 21:
+            comments.create(
+                live.story.id,
+                Draft("A reply on page two", parent_id=made.id),
+                Viewer(None, "10.0.0.2"),
+            )
+    page.goto(f"{live.base}/stories/{live.story.id}")
+    expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
+    top = page.locator("ol.comments > li.comment")
+    expect(top).to_have_count(live.rt.config.page_size)
+    page.click("a.load-more")
+    expect(top).to_have_count(23)
+    expect(page.locator("a.load-more")).to_have_count(0)
+    expect(top.nth(20).locator(".num").first).to_have_text("21.")
+    expect(top.nth(20).locator("ol.replies .body")).to_have_text("A reply on page two")

@@ -436,7 +436,7 @@
       const q = new URLSearchParams({ story: this.storyId, sort: this.root.dataset.sort, after: link.dataset.after });
       const content = await this.fragment("/fragments/thread?" + q.toString());
       const list = this.root.querySelector("ol.comments");
-      for (const li of Array.from(content.querySelectorAll(":scope > li.comment"))) list.appendChild(li);
+      for (const li of Array.from(content.children)) if (li.matches("li.comment")) list.appendChild(li);
       const more = content.querySelector(".more");
       const current = link.closest(".more");
       if (more) current.replaceWith(more); else current.remove();
