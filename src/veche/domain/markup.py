@@ -60,5 +60,10 @@ def normalise_for_match(text: str) -> str:
 def clean_text(value: str) -> str:
     """Single-line user strings: NFC, no control characters, single spaces."""
     value = unicodedata.normalize("NFC", value)
-    value = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch == " ")
+    # Line breaks and tabs separate words: they become spaces, other controls go.
+    value = "".join(
+        " " if ch.isspace() else ch
+        for ch in value
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
     return _WS.sub(" ", value).strip()

@@ -25,10 +25,11 @@ _COMMON_PASSWORDS = frozenset(
 )  # fmt: skip
 
 
-def reject_nul(value: str, field: str) -> str:
+def reject_nul(value: str, label: str, *, field: str | None = None) -> str:
+    """`label` names the input in the message; `field` is its key in the request."""
     if "\x00" in value:
         raise InvalidInput(
-            f"The {field} contains a NUL character, which is not allowed.", field=field
+            f"The {label} contains a NUL character, which is not allowed.", field=field or label
         )
     return value
 
@@ -55,7 +56,7 @@ def handle_key(value: str) -> str:
 def display_name(value: str | None) -> str | None:
     if value is None:
         return None
-    value = clean_text(reject_nul(value, "display name"))
+    value = clean_text(reject_nul(value, "display name", field="display_name"))
     if not value:
         return None
     if len(value) > NAME_MAX:
@@ -106,18 +107,19 @@ def title(value: str) -> str:
     return value
 
 
-def http_url(value: str, field: str = "url") -> str:
+def http_url(value: str, label: str = "url", *, field: str | None = None) -> str:
     """Only absolute http(s) URLs; lower-cased scheme and host, no fragment."""
-    value = reject_nul(value, field).strip()
+    key = field or label
+    value = reject_nul(value, label, field=key).strip()
     try:
         parts = urlsplit(value)
         port = parts.port
     except ValueError as exc:
-        raise InvalidInput(f"The {field} is not a valid URL.", field=field) from exc
+        raise InvalidInput(f"The {label} is not a valid URL.", field=key) from exc
     if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        raise InvalidInput(f"The {field} must be an http or https URL.", field=field)
+        raise InvalidInput(f"The {label} must be an http or https URL.", field=key)
     if any(ch.isspace() or ord(ch) < 32 for ch in value) or len(value) > 2048:
-        raise InvalidInput(f"The {field} is not a valid URL.", field=field)
+        raise InvalidInput(f"The {label} is not a valid URL.", field=key)
     scheme = parts.scheme.lower()
     host = parts.hostname.lower()
     default = {"http": 80, "https": 443}[scheme]
@@ -135,9 +137,10 @@ def origin(value: str) -> str:
 
 
 def comment_body(value: str, max_length: int) -> str:
-    value = reject_nul(value, "comment").replace("\r\n", "\n").replace("\r", "\n")
+    value = reject_nul(value, "comment", field="body").replace("\r\n", "\n").replace("\r", "\n")
     value = unicodedata.normalize("NFC", value).strip()
-    if not value:
+    # Zero-width and other format characters show nothing: a body of only those is empty.
+    if not value or all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value):
         raise InvalidInput("The comment is empty.", field="body")
     if len(value) > max_length:
         raise InvalidInput(

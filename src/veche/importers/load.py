@@ -95,6 +95,9 @@ def import_page(rt: Runtime, page: ParsedPage, *, site_name: str, url: str | Non
                 source = _quote_source(c, parent, earlier)
                 if source is not None:
                     quote = QuoteRequest(QuoteSource.comment, c.quote.text, source.id)
+                else:
+                    # Nothing on the page to link it to: keep the quote as text, not lose it.
+                    body = f"> Quote: {c.quote.author}\n>\n> {c.quote.text}\n\n{body}"
             elif not c.deleted and story.body_text:
                 found = find_article_quote(c.body, story.body_text)
                 if found is not None:

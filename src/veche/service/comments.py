@@ -64,6 +64,7 @@ class Comments:
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "comment", who)
         try:
             with self.rt.db.session() as s:
+                store.lock_story(s, story_id)
                 story = self._story(s, story_id)
                 if viewer.user is None and not guests_allowed(story):
                     raise AuthRequired("Sign in to leave a comment.")
@@ -213,7 +214,7 @@ class Comments:
         if viewer.user is None:
             raise AuthRequired("Sign in to delete your comment.")
         with self.rt.db.session() as s:
-            comment = threads.get(s, comment_id, for_update=True)
+            comment = store.get_for_write(s, comment_id)
             if comment is None:
                 raise NotFound("There is no such comment.")
             own = comment.author_id == viewer.user.id
@@ -229,7 +230,7 @@ class Comments:
         if not viewer.is_moderator:
             raise Forbidden("Only moderators can remove comments.")
         with self.rt.db.session() as s:
-            comment = threads.get(s, comment_id, for_update=True)
+            comment = store.get_for_write(s, comment_id)
             if comment is None:
                 raise NotFound("There is no such comment.")
             if comment.status is not CommentStatus.removed:
@@ -237,7 +238,7 @@ class Comments:
         return comment
 
     def _own(self, s: Session, comment_id: int, viewer: Viewer, verb: str) -> Comment:
-        comment = threads.get(s, comment_id, for_update=True)
+        comment = store.get_for_write(s, comment_id)
         if comment is None:
             raise NotFound("There is no such comment.")
         if viewer.user is None or comment.author_id != viewer.user.id:

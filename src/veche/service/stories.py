@@ -51,7 +51,7 @@ class Stories:
         self._origins: tuple[float, frozenset[str]] = (0.0, frozenset())
 
     def create_site(self, name: str, settings: SiteSettings) -> Site:
-        name = clean_text(validation.reject_nul(name, "site name"))
+        name = clean_text(validation.reject_nul(name, "site name", field="name"))
         if not name or len(name) > 64:
             raise InvalidInput("A site name is 1 to 64 characters.", field="name")
         site = Site(
@@ -108,7 +108,7 @@ class Stories:
 
     def by_url(self, url: str, *, title: str | None = None, create: bool = True) -> Story:
         """Find a story by URL; embeds create it on first load, for allowed origins only."""
-        url = validation.http_url(url, "story URL")
+        url = validation.http_url(url, "story URL", field="url")
         with self.rt.db.session(write=False) as s:
             story = store.story_by_url(s, url)
         if story is not None or not create:
@@ -117,20 +117,28 @@ class Stories:
             return story
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        with self.rt.db.session() as s:
-            site = next((x for x in store.all_sites(s) if origin in x.allowed_origins), None)
-            if site is None:
-                raise NotFound(f"No site here allows pages from {origin}.")
-            existing = store.story_by_url(s, url)
-            if existing is not None:
-                return existing
-            story = Story(
-                site_id=site.id,
-                url=url,
-                title=validation.title(title) if title and title.strip() else url[:300],
-                created_at=self.rt.clock(),
-            )
-            s.add(story)
+        try:
+            with self.rt.db.session() as s:
+                site = next((x for x in store.all_sites(s) if origin in x.allowed_origins), None)
+                if site is None:
+                    raise NotFound(f"No site here allows pages from {origin}.")
+                existing = store.story_by_url(s, url)
+                if existing is not None:
+                    return existing
+                story = Story(
+                    site_id=site.id,
+                    url=url,
+                    title=validation.title(title) if title and title.strip() else url[:300],
+                    created_at=self.rt.clock(),
+                )
+                s.add(story)
+        except IntegrityError:
+            # Readers who open a new page together race to create its story; share the winner's.
+            with self.rt.db.session(write=False) as s:
+                story = store.story_by_url(s, url)
+            if story is None:
+                raise
+            return story
         return self.get(story.id)
 
     def create(
@@ -143,7 +151,7 @@ class Stories:
         image_caption: str | None = None,
         photo_credit: str | None = None,
     ) -> Story:
-        url = validation.http_url(url, "story URL")
+        url = validation.http_url(url, "story URL", field="url")
         with self.rt.db.session() as s:
             site = store.site_by_name(s, site_name)
             if site is None:
@@ -172,7 +180,8 @@ class Stories:
     ) -> Story:
         """Editing the article re-checks every quote of it."""
         with self.rt.db.session() as s:
-            story = s.get(Story, story_id, with_for_update=True)
+            # OF stories: PostgreSQL refuses FOR UPDATE on the outer-joined site.
+            story = s.get(Story, story_id, with_for_update={"of": Story})
             if story is None:
                 raise NotFound("There is no such story.")
             if title is not None:
@@ -195,7 +204,7 @@ def set_content(
     keep: bool = False,
 ) -> None:
     if body is not None or not keep:
-        src = validation.reject_nul(body or "", "story body").strip() or None
+        src = validation.reject_nul(body or "", "story body", field="body").strip() or None
         story.body_src = src
         story.body_html = render_markdown(src) if src else None
         story.body_text = html_to_text(story.body_html) if story.body_html else None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from veche.domain import paths
 from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
 from veche.domain.quotes import verify
+from veche.store import threads
 from veche.store.models import Comment, CommentRevision, Event, Story
 
 
@@ -36,6 +37,22 @@ class NewComment:
     idempotency_key: str | None
     quote: NewQuote | None
     status: CommentStatus = CommentStatus.visible
+
+
+def lock_story(s: Session, story_id: int) -> None:
+    """Every write to a thread takes its story row first, so a story's writers queue in one
+    order: taking a comment row first (an edit) while another writer holds the story and
+    needs that comment (a new quote of it, via its foreign key) would deadlock."""
+    s.execute(select(Story.id).where(Story.id == story_id).with_for_update())
+
+
+def get_for_write(s: Session, comment_id: int) -> Comment | None:
+    """The comment, locked after its story's row (see lock_story)."""
+    story_id = s.scalar(select(Comment.story_id).where(Comment.id == comment_id))
+    if story_id is None:
+        return None
+    lock_story(s, story_id)
+    return threads.get(s, comment_id, for_update=True)
 
 
 def append_event(

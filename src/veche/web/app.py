@@ -34,7 +34,10 @@ def _error(request: Request, status: int, code: str, message: str, field: str | 
 
 def _readable(exc: RequestValidationError) -> tuple[str, str | None]:
     first = exc.errors()[0] if exc.errors() else {}
-    loc = [str(x) for x in first.get("loc", ()) if x not in ("body", "query", "path")]
+    loc = [str(x) for x in first.get("loc", ())]
+    # Drop only the leading location: a field may itself be called "body".
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+        loc = loc[1:]
     field = ".".join(loc) or None
     msg = str(first.get("msg", "Invalid request"))
     if first.get("type") == "json_invalid":

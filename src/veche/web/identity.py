@@ -54,9 +54,13 @@ def viewer(request: Request) -> Viewer:
     if isinstance(cached, Viewer):
         return cached
     token = bearer_token(request)
-    via_cookie = token is None
-    if via_cookie:
+    if token is None:
         token = request.cookies.get(SESSION_COOKIE)
+        # Only a session cookie is ambient authority that needs CSRF protection; a request
+        # with neither bearer token nor cookie is plainly anonymous (401, or a guest).
+        via_cookie = token is not None
+    else:
+        via_cookie = False
     user = Accounts(runtime(request)).resolve(token)
     result = Viewer(user=user, ip=client_ip(request), token=token if user else None)
     request.state.viewer = result

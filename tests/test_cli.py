@@ -1,0 +1,159 @@
+"""The administration CLI against the real databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, inspect, select
+
+from veche.cli import main as cli_main
+from veche.cli.main import main
+from veche.domain.enums import Role
+from veche.security.passwords import verify_password
+from veche.service.accounts import Accounts
+from veche.service.runtime import Runtime
+from veche.service.stories import Stories
+from veche.store.models import Base, User
+
+
+@pytest.fixture
+def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """The CLI never disposes the engine it builds; dispose them so no connection leaks."""
+    monkeypatch.setenv("VECHE_DATABASE_URL", db_url)
+    built: list[Runtime] = []
+    build = cli_main._runtime
+
+    def tracked() -> Runtime:
+        built.append(build())
+        return built[-1]
+
+    monkeypatch.setattr(cli_main, "_runtime", tracked)
+    yield CliRunner()
+    for runtime in built:
+        runtime.db.dispose()
+
+
+def run(cli: CliRunner, *args: str) -> Result:
+    return cli.invoke(main, list(args))
+
+
+def test_site_create_and_update(cli: CliRunner, rt: Runtime) -> None:
+    r = run(
+        cli, "site", "create", "news", "--origin", "https://News.Example/",
+        "--origin", "http://localhost:8000", "--allow-guests", "--edit-window", "30",
+        "--max-length", "2000",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert r.output == (
+        "Created site news: origins=http://localhost:8000,https://news.example "
+        "require_sign_in=True allow_guests=True edit_window=30min max_length=2000\n"
+    )
+    site = Stories(rt).site("news")
+    assert site.allowed_origins == ["http://localhost:8000", "https://news.example"]
+    assert (site.allow_guests, site.edit_window_seconds, site.max_comment_length) == (
+        True,
+        1800,
+        2000,
+    )
+    r = run(
+        cli,
+        "site",
+        "update",
+        "news",
+        "--no-allow-guests",
+        "--edit-window",
+        "5",
+        "--no-require-sign-in",
+    )
+    assert r.exit_code == 0, r.output
+    assert r.output == (
+        "Updated site news: origins=http://localhost:8000,https://news.example "
+        "require_sign_in=False allow_guests=False edit_window=5min max_length=2000\n"
+    )
+    r = run(cli, "site", "update", "news", "--origin", "https://other.example")
+    assert "origins=https://other.example " in r.output
+    site = Stories(rt).site("news")
+    assert (site.allowed_origins, site.edit_window_seconds, site.require_sign_in) == (
+        ["https://other.example"], 300, False,
+    )  # fmt: skip
+
+
+def test_site_refusals(cli: CliRunner, rt: Runtime) -> None:
+    assert run(cli, "site", "create", "news").exit_code == 0
+    cases = [
+        (("site", "create", "news"), "A site named “news” exists already."),
+        (("site", "update", "nope", "--allow-guests"), "There is no site named “nope”."),
+        (("site", "create", "b", "--origin", "https://b.example/path"), "An origin has no path"),
+        (("site", "create", "c", "--origin", "ftp://c.example"), "must be an http or https URL"),
+        (
+            ("site", "update", "news", "--max-length", "0"),
+            "The maximum comment length is 1 to 100000.",
+        ),
+        (
+            ("site", "update", "news", "--edit-window", "-1"),
+            "The edit window is 0 seconds to 7 days.",
+        ),
+    ]
+    for args, message in cases:
+        r = run(cli, *args)
+        assert r.exit_code == 1, (args, r.output)
+        assert message in r.output, (args, r.output)
+    site = Stories(rt).site("news")
+    assert (site.max_comment_length, site.edit_window_seconds, site.allowed_origins) == (
+        5000,
+        900,
+        [],
+    )
+    assert run(cli, "site", "update", "news", "--edit-window", "abc").exit_code == 2
+
+
+def test_user_create_admin_and_weak_password(cli: CliRunner, rt: Runtime) -> None:
+    r = run(
+        cli, "user", "create", "Ann", "--role", "admin", "--password", "plum tree at dawn 42",
+        "--email", "ann@example.com", "--display-name", "Ann Editor",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("Created admin Ann (id ")
+    with rt.db.session(write=False) as s:
+        user = s.scalars(select(User).where(User.handle == "Ann")).one()
+    assert (user.role, user.email, user.display_name) == (
+        Role.admin,
+        "ann@example.com",
+        "Ann Editor",
+    )
+    assert verify_password(user.password_hash, "plum tree at dawn 42")
+    signed_in, _token = Accounts(rt).sign_in(
+        "ann@example.com", "plum tree at dawn 42", ip="127.0.0.1"
+    )
+    assert signed_in.id == user.id
+    weak = run(cli, "user", "create", "bob", "--password", "password1")
+    assert weak.exit_code == 1
+    assert "The password is too weak" in weak.output
+    taken = run(cli, "user", "create", "ANN", "--password", "plum tree at dawn 42")
+    assert taken.exit_code == 1 and "is taken" in taken.output
+    bad_role = run(cli, "user", "create", "carl", "--role", "god", "--password", "x")
+    assert bad_role.exit_code == 2
+    prompted = cli.invoke(
+        main, ["user", "create", "dora"], input="plum tree at dawn 42\nplum tree at dawn 42\n"
+    )
+    assert prompted.exit_code == 0, prompted.output
+    with rt.db.session(write=False) as s:
+        assert sorted(s.scalars(select(User.handle))) == ["Ann", "dora"]
+
+
+def test_db_upgrade(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = run(cli, "db", "upgrade")  # the test database is migrated already: a no-op
+    assert (r.exit_code, r.output) == (0, "Database is up to date.\n")
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("VECHE_DATABASE_URL", url)
+    r = run(cli, "db", "upgrade")
+    assert (r.exit_code, r.output) == (0, "Database is up to date.\n")
+    engine = create_engine(url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert tables >= {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}
