@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///" + str(Path("veche.db").resolve())
 
@@ -30,10 +29,8 @@ class Config:
     rate_limit_writes: str = "10/minute"
     rate_limit_auth: str = "10/minute"
     presence_debounce_seconds: int = 60
-    online_window_seconds: int = 300
     session_days: int = 30
     page_size: int = 20
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:

@@ -16,7 +16,10 @@ from veche.service.stories import SiteSettings, Stories
 
 
 def _runtime() -> Runtime:
-    return Runtime.build(Config.from_env())
+    """Built per command; its pool is closed when the command ends."""
+    rt = Runtime.build(Config.from_env())
+    click.get_current_context().call_on_close(rt.db.dispose)
+    return rt
 
 
 class _Fail(click.ClickException):

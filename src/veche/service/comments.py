@@ -213,6 +213,7 @@ class Comments:
         """An author deletes their own; a moderator's removal is recorded as such."""
         if viewer.user is None:
             raise AuthRequired("Sign in to delete your comment.")
+        self.rt.limiter.hit(self.rt.config.rate_limit_writes, "delete", str(viewer.user.id))
         with self.rt.db.session() as s:
             comment = store.get_for_write(s, comment_id)
             if comment is None:
@@ -229,6 +230,8 @@ class Comments:
     def remove(self, comment_id: int, viewer: Viewer) -> Comment:
         if not viewer.is_moderator:
             raise Forbidden("Only moderators can remove comments.")
+        assert viewer.user is not None
+        self.rt.limiter.hit(self.rt.config.rate_limit_writes, "remove", str(viewer.user.id))
         with self.rt.db.session() as s:
             comment = store.get_for_write(s, comment_id)
             if comment is None:

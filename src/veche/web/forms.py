@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from veche.domain.enums import QuoteSource
-from veche.domain.errors import VecheError
+from veche.domain.errors import RateLimited, VecheError
 from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.web.identity import (
@@ -22,6 +22,13 @@ from veche.web.pages import discussion
 from veche.web.templating import render, safe_next, set_cookie
 
 router = APIRouter(include_in_schema=False)
+
+
+def _refused(response: Response, exc: VecheError) -> Response:
+    """A form that is refused re-renders, keeping the limit's Retry-After for clients."""
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _int(value: str | None) -> int | None:
@@ -54,7 +61,7 @@ def post_comment(
         # Show the form again with what they wrote: a refusal must not lose a comment.
         parent = _int(parent_id)
         context = discussion(request, story, reply=parent, form_body=body, form_error=exc.message)
-        return render(request, "story.html", status=exc.status, **context)
+        return _refused(render(request, "story.html", status=exc.status, **context), exc)
     return RedirectResponse(f"/stories/{story_id}#c{comment.id}", status_code=303)
 
 
@@ -118,10 +125,11 @@ def signin_post(
             login, password, ip=client_ip(request), user_agent=request.headers.get("user-agent")
         )
     except VecheError as exc:
-        return render(
+        page = render(
             request, "auth.html", status=exc.status, mode="signin", next=target,
             error=exc.message, values={"login": login},
         )  # fmt: skip
+        return _refused(page, exc)
     return _signed_in(request, token, target)
 
 
@@ -144,10 +152,11 @@ def signup_post(
         )  # fmt: skip
     except VecheError as exc:
         values = {"handle": handle, "email": email, "display_name": display_name}
-        return render(
+        page = render(
             request, "auth.html", status=exc.status, mode="signup", next=target,
             error=exc.message, values=values,
         )  # fmt: skip
+        return _refused(page, exc)
     return _signed_in(request, token, target)
 
 
