@@ -85,7 +85,8 @@ def test_reply_and_quote_links_render_forms_without_javascript(
     assert f'name="parent_id" value="{made["id"]}"' in html
     assert 'name="quote_text" value="Quote me if you can"' in html
     assert "<header>Quote: Rogalex</header>" in html
-    assert client.get(f"/stories/{world.story.id}?reply=999999").status_code == 422
+    assert client.get(f"/stories/{world.story.id}?reply=999999").status_code == 404
+    assert client.get(f"/stories/{world.story.id}?reply=99999999999").status_code == 422
 
 
 def test_form_rate_limit_answers_429_with_retry_after(client: TestClient, world: World) -> None:
@@ -132,7 +133,12 @@ def test_load_more_fragment_continues_the_thread(client: TestClient, world: Worl
     Stories(world.rt).update_site("news", SiteSettings(allow_guests=True))
     comments = Comments(world.rt)
     for i in range(25):
-        comments.create(world.story.id, Draft(f"Guest note {i}"), Viewer(None, "192.0.2.1"))
+        last, _ = comments.create(
+            world.story.id, Draft(f"Guest note {i}"), Viewer(None, "192.0.2.1")
+        )
+    # Replying without JavaScript to a comment that is not on the first page still works.
+    reply_page = client.get(f"/stories/{world.story.id}?reply={last.id}").text
+    assert f'name="parent_id" value="{last.id}"' in reply_page
     first = client.get(f"/stories/{world.story.id}").text
     cursor = re.search(r'data-after="([0-9a-z]+)"', first)
     assert cursor is not None

@@ -17,6 +17,7 @@ _TAGS = {
 }  # fmt: skip
 _ATTRS = {"a": {"href", "title"}, "ol": {"start"}}
 _SCHEMES = {"http", "https", "mailto"}
+_ABSOLUTE = ("http://", "https://", "mailto:")
 _WS = re.compile(r"\s+")
 
 
@@ -38,7 +39,15 @@ def render_markdown(source: str) -> str:
         attributes=_ATTRS,
         url_schemes=_SCHEMES,
         link_rel=LINK_REL,
+        attribute_filter=_absolute_links,
     )
+
+
+def _absolute_links(tag: str, attribute: str, value: str) -> str | None:
+    """Relative links would resolve against the publisher's page inside the embed."""
+    if tag == "a" and attribute == "href" and not value.lower().startswith(_ABSOLUTE):
+        return None
+    return value
 
 
 def html_to_text(fragment: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 SEGMENT = 5
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 MAX_ORDINAL = 36**SEGMENT - 1
+# Storage bound (the path column holds 1024 characters); display caps nesting far sooner.
+MAX_DEPTH = 200
 # Sorts after every digit in byte order: path + END bounds a whole subtree.
 END = "~"
 

@@ -15,6 +15,8 @@ PASSWORD_MIN, PASSWORD_MAX = 10, 256
 TITLE_MAX = 300
 # Letters and digits of any script, inner spaces, dots, dashes, underscores, apostrophes.
 _HANDLE = re.compile(r"^[^\W_](?:[\w .'\-]*[^\W_]|[\w]*)?$")
+# Campaign tags would split one article's discussion into many.
+_TRACKING = ("utm_", "fbclid=", "gclid=", "mc_cid=", "mc_eid=")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$")
 _COMMON_PASSWORDS = frozenset(
     {
@@ -46,6 +48,8 @@ def handle(value: str) -> str:
             "apostrophes, and must start and end with a letter or digit.",
             field="handle",
         )
+    if len(handle_key(value)) > HANDLE_MAX + 10:
+        raise InvalidInput("That handle is too long once normalised.", field="handle")
     return value
 
 
@@ -124,7 +128,11 @@ def http_url(value: str, label: str = "url", *, field: str | None = None) -> str
     host = parts.hostname.lower()
     default = {"http": 80, "https": 443}[scheme]
     netloc = host if port in (None, default) else f"{host}:{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith(_TRACKING))
+    url = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    if len(url) > 2048:
+        raise InvalidInput(f"The {label} is too long.", field=key)
+    return url
 
 
 def origin(value: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from veche.domain import validation
+from veche.domain import paths, validation
 from veche.domain.enums import CommentStatus, QuoteSource
 from veche.domain.errors import AuthRequired, Conflict, Forbidden, InvalidInput, NotFound
 from veche.domain.markup import clean_text, html_to_text, render_markdown
@@ -18,6 +18,7 @@ from veche.security.ratelimit import client_bucket
 from veche.service.runtime import Runtime, Viewer
 from veche.store import comments as store
 from veche.store import threads
+from veche.store.accounts import user_by_handle_key
 from veche.store.models import Comment, Story
 
 QUOTE_MAX = 2000
@@ -57,7 +58,7 @@ class Comments:
         """Returns (comment, created); a replayed idempotency key returns the first comment."""
         key = self._check_key(draft.idempotency_key)
         if key:
-            replay = self._replay(key, viewer, story_id)
+            replay = self._replay(key, draft, viewer, story_id)
             if replay is not None:
                 return replay, False
         who = str(viewer.user.id) if viewer.user else client_bucket(viewer.ip)
@@ -68,9 +69,7 @@ class Comments:
                 story = self._story(s, story_id)
                 if viewer.user is None and not guests_allowed(story):
                     raise AuthRequired("Sign in to leave a comment.")
-                guest = None
-                if viewer.user is None:
-                    guest = validation.display_name(draft.guest_name) or "guest"
+                guest = None if viewer.user else self._guest_name(s, draft.guest_name)
                 comment = self._write(
                     s,
                     story,
@@ -82,11 +81,23 @@ class Comments:
                 )
         except IntegrityError:
             # Two submits with one key raced; the loser returns the winner's comment.
-            replay = self._replay(key, viewer, story_id) if key else None
+            replay = self._replay(key, draft, viewer, story_id) if key else None
             if replay is None:
                 raise
             return replay, False
         return comment, True
+
+    def _guest_name(self, s: Session, name: str | None) -> str:
+        """A guest may pick a name, but not a member's: that would be impersonation."""
+        chosen = validation.display_name(name) or "guest"
+        if chosen.casefold() != "guest":
+            key = validation.handle_key(chosen)
+            if len(key) <= validation.HANDLE_MAX + 10 and user_by_handle_key(s, key):
+                raise Conflict(
+                    "That name belongs to a member. Sign in, or choose another name.",
+                    field="guest_name",
+                )
+        return chosen
 
     def import_comment(
         self,
@@ -134,8 +145,15 @@ class Comments:
                 raise Conflict(
                     "That comment was deleted; it cannot be replied to.", field="parent_id"
                 )
+            if parent.depth + 1 > paths.MAX_DEPTH:
+                raise InvalidInput(
+                    "This thread is nested too deeply; reply to a comment higher up.",
+                    field="parent_id",
+                )
         quote = self._quote(s, story, draft.quote) if draft.quote else None
         html = render_markdown(body)
+        if not html_to_text(html):
+            raise InvalidInput("The comment is empty.", field="body")
         return store.insert(
             s,
             store.NewComment(
@@ -178,14 +196,29 @@ class Comments:
             )
         return key
 
-    def _replay(self, key: str, viewer: Viewer, story_id: int) -> Comment | None:
+    def _replay(self, key: str, draft: Draft, viewer: Viewer, story_id: int) -> Comment | None:
+        """The first comment made with this key — if this is truly the same submission."""
         with self.rt.db.session(write=False) as s:
             existing = threads.by_idempotency_key(s, key)
         if existing is None:
             return None
         same_author = existing.author_id == (viewer.user.id if viewer.user else None)
         if not same_author or existing.story_id != story_id:
-            raise Conflict("This idempotency key was already used for another comment.")
+            raise Conflict(
+                "This idempotency key was already used for another comment.",
+                field="idempotency_key",
+            )
+        try:
+            same_text = validation.comment_body(draft.body, 10**9) == existing.body_src
+        except InvalidInput:
+            same_text = False
+        if not same_text and existing.edited_at is None:
+            # The draft changed after a send whose answer was lost: say so, lose nothing.
+            raise Conflict(
+                "An earlier version of this comment was already posted. "
+                "Send again to post this text as a new comment.",
+                field="idempotency_key",
+            )
         return existing
 
     def edit(self, comment_id: int, body: str, viewer: Viewer) -> Comment:

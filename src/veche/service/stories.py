@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from veche.domain import validation
 from veche.domain.errors import Conflict, InvalidInput, NotFound
 from veche.domain.markup import clean_text, html_to_text, render_markdown
+from veche.security.ratelimit import client_bucket
 from veche.service.runtime import Runtime
 from veche.store import comments as store_comments
 from veche.store import stories as store
@@ -106,8 +107,11 @@ class Stories:
             raise NotFound("There is no such story.")
         return story
 
-    def by_url(self, url: str, *, title: str | None = None, create: bool = True) -> Story:
-        """Find a story by URL; embeds create it on first load, for allowed origins only."""
+    def by_url(
+        self, url: str, *, title: str | None = None, create: bool = True, ip: str | None = None
+    ) -> Story:
+        """Find a story by URL; embeds create it on first load, for allowed origins only,
+        and a client creating many is rate-limited like any other writer."""
         url = validation.http_url(url, "story URL", field="url")
         with self.rt.db.session(write=False) as s:
             story = store.story_by_url(s, url)
@@ -125,6 +129,10 @@ class Stories:
                 existing = store.story_by_url(s, url)
                 if existing is not None:
                     return existing
+                if ip is not None:
+                    self.rt.limiter.hit(
+                        self.rt.config.rate_limit_writes, "story", client_bucket(ip)
+                    )
                 story = Story(
                     site_id=site.id,
                     url=url,

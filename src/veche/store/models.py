@@ -45,7 +45,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 # Byte order, not locale order: the materialized path must sort the same everywhere.
-PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
+PathString = String(1024).with_variant(String(1024, collation="C"), "postgresql")
 
 
 class Base(DeclarativeBase):

@@ -9,17 +9,18 @@ from veche.service.comments import Comments, Draft, QuoteRequest, guests_allowed
 from veche.service.runtime import Viewer
 from veche.store.models import Comment, Story
 from veche.store.threads import Sort
-from veche.web.identity import check_csrf, runtime, stories, viewer
+from veche.web.identity import check_csrf, client_ip, runtime, stories, viewer
 from veche.web.schemas import (
     CommentEditIn,
     CommentIn,
     CommentOut,
     ContextOut,
     ErrorOut,
+    PathId,
     StoryOut,
     ThreadOut,
 )
-from veche.web.views import build_tree, comment_view, story_href
+from veche.web.views import API_DEPTH, build_tree, comment_view, story_href
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429)
@@ -47,7 +48,7 @@ def _thread(
 ) -> ThreadOut:
     rt = runtime(request)
     page = Comments(rt).page(story, who, sort=sort, after=after, limit=limit)
-    tree = build_tree(page.comments, story, page.quoted, who, rt.clock())
+    tree = build_tree(page.comments, story, page.quoted, who, rt.clock(), max_level=API_DEPTH)
     return ThreadOut(
         story=story_out(story, rt.config.base_url),
         sort=sort.value,
@@ -63,7 +64,7 @@ LimitQ = Query(None, ge=1, le=100, description="Top-level comments per page")
 
 @router.get("/stories/{story_id}/comments")
 def thread(
-    story_id: int,
+    story_id: PathId,
     request: Request,
     sort: Sort = SortQ,
     after: str | None = AfterQ,
@@ -86,18 +87,22 @@ def thread_by_url(
     who: Viewer = Depends(viewer),
 ) -> ThreadOut:
     """The thread of a publisher's page; its story is made on first sight for allowed sites."""
-    story = stories(request).by_url(url, title=title)
+    story = stories(request).by_url(url, title=title, ip=client_ip(request))
     return _thread(request, story, who, sort, after, limit)
 
 
 @router.get("/comments/{comment_id}")
-def comment_context(comment_id: int, request: Request, who: Viewer = Depends(viewer)) -> ContextOut:
+def comment_context(
+    comment_id: PathId, request: Request, who: Viewer = Depends(viewer)
+) -> ContextOut:
     """One comment with its ancestors and its replies."""
     rt = runtime(request)
     ctx = Comments(rt).context(comment_id, who)
     story = stories(request).get(ctx.comment.story_id)
     now = rt.clock()
-    roots = build_tree([ctx.comment, *ctx.subtree], story, ctx.quoted, who, now)
+    roots = build_tree(
+        [ctx.comment, *ctx.subtree], story, ctx.quoted, who, now, max_level=API_DEPTH
+    )
     ancestors = [comment_view(a, story, ctx.quoted, who, now) for a in ctx.ancestors]
     return ContextOut(
         story=story_out(story, rt.config.base_url),
@@ -120,7 +125,7 @@ def _one(request: Request, comment: Comment, who: Viewer) -> CommentOut:
     responses={200: {"model": CommentOut, "description": "A replayed idempotency key"}},
 )
 def create_comment(
-    story_id: int, body: CommentIn, request: Request, response: Response,
+    story_id: PathId, body: CommentIn, request: Request, response: Response,
     who: Viewer = Depends(writer),
 ) -> CommentOut:  # fmt: skip
     """Comment, reply (parent_id) or quote; retrying with the same idempotency key is safe."""
@@ -137,21 +142,25 @@ def create_comment(
 
 @router.patch("/comments/{comment_id}")
 def edit_comment(
-    comment_id: int, body: CommentEditIn, request: Request, who: Viewer = Depends(writer)
+    comment_id: PathId, body: CommentEditIn, request: Request, who: Viewer = Depends(writer)
 ) -> CommentOut:
     comment = Comments(runtime(request)).edit(comment_id, body.body, who)
     return _one(request, comment, who)
 
 
 @router.delete("/comments/{comment_id}")
-def delete_comment(comment_id: int, request: Request, who: Viewer = Depends(writer)) -> CommentOut:
+def delete_comment(
+    comment_id: PathId, request: Request, who: Viewer = Depends(writer)
+) -> CommentOut:
     """The comment keeps its place as "The comment was deleted."; its replies stay."""
     comment = Comments(runtime(request)).delete(comment_id, who)
     return _one(request, comment, who)
 
 
 @router.post("/comments/{comment_id}/remove")
-def remove_comment(comment_id: int, request: Request, who: Viewer = Depends(writer)) -> CommentOut:
+def remove_comment(
+    comment_id: PathId, request: Request, who: Viewer = Depends(writer)
+) -> CommentOut:
     """Moderators only: the placeholder says a moderator removed it."""
     comment = Comments(runtime(request)).remove(comment_id, who)
     return _one(request, comment, who)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from veche.domain.enums import QuoteSource
-from veche.domain.errors import RateLimited, VecheError
+from veche.domain.errors import InvalidInput, RateLimited, VecheError
 from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.web.identity import (
@@ -19,6 +21,7 @@ from veche.web.identity import (
     viewer,
 )
 from veche.web.pages import discussion
+from veche.web.schemas import MAX_ID, PathId
 from veche.web.templating import render, safe_next, set_cookie
 
 router = APIRouter(include_in_schema=False)
@@ -31,14 +34,19 @@ def _refused(response: Response, exc: VecheError) -> Response:
     return response
 
 
-def _int(value: str | None) -> int | None:
+def _id(value: str | None, field: str) -> int | None:
+    """Form fields arrive as text: an empty one is absent, a malformed one is refused."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    if not value:
+        return None
+    if value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= MAX_ID:
+        return int(value)
+    raise InvalidInput(f"The {field} is not a valid id.", field=field)
 
 
 @router.post("/stories/{story_id}/comments")
 def post_comment(
-    story_id: int,
+    story_id: PathId,
     request: Request,
     body: str = Form(""),
     csrf: str = Form(""),
@@ -50,16 +58,20 @@ def post_comment(
     guest_name: str = Form(""),
 ) -> Response:
     story = stories(request).get(story_id)
-    quote = None
-    if quote_source in ("comment", "story") and quote_text.strip():
-        quote = QuoteRequest(QuoteSource(quote_source), quote_text, _int(quote_comment_id))
     try:
         check_csrf(request, csrf)
-        draft = Draft(body, _int(parent_id), quote, idempotency_key or None, guest_name or None)
+        quote = None
+        if quote_source in ("comment", "story") and quote_text.strip():
+            quote_id = _id(quote_comment_id, "quote_comment_id")
+            quote = QuoteRequest(QuoteSource(quote_source), quote_text, quote_id)
+        parent_ref = _id(parent_id, "parent_id")
+        draft = Draft(body, parent_ref, quote, idempotency_key or None, guest_name or None)
         comment, _created = Comments(runtime(request)).create(story_id, draft, viewer(request))
     except VecheError as exc:
         # Show the form again with what they wrote: a refusal must not lose a comment.
-        parent = _int(parent_id)
+        parent = None
+        with suppress(InvalidInput):
+            parent = _id(parent_id, "parent_id")
         context = discussion(request, story, reply=parent, form_body=body, form_error=exc.message)
         return _refused(render(request, "story.html", status=exc.status, **context), exc)
     return RedirectResponse(f"/stories/{story_id}#c{comment.id}", status_code=303)
@@ -71,7 +83,7 @@ def _back(request: Request, comment_id: int, story_id: int) -> RedirectResponse:
 
 @router.post("/comments/{comment_id}/edit")
 def post_edit(
-    comment_id: int, request: Request, body: str = Form(""), csrf: str = Form("")
+    comment_id: PathId, request: Request, body: str = Form(""), csrf: str = Form("")
 ) -> Response:
     check_csrf(request, csrf)
     comment = Comments(runtime(request)).edit(comment_id, body, viewer(request))
@@ -79,14 +91,14 @@ def post_edit(
 
 
 @router.post("/comments/{comment_id}/delete")
-def post_delete(comment_id: int, request: Request, csrf: str = Form("")) -> Response:
+def post_delete(comment_id: PathId, request: Request, csrf: str = Form("")) -> Response:
     check_csrf(request, csrf)
     comment = Comments(runtime(request)).delete(comment_id, viewer(request))
     return _back(request, comment.id, comment.story_id)
 
 
 @router.post("/comments/{comment_id}/remove")
-def post_remove(comment_id: int, request: Request, csrf: str = Form("")) -> Response:
+def post_remove(comment_id: PathId, request: Request, csrf: str = Form("")) -> Response:
     check_csrf(request, csrf)
     comment = Comments(runtime(request)).remove(comment_id, viewer(request))
     return _back(request, comment.id, comment.story_id)

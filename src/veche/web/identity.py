@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+from urllib.parse import urlsplit
 
 from fastapi import Request
 
@@ -33,10 +34,11 @@ def client_ip(request: Request) -> str:
     """Forwarding headers are only believed behind a configured proxy: they are forgeable."""
     rt = runtime(request)
     if rt.config.trust_proxy_headers:
+        # The last hop is the one our own proxy appended; earlier ones are the client's word.
         forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
+        last = forwarded.split(",")[-1].strip()
         try:
-            return str(ipaddress.ip_address(first))
+            return str(ipaddress.ip_address(last))
         except ValueError:
             pass
     return request.client.host if request.client else "0.0.0.0"  # noqa: S104
@@ -86,13 +88,19 @@ def anon_id(request: Request) -> str:
     return fresh
 
 
+def public_origin(request: Request) -> str:
+    """Behind a TLS proxy the request URL is not what the browser saw; VECHE_BASE_URL is."""
+    parts = urlsplit(runtime(request).config.base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def check_csrf(request: Request, submitted: str | None) -> None:
     """Cookie-borne writes need the token; bearer-token writes carry no ambient authority."""
     if bearer_token(request) is not None:
         return
     origin = request.headers.get("origin")
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    if origin and origin != "null" and origin != own:
+    own = {f"{request.url.scheme}://{request.url.netloc}", public_origin(request)}
+    if origin and origin != "null" and origin not in own:
         raise Forbidden("This request came from another site and was refused.")
     expected = csrf_token(request)
     if not submitted or not hmac.compare_digest(submitted, expected):

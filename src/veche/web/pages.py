@@ -13,9 +13,10 @@ from veche.domain.errors import InvalidInput
 from veche.service.comments import Comments, guests_allowed
 from veche.store.models import Story
 from veche.store.threads import Sort
-from veche.web.identity import csrf_token, runtime, stories, viewer
+from veche.web.identity import client_ip, csrf_token, runtime, stories, viewer
+from veche.web.schemas import MAX_ID, PathId, QueryId
 from veche.web.templating import STATIC, new_key, render
-from veche.web.views import CommentView, build_tree, comment_view
+from veche.web.views import PAGE_DEPTH, CommentView, build_tree, comment_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,7 +31,8 @@ class DiscussionCtx:
     key: str
     can_comment: bool
     guest: bool
-    reply_to: int | None = None
+    reply_to: int | None = None  # a reply form under this comment, which is on the page
+    top_parent: CommentView | None = None  # or the top form replies to one that is not
     edit_id: int | None = None
     quote: dict[str, Any] | None = None
     form_body: str = ""
@@ -74,15 +76,20 @@ def discussion(
     if reply is not None:
         target = _find(tree, reply)
         if target is None:
-            raise InvalidInput("That comment is not on this page of the discussion.")
-        ctx.reply_to = reply
+            found = Comments(rt).context(reply, who)
+            if found.comment.story_id != story.id:
+                raise InvalidInput("That comment is not in this discussion.", field="reply")
+            target = comment_view(found.comment, story, found.quoted, who, rt.clock())
+            ctx.top_parent = target
+        else:
+            ctx.reply_to = reply
         if quote == reply and target.body_html is not None and target.author:
             text = Comments(rt).context(reply, who).comment.body_text
             ctx.quote = {"source": "comment", "comment_id": reply, "text": text,
                          "label": f"Quote: {target.author.handle}"}  # fmt: skip
     return {
         "story": story, "tree": tree, "sort": sort.value, "next_cursor": page.next_cursor,
-        "ctx": ctx, "base": base,
+        "ctx": ctx, "base": base, "max_level": PAGE_DEPTH,
     }  # fmt: skip
 
 
@@ -92,19 +99,21 @@ SortQ = Query(Sort.oldest)
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> Response:
     with runtime(request).db.session(write=False) as s:
-        rows = list(s.scalars(select(Story).order_by(Story.id.desc()).limit(100)).unique())
+        # Only stories veche hosts: embeds create stories from any page of an allowed site.
+        hosted = select(Story).where(Story.body_html.is_not(None))
+        rows = list(s.scalars(hosted.order_by(Story.id.desc()).limit(100)).unique())
     return render(request, "index.html", stories=rows)
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
 def story_page(
-    story_id: int,
+    story_id: PathId,
     request: Request,
     sort: Sort = SortQ,
     after: str | None = Query(None, max_length=255),
-    reply: int | None = None,
-    quote: int | None = None,
-    edit: int | None = None,
+    reply: QueryId = None,
+    quote: QueryId = None,
+    edit: QueryId = None,
 ) -> Response:
     story = stories(request).get(story_id)
     context = discussion(
@@ -121,14 +130,14 @@ def embed_page(
     sort: Sort = SortQ,
 ) -> Response:
     """The discussion alone, for a link or an iframe; the script embed is preferred."""
-    story = stories(request).by_url(url, title=title)
+    story = stories(request).by_url(url, title=title, ip=client_ip(request))
     return render(request, "embed.html", **discussion(request, story, sort=sort))
 
 
 @router.get("/fragments/thread", response_class=HTMLResponse)
 def thread_fragment(
     request: Request,
-    story_id: int | None = Query(None, alias="story"),
+    story_id: int | None = Query(None, alias="story", ge=1, le=MAX_ID),
     url: str | None = Query(None, max_length=2048),
     title: str | None = Query(None, max_length=1000),
     sort: Sort = SortQ,
@@ -139,7 +148,7 @@ def thread_fragment(
     if story_id is not None:
         story = svc.get(story_id)
     elif url:
-        story = svc.by_url(url, title=title)
+        story = svc.by_url(url, title=title, ip=client_ip(request))
     else:
         raise InvalidInput("Give a story id or a url.")
     base = runtime(request).config.base_url
@@ -149,7 +158,7 @@ def thread_fragment(
 
 
 @router.get("/fragments/comments/{comment_id}", response_class=HTMLResponse)
-def comment_fragment(comment_id: int, request: Request) -> Response:
+def comment_fragment(comment_id: PathId, request: Request) -> Response:
     """One comment with its replies, to put in place after a write."""
     rt = runtime(request)
     who = viewer(request)

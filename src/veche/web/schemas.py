@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
+
+# Ids are 32-bit on PostgreSQL: larger numbers are refused as input, not crashed on.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 class Strict(BaseModel):
@@ -38,13 +45,13 @@ class SessionOut(BaseModel):
 
 class QuoteIn(Strict):
     source: Literal["comment", "story"]
-    comment_id: int | None = None
+    comment_id: Id | None = None
     text: str = Field(max_length=20_000)
 
 
 class CommentIn(Strict):
     body: str = Field(max_length=200_000)
-    parent_id: int | None = None
+    parent_id: Id | None = None
     quote: QuoteIn | None = None
     idempotency_key: str | None = Field(
         default=None, description="Client-made; a retry with the same key returns the same comment"
@@ -69,7 +76,7 @@ class QuoteOut(BaseModel):
     comment_id: int | None
     label: str
     href: str
-    text: str
+    text: str | None
     state: Literal["verified", "altered", "source_deleted"]
     state_label: str
 
@@ -91,6 +98,9 @@ class CommentOut(BaseModel):
     can_edit: bool
     can_delete: bool
     can_reply: bool
+    reply_to: str | None = Field(
+        description="Set when display nesting is capped and this reply sits beside its parent"
+    )
     replies: list[CommentOut]
 
 

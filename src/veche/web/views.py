@@ -21,6 +21,9 @@ QUOTE_STATES = {
     QuoteState.altered: "altered — not what the source says",
     QuoteState.source_deleted: "source deleted",
 }
+# Nesting is capped only here, when displaying: deeper replies sit beside their parent.
+PAGE_DEPTH = 8
+API_DEPTH = 32
 
 
 @dataclass
@@ -38,7 +41,7 @@ class QuoteView:
     comment_id: int | None
     label: str  # "Quote: <handle>" or the story title
     href: str
-    text: str
+    text: str | None  # None once a moderator removed the source: its words stay gone
     state: str
     state_label: str
 
@@ -63,6 +66,8 @@ class CommentView:
     can_remove: bool
     can_reply: bool
     replies: list[CommentView] = field(default_factory=list)
+    level: int = 0  # display nesting, capped; depth stays the truth
+    reply_to: str | None = None  # shown when the cap put this beside its parent
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -82,6 +87,7 @@ class CommentView:
             "can_edit": self.can_edit,
             "can_delete": self.can_delete,
             "can_reply": self.can_reply,
+            "reply_to": self.reply_to,
             "replies": [r.as_json() for r in self.replies],
         }
 
@@ -101,18 +107,28 @@ def story_href(story: Story) -> str:
 def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteView | None:
     if c.quote_source is None or c.quote_text is None or c.quote_state is None:
         return None
+    text: str | None = c.quote_text
     if c.quote_source is QuoteSource.story:
         label, href = story.title, story_href(story) + "#article"
     else:
         source = quoted.get(c.quote_comment_id or 0)
         who = "deleted comment"
         if source is not None and source.status is CommentStatus.visible:
-            who = source.author.handle if source.author else (source.guest_name or "guest")
+            who = _name(source)
         label, href = f"Quote: {who}", f"{story_href(story)}#c{c.quote_comment_id}"
+        if source is not None and source.status is CommentStatus.removed:
+            text = None
     return QuoteView(
-        c.quote_source.value, c.quote_comment_id, label, href, c.quote_text,
+        c.quote_source.value, c.quote_comment_id, label, href, text,
         c.quote_state.value, QUOTE_STATES[c.quote_state],
     )  # fmt: skip
+
+
+def _name(c: Comment) -> str:
+    if c.author is not None:
+        return c.author.handle
+    name = c.guest_name or "guest"
+    return name if name == "guest" else f"{name} (guest)"
 
 
 def comment_view(
@@ -148,17 +164,24 @@ def build_tree(
     quoted: dict[int, Comment],
     viewer: Viewer,
     now: dt.datetime,
+    *,
+    max_level: int = PAGE_DEPTH,
 ) -> list[CommentView]:
     """Nest a display-ordered flat list by parent_id; a comment whose parent is not in the
-    list (a subtree read on its own) becomes a root."""
+    list (a subtree read on its own) becomes a root. Past `max_level` replies are listed
+    beside their parent, marked with whom they answer, so no thread is too deep to show."""
     roots: list[CommentView] = []
     index: dict[int, CommentView] = {}
+    holder_of: dict[int, CommentView | None] = {}
     for c in comments:
         view = comment_view(c, story, quoted, viewer, now)
         parent = index.get(c.parent_id) if c.parent_id is not None else None
-        if parent is None:
-            roots.append(view)
-        else:
-            parent.replies.append(view)
+        holder: CommentView | None = parent
+        if parent is not None and parent.level + 1 >= max_level:
+            holder = holder_of[parent.id]
+            view.reply_to = parent.author.handle if parent.author else "a deleted comment"
+        view.level = 0 if holder is None else holder.level + 1
+        (roots if holder is None else holder.replies).append(view)
+        holder_of[c.id] = holder
         index[c.id] = view
     return roots

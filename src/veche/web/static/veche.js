@@ -103,6 +103,8 @@
       const old = this.root;
       if (old) old.replaceWith(content); else this.container.appendChild(content);
       this.restoreDrafts();
+      const out = this.root.querySelector(".signout");
+      if (out) out.hidden = false;
       this.root.dataset.ready = "yes";
     }
 
@@ -314,6 +316,8 @@
 
     async submitComment(form, attempt) {
       const button = form.querySelector("button[type=submit]");
+      if (button.disabled) return;  // one send at a time per form
+      clearTimeout(this.retryTimers.get(form));
       this.saveDraft(form);  // nothing typed is lost, whatever happens next
       button.disabled = true;
       this.status(form, "Sending…", false);
@@ -325,12 +329,18 @@
         if (e instanceof NetworkError) {
           this.status(form, "No connection. Your comment is saved on this device and will be sent when you are back online.", false);
           this.scheduleRetry(form, (attempt || 0) + 1);
-        } else {
-          this.status(form, e.message, true);
+          return;
         }
+        this.stopRetry(form);
+        if (e.status === 409 && /already (posted|used)/.test(e.message)) {
+          // That key belongs to an earlier send: a new key makes this text a new comment.
+          form.elements.idempotency_key.value = newKey();
+          this.saveDraft(form);
+        }
+        this.status(form, e.message, true);
         return;
       }
-      this.retryTimers.delete(form);
+      this.stopRetry(form);
       storage.del(this.draftKey(form));
       button.disabled = false;
       await this.placeComment(created);
@@ -341,6 +351,11 @@
         this.clearQuote(form, true);
         this.status(form, "Posted.", false);
       }
+    }
+
+    stopRetry(form) {
+      clearTimeout(this.retryTimers.get(form));
+      this.retryTimers.delete(form);
     }
 
     scheduleRetry(form, attempt) {
@@ -366,12 +381,23 @@
       let list;
       if (created.parent_id) {
         const parent = this.byId(created.parent_id);
-        list = parent.querySelector(":scope > ol.replies");
-        if (!list) { list = document.createElement("ol"); list.className = "replies"; parent.appendChild(list); }
+        const level = Number((parent.className.match(/level-(\d+)/) || [0, 0])[1]);
+        if (level + 1 >= Number(this.root.dataset.maxLevel || 8)) {
+          list = parent.parentElement;  // nesting is capped: sit beside the parent
+        } else {
+          list = parent.querySelector(":scope > ol.replies");
+          if (!list) { list = document.createElement("ol"); list.className = "replies"; parent.appendChild(list); }
+        }
         list.appendChild(fresh);
       } else {
         list = this.root.querySelector("ol.comments");
-        if (this.root.dataset.sort === "newest") list.prepend(fresh); else list.appendChild(fresh);
+        if (this.root.dataset.sort === "newest") list.prepend(fresh);
+        else if (this.root.querySelector(".load-more")) {
+          // Older pages are still unloaded: the new comment belongs after them.
+          const form = this.root.querySelector(".discussion-head ~ form.comment-form");
+          if (form) this.status(form, "Posted. It is at the end of the discussion; load more to see it.", false);
+          return;
+        } else list.appendChild(fresh);
         const empty = this.root.querySelector(".empty");
         if (empty) empty.remove();
       }
@@ -383,7 +409,12 @@
     async openEdit(li) {
       const card = li.querySelector(":scope > .comment-card");
       if (card.querySelector(":scope > form.edit-form")) return;
-      const data = JSON.parse(await this.request("GET", "/api/v1/comments/" + li.dataset.commentId)).comment;
+      let data;
+      try {
+        data = JSON.parse(await this.request("GET", "/api/v1/comments/" + li.dataset.commentId)).comment;
+      } catch (e) {
+        return;  // the link still works as a plain page
+      }
       const body = card.querySelector(":scope > .body");
       const form = document.createElement("form");
       form.className = "edit-form";
@@ -399,9 +430,13 @@
 
     async submitEdit(form) {
       const li = form.closest("li.comment");
+      const button = form.querySelector("button[type=submit]");
+      if (button.disabled) return;
+      button.disabled = true;
       try {
         await this.request("PATCH", "/api/v1/comments/" + li.dataset.commentId, { body: form.elements.body.value });
       } catch (e) {
+        button.disabled = false;
         this.status(form, e instanceof NetworkError ? "No connection; try again when you are back online." : e.message, true);
         return;
       }
@@ -433,6 +468,8 @@
     }
 
     async loadMore(link) {
+      if (link.dataset.loading) return;
+      link.dataset.loading = "1";
       const q = new URLSearchParams({ story: this.storyId, sort: this.root.dataset.sort, after: link.dataset.after });
       const content = await this.fragment("/fragments/thread?" + q.toString());
       const list = this.root.querySelector("ol.comments");

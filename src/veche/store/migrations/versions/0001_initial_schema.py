@@ -104,7 +104,9 @@ def upgrade() -> None:
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column(
             "path",
-            sa.String(length=255).with_variant(sa.String(length=255, collation="C"), "postgresql"),
+            sa.String(length=1024).with_variant(
+                sa.String(length=1024, collation="C"), "postgresql"
+            ),
             nullable=False,
         ),
         sa.Column("depth", sa.Integer(), nullable=False),

@@ -1,0 +1,65 @@
+"""Display of deep threads: nesting is capped on screen, never in the data."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import World, bearer
+from veche.domain import paths
+from veche.service.comments import Comments, Draft
+from veche.service.runtime import Viewer
+from veche.store.models import User
+from veche.web.views import API_DEPTH, PAGE_DEPTH
+
+
+def chain(world: World, length: int) -> tuple[list[int], str]:
+    uid, token = world.user("Deep Diver")
+    with world.rt.db.session(write=False) as s:
+        user = s.get(User, uid)
+    me = Viewer(user, "192.0.2.7")
+    ids: list[int] = []
+    parent = None
+    for i in range(length):
+        made, _ = Comments(world.rt).create(
+            world.story.id, Draft(f"level {i}", parent_id=parent), me
+        )
+        ids.append(made.id)
+        parent = made.id
+    return ids, token
+
+
+def test_a_deep_chain_renders_with_capped_nesting(client: TestClient, world: World) -> None:
+    ids, _token = chain(world, 40)
+    html = client.get(f"/stories/{world.story.id}")
+    assert html.status_code == 200
+    levels = [int(x) for x in re.findall(r'class="comment level-(\d+)', html.text)]
+    assert len(levels) == 40
+    assert max(levels) == PAGE_DEPTH - 1
+    assert html.text.count('class="reply-to"') == 40 - PAGE_DEPTH
+    numbers = re.findall(r'data-number="([\d.]+)"', html.text)
+    assert numbers[-1] == ".".join(["1"] * 40)  # the true position is kept
+
+    api = client.get(f"/api/v1/stories/{world.story.id}/comments").json()
+    node, seen = api["comments"][0], 1
+    while node["replies"]:
+        assert len(node["replies"]) == 1 or seen >= API_DEPTH - 1
+        node = node["replies"][-1]
+        seen += 1
+    assert node["depth"] == 39 and node["reply_to"] == "Deep Diver"
+    ctx = client.get(f"/api/v1/comments/{ids[-1]}").json()
+    assert len(ctx["ancestors"]) == 39
+    assert client.get(f"/fragments/comments/{ids[0]}").status_code == 200
+
+
+def test_replies_past_the_storage_bound_are_refused(client: TestClient, world: World) -> None:
+    ids, token = chain(world, paths.MAX_DEPTH + 1)
+    r = client.post(
+        f"/api/v1/stories/{world.story.id}/comments",
+        json={"body": "one too deep", "parent_id": ids[-1]},
+        headers=bearer(token),
+    )
+    assert r.status_code == 422
+    assert "nested too deeply" in r.json()["error"]["message"]
+    assert client.get(f"/stories/{world.story.id}").status_code == 200
