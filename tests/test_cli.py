@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, inspect, select
 
-from veche.cli import main as cli_main
 from veche.cli.main import main
 from veche.domain.enums import Role
 from veche.security.passwords import verify_password
@@ -20,20 +18,10 @@ from veche.store.models import Base, User
 
 
 @pytest.fixture
-def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    """The CLI never disposes the engine it builds; dispose them so no connection leaks."""
+def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The real CLI on the test database; each command closes its own pool."""
     monkeypatch.setenv("VECHE_DATABASE_URL", db_url)
-    built: list[Runtime] = []
-    build = cli_main._runtime
-
-    def tracked() -> Runtime:
-        built.append(build())
-        return built[-1]
-
-    monkeypatch.setattr(cli_main, "_runtime", tracked)
-    yield CliRunner()
-    for runtime in built:
-        runtime.db.dispose()
+    return CliRunner()
 
 
 def run(cli: CliRunner, *args: str) -> Result:
@@ -157,3 +145,20 @@ def test_db_upgrade(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     finally:
         engine.dispose()
     assert tables >= {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}
+
+
+def test_user_revoke_sessions(cli: CliRunner, rt: Runtime) -> None:
+    from veche.service.accounts import Accounts
+
+    accounts = Accounts(rt)
+    accounts.create_user("Ieva", "correct horse battery")
+    tokens = [
+        accounts.sign_in("Ieva", "correct horse battery", ip="127.0.0.1")[1] for _ in range(2)
+    ]
+    assert all(accounts.resolve(t) is not None for t in tokens)
+    result = run(cli, "user", "revoke-sessions", "ieva")
+    assert result.exit_code == 0, result.output
+    assert "Revoked 2 session(s) of Ieva." in result.output
+    assert all(accounts.resolve(t) is None for t in tokens)
+    missing = run(cli, "user", "revoke-sessions", "nobody")
+    assert missing.exit_code != 0 and "There is no user" in missing.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.conftest import ORIGIN, SEED, World
-from veche.cli import main as cli_main
 from veche.cli.main import main
 from veche.demo.seed import DEMO_PAGE
 from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
@@ -40,21 +38,10 @@ SEED_THREAD: dict[tuple[int, ...], tuple[str | None, str | None, dt.datetime]] =
 
 
 @pytest.fixture
-def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    """The real CLI on the test database; the runtimes it builds are disposed afterwards
-    (the CLI itself never disposes its engine, which leaks connections in one process)."""
+def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The real CLI on the test database; each command closes its own pool."""
     monkeypatch.setenv("VECHE_DATABASE_URL", db_url)
-    built: list[Runtime] = []
-    build = cli_main._runtime
-
-    def tracked() -> Runtime:
-        built.append(build())
-        return built[-1]
-
-    monkeypatch.setattr(cli_main, "_runtime", tracked)
-    yield CliRunner()
-    for runtime in built:
-        runtime.db.dispose()
+    return CliRunner()
 
 
 def seed_text() -> str:

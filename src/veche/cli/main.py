@@ -97,6 +97,22 @@ def user_create(
     click.echo(f"Created {u.role.value} {u.handle} (id {u.id}).")
 
 
+@user.command("revoke-sessions")
+@click.argument("handle")
+def user_revoke_sessions(handle: str) -> None:
+    """Sign a user out everywhere (a stolen device, a banned account)."""
+    from veche.domain.validation import handle_key
+    from veche.store.accounts import user_by_handle_key
+
+    rt = _runtime()
+    with rt.db.session(write=False) as s:
+        found = user_by_handle_key(s, handle_key(handle))
+    if found is None:
+        raise _Fail(f"There is no user “{handle}”.")
+    count = Accounts(rt).revoke_all(found.id)
+    click.echo(f"Revoked {count} session(s) of {found.handle}.")
+
+
 def _site_options(fn: Any) -> Any:
     fn = click.option("--origin", "origins", multiple=True, help="Allowed origin; repeatable.")(fn)
     fn = click.option("--require-sign-in/--no-require-sign-in", default=None)(fn)

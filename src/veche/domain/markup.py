@@ -23,7 +23,10 @@ _WS = re.compile(r"\s+")
 
 @lru_cache(maxsize=1)
 def _md() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # breaks: a reader's line breaks are kept, as in every comment box they know.
+    md = MarkdownIt(
+        "commonmark", {"html": False, "linkify": False, "typographer": False, "breaks": True}
+    )
     md.enable("strikethrough")
     # Images would let a commenter track every reader; headings would shout.
     md.disable(["image", "heading", "lheading"])
