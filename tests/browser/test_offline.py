@@ -26,14 +26,19 @@ def texts(page: Page) -> list[str]:
     return page.locator("li.comment .body").all_inner_texts()
 
 
-def test_offline_submit_keeps_the_draft_and_posts_once(page: Page, live: Live) -> None:
+def send_offline(page: Page, live: Live, text: str) -> None:
+    """Sign in, type, lose the network, press send: the box says it kept the comment."""
     signed_in(page, live)
     form = page.locator(TOP_FORM)
-    form.locator("textarea").fill("Written while the mast was down.")
+    form.locator("textarea").fill(text)
     page.context.set_offline(True)
     form.locator("button[type=submit]").click()
     expect(form.locator(".form-status")).to_contain_text("No connection")
     assert live.count() == 0
+
+
+def test_offline_submit_keeps_the_draft_and_posts_once(page: Page, live: Live) -> None:
+    send_offline(page, live, "Written while the mast was down.")
 
     # Back online, but keep the API unreachable so the reload sees the saved draft.
     page.route("**/api/v1/**", lambda route: route.abort("internetdisconnected"))
@@ -52,12 +57,7 @@ def test_offline_submit_keeps_the_draft_and_posts_once(page: Page, live: Live) -
 
 
 def test_reconnecting_sends_the_saved_comment_by_itself(page: Page, live: Live) -> None:
-    signed_in(page, live)
-    form = page.locator(TOP_FORM)
-    form.locator("textarea").fill("Sent when the connection came back.")
-    page.context.set_offline(True)
-    form.locator("button[type=submit]").click()
-    expect(form.locator(".form-status")).to_contain_text("No connection")
+    send_offline(page, live, "Sent when the connection came back.")
     page.context.set_offline(False)
     expect(page.locator("li.comment .body", has_text="Sent when the connection")).to_have_count(1)
     assert live.count() == 1
@@ -94,3 +94,21 @@ def test_lost_response_then_retry_posts_once(page: Page, live: Live) -> None:
     assert live.count() == 1
     page.reload()
     assert texts(page) == ["Did this go through?"]
+
+
+def test_a_manual_resend_cancels_the_pending_retry(page: Page, live: Live) -> None:
+    """After a failed send the box retries on a timer; sending by hand must cancel it, or
+    the timer would later post whatever is being typed next."""
+    signed_in(page, live)
+    page.route("**/api/v1/**", lambda route: route.abort("internetdisconnected"))
+    form = page.locator(TOP_FORM)
+    form.locator("textarea").fill("The first thought.")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".form-status")).to_contain_text("No connection")
+    page.unroute("**/api/v1/**")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".form-status")).to_have_text("Posted.")
+    form.locator("textarea").fill("half-typed, not meant to be sent")
+    page.wait_for_timeout(5000)  # longer than the first retry delay (4 s)
+    assert live.count() == 1
+    assert texts(page) == ["The first thought."]
