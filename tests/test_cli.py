@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, inspect, select
 
 from veche.cli.main import main
 from veche.domain.enums import Role
+from veche.domain.errors import Conflict
 from veche.security.passwords import verify_password
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime
@@ -162,3 +163,23 @@ def test_user_revoke_sessions(cli: CliRunner, rt: Runtime) -> None:
     assert all(accounts.resolve(t) is None for t in tokens)
     missing = run(cli, "user", "revoke-sessions", "nobody")
     assert missing.exit_code != 0 and "There is no user" in missing.output
+
+
+def test_story_close_and_open(cli: CliRunner, rt: Runtime) -> None:
+    from veche.service.comments import Comments, Draft
+    from veche.service.runtime import Viewer
+    from veche.service.stories import SiteSettings
+
+    stories = Stories(rt)
+    stories.create_site("news", SiteSettings(allowed_origins=["https://news.example"]))
+    made = stories.create("news", "https://news.example/a", "A story")
+    closed = run(cli, "story", "close", str(made.id))
+    assert closed.exit_code == 0 and "Closed the discussion of “A story”." in closed.output
+    admin = Accounts(rt).create_user("Ed", "correct horse battery")
+    with pytest.raises(Conflict, match="closed to new comments"):
+        Comments(rt).create(made.id, Draft("Too late"), Viewer(admin, "127.0.0.1"))
+    opened = run(cli, "story", "open", str(made.id))
+    assert opened.exit_code == 0
+    comment, created = Comments(rt).create(made.id, Draft("Open again"), Viewer(admin, "1.2.3.4"))
+    assert created and comment.body_src == "Open again"
+    assert run(cli, "story", "close", "999").exit_code != 0

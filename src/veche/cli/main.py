@@ -166,6 +166,27 @@ def site_update(name: str, **opts: Any) -> None:
     click.echo("Updated " + _describe(updated))
 
 
+@main.group()
+def story() -> None:
+    """Stories: close a discussion to new comments, or open it again."""
+
+
+@story.command("close")
+@click.argument("story_id", type=int)
+def story_close(story_id: int) -> None:
+    rt = _runtime()
+    done = _guard(Stories(rt).update_content, story_id, is_open=False)
+    click.echo(f"Closed the discussion of “{done.title}”.")
+
+
+@story.command("open")
+@click.argument("story_id", type=int)
+def story_open(story_id: int) -> None:
+    rt = _runtime()
+    done = _guard(Stories(rt).update_content, story_id, is_open=True)
+    click.echo(f"Opened the discussion of “{done.title}”.")
+
+
 @main.group("import")
 def import_() -> None:
     """Bring discussions in from elsewhere."""
