@@ -78,6 +78,12 @@ def _newest_first(rows: list[Comment]) -> list[Comment]:
     return [c for g in reversed(groups) for c in g]
 
 
+def read_one(s: Session, comment_id: int) -> tuple[Comment, dict[int, Comment]] | None:
+    """One comment and the source of its quote, without its subtree."""
+    comment = get(s, comment_id)
+    return None if comment is None else (comment, _quoted(s, [comment]))
+
+
 def read_context(s: Session, comment_id: int) -> CommentContext | None:
     comment = s.get(Comment, comment_id)
     if comment is None:

@@ -114,8 +114,8 @@ def comment_context(
 def _one(request: Request, comment: Comment, who: Viewer) -> CommentOut:
     rt = runtime(request)
     story = stories(request).get(comment.story_id)
-    ctx = Comments(rt).context(comment.id, who)
-    view = comment_view(ctx.comment, story, ctx.quoted, who, rt.clock())
+    fresh, quoted = Comments(rt).one(comment.id, who)
+    view = comment_view(fresh, story, quoted, who, rt.clock())
     return CommentOut.model_validate(view.as_json())
 
 

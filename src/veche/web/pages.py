@@ -84,7 +84,7 @@ def discussion(
         else:
             ctx.reply_to = reply
         if quote == reply and target.body_html is not None and target.author:
-            text = Comments(rt).context(reply, who).comment.body_text
+            text = Comments(rt).one(reply, who)[0].body_text
             ctx.quote = {"source": "comment", "comment_id": reply, "text": text,
                          "label": f"Quote: {target.author.handle}"}  # fmt: skip
     return {
