@@ -11,9 +11,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -137,6 +139,24 @@ def world(rt: Runtime) -> World:
         body="The council opened the sports hall as a warming centre.\n\nPower returned on Monday.",
     )  # fmt: skip
     return World(rt, story)
+
+
+@pytest.fixture
+def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The real CLI on the test database; each command closes its own pool."""
+    monkeypatch.setenv("VECHE_DATABASE_URL", db_url)
+    return CliRunner()
+
+
+def error(r: Any, status: int, code: str) -> dict[str, Any]:
+    """An API refusal: the status, and a JSON body with a readable message."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    err: dict[str, Any] = r.json()["error"]
+    assert err["code"] == code
+    assert set(err) == {"code", "message", "field"}
+    assert isinstance(err["message"], str) and len(err["message"]) > 5
+    return err
 
 
 def bearer(token: str) -> dict[str, str]:

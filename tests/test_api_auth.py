@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, REDIS_URL, World, bearer, unavailable, with_config
+from tests.conftest import PASSWORD, REDIS_URL, World, bearer, error, unavailable, with_config
 from veche.domain.errors import RateLimited
 from veche.security.ratelimit import RateLimiter
 from veche.service.runtime import Runtime
@@ -27,13 +27,6 @@ def signup(client: TestClient, handle: str, password: str = GOOD, **kw: Any) -> 
 
 def signin(client: TestClient, login: str, password: str = GOOD) -> Any:
     return client.post("/api/v1/auth/signin", json={"login": login, "password": password})
-
-
-def error(r: Any, status: int, code: str) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    err: dict[str, Any] = r.json()["error"]
-    assert err["code"] == code
-    return err
 
 
 def last_seen(rt: Runtime, handle: str) -> dt.datetime | None:

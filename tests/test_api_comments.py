@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.conftest import ORIGIN, PASSWORD, World, bearer, with_config
+from tests.conftest import ORIGIN, PASSWORD, World, bearer, error, with_config
 from veche.domain.enums import Role
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
@@ -33,16 +33,6 @@ def created(client: TestClient, world: World, token: str | None, body: str, **kw
     r = post(client, world, token, body, **kw)
     assert r.status_code == 201, r.text
     return r.json()
-
-
-def error(r: Any, status: int, code: str) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    err: dict[str, Any] = r.json()["error"]
-    assert err["code"] == code
-    assert set(err) == {"code", "message", "field"}
-    assert isinstance(err["message"], str) and len(err["message"]) > 5
-    return err
 
 
 def test_create_reply_and_quote_a_comment(client: TestClient, world: World) -> None:

@@ -18,13 +18,6 @@ from veche.service.stories import Stories
 from veche.store.models import Base, User
 
 
-@pytest.fixture
-def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """The real CLI on the test database; each command closes its own pool."""
-    monkeypatch.setenv("VECHE_DATABASE_URL", db_url)
-    return CliRunner()
-
-
 def run(cli: CliRunner, *args: str) -> Result:
     return cli.invoke(main, list(args))
 

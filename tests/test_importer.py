@@ -37,13 +37,6 @@ SEED_THREAD: dict[tuple[int, ...], tuple[str | None, str | None, dt.datetime]] =
 }
 
 
-@pytest.fixture
-def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """The real CLI on the test database; each command closes its own pool."""
-    monkeypatch.setenv("VECHE_DATABASE_URL", db_url)
-    return CliRunner()
-
-
 def seed_text() -> str:
     # A missing seed is a broken checkout, not an optional extra: fail, never skip.
     assert SEED.is_file(), f"The seed page is missing: {SEED}"

@@ -50,7 +50,17 @@ def test_a_deep_chain_renders_with_capped_nesting(client: TestClient, world: Wor
     assert node["depth"] == 39 and node["reply_to"] == "Deep Diver"
     ctx = client.get(f"/api/v1/comments/{ids[-1]}").json()
     assert len(ctx["ancestors"]) == 39
-    assert client.get(f"/fragments/comments/{ids[0]}").status_code == 200
+    whole = client.get(f"/fragments/comments/{ids[0]}").text
+    assert re.findall(r'data-comment-id="(\d+)"', whole) == [str(i) for i in ids]
+    # A fragment is levelled as in the whole thread, so the page can put it in place.
+    for position in (PAGE_DEPTH - 2, PAGE_DEPTH - 1, PAGE_DEPTH + 3):
+        one = client.get(f"/fragments/comments/{ids[position]}").text
+        level = min(position, PAGE_DEPTH - 1)
+        assert f'class="comment level-{level} ' in one
+        # Past the cap, replies are the parent's siblings on the page, not inside it.
+        inside = re.findall(r'data-comment-id="(\d+)"', one)
+        assert inside[0] == str(ids[position])
+        assert len(inside) == (40 - position if position < PAGE_DEPTH - 1 else 1)
 
 
 def test_replies_past_the_storage_bound_are_refused(client: TestClient, world: World) -> None:

@@ -14,7 +14,7 @@ from veche.domain.errors import Conflict, NotFound
 from veche.importers.page_text import ParsedComment, ParsedPage, find_article_quote, iter_comments
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.service.runtime import Runtime
-from veche.service.stories import set_content
+from veche.service.stories import Stories, set_content
 from veche.store import accounts as store_accounts
 from veche.store import comments as store_comments
 from veche.store import stories as store_stories
@@ -31,11 +31,12 @@ def slugify(text: str) -> str:
 
 def _user(s: Session, cache: dict[str, User], c: ParsedComment, now: dt.datetime) -> User:
     assert c.handle is not None
-    key = validation.handle_key(validation.handle(c.handle))
+    handle = validation.handle(c.handle)
+    key = validation.handle_key(handle)
     user = cache.get(key) or store_accounts.user_by_handle_key(s, key)
     if user is None:
         user = User(
-            handle=validation.handle(c.handle), handle_key=key,
+            handle=handle, handle_key=key,
             display_name=validation.display_name(c.real_name), created_at=now,
         )  # fmt: skip
         s.add(user)
@@ -116,11 +117,4 @@ def import_page(rt: Runtime, page: ParsedPage, *, site_name: str, url: str | Non
         for comment in deleted:
             store_comments.set_status(s, comment, CommentStatus.deleted)
         story_id = story.id
-    return rt_story(rt, story_id)
-
-
-def rt_story(rt: Runtime, story_id: int) -> Story:
-    with rt.db.session(write=False) as s:
-        story = s.get(Story, story_id)
-    assert story is not None
-    return story
+    return Stories(rt).get(story_id)

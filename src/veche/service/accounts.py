@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from veche.domain import validation
@@ -82,20 +83,25 @@ class Accounts:
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "signin", client_bucket(ip))
         if not login or not password:
             raise InvalidInput("Enter your handle or email and your password.", field="login")
-        with self.rt.db.session() as s:
+        with self.rt.db.session(write=False) as s:
             email = login.lower() if "@" in login else None
             user = store.user_by_login(s, validation.handle_key(login), email)
-            ok = verify_password(user.password_hash if user else None, password)
-            if user is None or not ok:
-                raise InvalidInput("Wrong handle, email or password.", field="password")
-            if user.password_hash and needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-        return user, self._open_session(user, user_agent)
+        # The slow hash runs outside any transaction: it must not hold SQLite's write lock.
+        if not verify_password(user.password_hash if user else None, password) or user is None:
+            raise InvalidInput("Wrong handle, email or password.", field="password")
+        rehash = None
+        if user.password_hash and needs_rehash(user.password_hash):
+            rehash = hash_password(password)
+        return user, self._open_session(user, user_agent, rehash=rehash)
 
-    def _open_session(self, user: User, user_agent: str | None) -> str:
+    def _open_session(
+        self, user: User, user_agent: str | None, *, rehash: str | None = None
+    ) -> str:
         token = secrets.token_urlsafe(32)
         now = self.rt.clock()
         with self.rt.db.session() as s:
+            if rehash is not None:
+                s.execute(update(User).where(User.id == user.id).values(password_hash=rehash))
             s.add(
                 AuthSession(
                     token_hash=store.token_hash(token),

@@ -48,6 +48,10 @@ def guests_allowed(story: Story) -> bool:
     return story.site.allow_guests or not story.site.require_sign_in
 
 
+def can_comment(story: Story, viewer: Viewer) -> bool:
+    return story.is_open and (viewer.user is not None or guests_allowed(story))
+
+
 class Comments:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -152,7 +156,8 @@ class Comments:
                 )
         quote = self._quote(s, story, draft.quote) if draft.quote else None
         html = render_markdown(body)
-        if not html_to_text(html):
+        text = html_to_text(html)
+        if not text:
             raise InvalidInput("The comment is empty.", field="body")
         return store.insert(
             s,
@@ -163,7 +168,7 @@ class Comments:
                 guest_name=guest_name,
                 body_src=body,
                 body_html=html,
-                body_text=html_to_text(html),
+                body_text=text,
                 created_at=created_at,
                 idempotency_key=key,
                 quote=quote,

@@ -134,7 +134,7 @@ class Stories:
                         self.rt.config.rate_limit_writes, "story", client_bucket(ip)
                     )
                 story = Story(
-                    site_id=site.id,
+                    site=site,
                     url=url,
                     title=validation.title(title) if title and title.strip() else url[:300],
                     created_at=self.rt.clock(),
@@ -147,7 +147,7 @@ class Stories:
             if story is None:
                 raise
             return story
-        return self.get(story.id)
+        return story
 
     def create(
         self,
@@ -167,14 +167,14 @@ class Stories:
             if store.story_by_url(s, url):
                 raise Conflict("A story with that URL exists already.", field="url")
             story = Story(
-                site_id=site.id,
+                site=site,
                 url=url,
                 title=validation.title(title),
                 created_at=self.rt.clock(),
             )
             set_content(story, body, image_caption, photo_credit)
             s.add(story)
-        return self.get(story.id)
+        return story
 
     def update_content(
         self,
@@ -198,9 +198,10 @@ class Stories:
                 story.is_open = is_open
             set_content(story, body, image_caption, photo_credit, keep=True)
             s.flush()
-            store_comments.requote_story(s, story)
+            if title is not None or body is not None:
+                store_comments.requote_story(s, story)
             store_comments.append_event(s, story.id, "story.updated", None, {})
-        return self.get(story_id)
+        return story
 
 
 def set_content(

@@ -16,10 +16,10 @@ def token_hash(token: str) -> str:
 
 
 def user_by_login(s: Session, handle_key: str, email: str | None) -> User | None:
-    q = select(User).where(User.handle_key == handle_key)
+    match = User.handle_key == handle_key
     if email:
-        q = select(User).where((User.handle_key == handle_key) | (User.email == email))
-    return s.scalars(q).first()
+        match = match | (User.email == email)
+    return s.scalars(select(User).where(match)).first()
 
 
 def user_by_handle_key(s: Session, handle_key: str) -> User | None:

@@ -20,7 +20,7 @@ from veche.web.schemas import (
     StoryOut,
     ThreadOut,
 )
-from veche.web.views import API_DEPTH, build_tree, comment_view, story_href
+from veche.web.views import API_DEPTH, build_tree, comment_view, context_views, story_href
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429)
@@ -99,15 +99,11 @@ def comment_context(
     rt = runtime(request)
     ctx = Comments(rt).context(comment_id, who)
     story = stories(request).get(ctx.comment.story_id)
-    now = rt.clock()
-    roots = build_tree(
-        [ctx.comment, *ctx.subtree], story, ctx.quoted, who, now, max_level=API_DEPTH
-    )
-    ancestors = [comment_view(a, story, ctx.quoted, who, now) for a in ctx.ancestors]
+    ancestors, node = context_views(ctx, story, who, rt.clock(), max_level=API_DEPTH)
     return ContextOut(
         story=story_out(story, rt.config.base_url),
         ancestors=[CommentOut.model_validate(a.as_json()) for a in ancestors],
-        comment=CommentOut.model_validate(roots[0].as_json()),
+        comment=CommentOut.model_validate(node.as_json()),
     )
 
 

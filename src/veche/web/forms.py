@@ -57,7 +57,6 @@ def post_comment(
     quote_text: str = Form(""),
     guest_name: str = Form(""),
 ) -> Response:
-    story = stories(request).get(story_id)
     try:
         check_csrf(request, csrf)
         quote = None
@@ -69,15 +68,16 @@ def post_comment(
         comment, _created = Comments(runtime(request)).create(story_id, draft, viewer(request))
     except VecheError as exc:
         # Show the form again with what they wrote: a refusal must not lose a comment.
+        story = stories(request).get(story_id)
         parent = None
         with suppress(InvalidInput):
             parent = _id(parent_id, "parent_id")
         context = discussion(request, story, reply=parent, form_body=body, form_error=exc.message)
         return _refused(render(request, "story.html", status=exc.status, **context), exc)
-    return RedirectResponse(f"/stories/{story_id}#c{comment.id}", status_code=303)
+    return _back(comment.id, story_id)
 
 
-def _back(request: Request, comment_id: int, story_id: int) -> RedirectResponse:
+def _back(comment_id: int, story_id: int) -> RedirectResponse:
     return RedirectResponse(f"/stories/{story_id}#c{comment_id}", status_code=303)
 
 
@@ -87,21 +87,21 @@ def post_edit(
 ) -> Response:
     check_csrf(request, csrf)
     comment = Comments(runtime(request)).edit(comment_id, body, viewer(request))
-    return _back(request, comment.id, comment.story_id)
+    return _back(comment.id, comment.story_id)
 
 
 @router.post("/comments/{comment_id}/delete")
 def post_delete(comment_id: PathId, request: Request, csrf: str = Form("")) -> Response:
     check_csrf(request, csrf)
     comment = Comments(runtime(request)).delete(comment_id, viewer(request))
-    return _back(request, comment.id, comment.story_id)
+    return _back(comment.id, comment.story_id)
 
 
 @router.post("/comments/{comment_id}/remove")
 def post_remove(comment_id: PathId, request: Request, csrf: str = Form("")) -> Response:
     check_csrf(request, csrf)
     comment = Comments(runtime(request)).remove(comment_id, viewer(request))
-    return _back(request, comment.id, comment.story_id)
+    return _back(comment.id, comment.story_id)
 
 
 @router.get("/signin")

@@ -9,14 +9,22 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
 
+from veche.domain.enums import CommentStatus
 from veche.domain.errors import InvalidInput
-from veche.service.comments import Comments, guests_allowed
+from veche.service.comments import Comments, can_comment
 from veche.store.models import Story
 from veche.store.threads import Sort
 from veche.web.identity import client_ip, csrf_token, runtime, stories, viewer
 from veche.web.schemas import MAX_ID, PathId, QueryId
 from veche.web.templating import STATIC, new_key, render
-from veche.web.views import PAGE_DEPTH, CommentView, build_tree, comment_view
+from veche.web.views import (
+    PAGE_DEPTH,
+    CommentView,
+    build_tree,
+    comment_view,
+    context_views,
+    display_name,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,16 +47,6 @@ class DiscussionCtx:
     form_error: str | None = None
 
 
-def _find(tree: list[CommentView], comment_id: int) -> CommentView | None:
-    stack = list(tree)
-    while stack:
-        c = stack.pop()
-        if c.id == comment_id:
-            return c
-        stack.extend(c.replies)
-    return None
-
-
 def discussion(
     request: Request,
     story: Story,
@@ -67,29 +65,26 @@ def discussion(
     who = viewer(request)
     page = Comments(rt).page(story, who, sort=sort, after=after)
     tree = build_tree(page.comments, story, page.quoted, who, rt.clock())
-    can_comment = story.is_open and (who.user is not None or guests_allowed(story))
     ctx = DiscussionCtx(
         story=story, base=base, csrf=csrf_token(request), key=new_key(),
-        can_comment=can_comment, guest=who.user is None, edit_id=edit,
+        can_comment=can_comment(story, who), guest=who.user is None, edit_id=edit,
         form_body=form_body, form_error=form_error,
     )  # fmt: skip
     if reply is not None:
-        target = _find(tree, reply)
-        if target is None:
-            found = Comments(rt).context(reply, who)
-            if found.comment.story_id != story.id:
-                raise InvalidInput("That comment is not in this discussion.", field="reply")
-            target = comment_view(found.comment, story, found.quoted, who, rt.clock())
-            ctx.top_parent = target
+        on_page = {c.id: c for c in page.comments}
+        if reply in on_page:
+            source, ctx.reply_to = on_page[reply], reply
         else:
-            ctx.reply_to = reply
-        if quote == reply and target.body_html is not None and target.author:
-            text = Comments(rt).one(reply, who)[0].body_text
-            ctx.quote = {"source": "comment", "comment_id": reply, "text": text,
-                         "label": f"Quote: {target.author.handle}"}  # fmt: skip
+            source, quoted = Comments(rt).one(reply, who)
+            if source.story_id != story.id:
+                raise InvalidInput("That comment is not in this discussion.", field="reply")
+            ctx.top_parent = comment_view(source, story, quoted, who, rt.clock())
+        if quote == reply and source.status is CommentStatus.visible:
+            ctx.quote = {"source": "comment", "comment_id": reply, "text": source.body_text,
+                         "label": f"Quote: {display_name(source)}"}  # fmt: skip
     return {
         "story": story, "tree": tree, "sort": sort.value, "next_cursor": page.next_cursor,
-        "ctx": ctx, "base": base, "max_level": PAGE_DEPTH,
+        "ctx": ctx, "base": base,
     }  # fmt: skip
 
 
@@ -164,13 +159,10 @@ def comment_fragment(comment_id: PathId, request: Request) -> Response:
     who = viewer(request)
     ctx = Comments(rt).context(comment_id, who)
     story = stories(request).get(ctx.comment.story_id)
-    now = rt.clock()
-    view = comment_view(ctx.comment, story, ctx.quoted, who, now)
-    view.replies = build_tree(ctx.subtree, story, ctx.quoted, who, now)
+    _ancestors, view = context_views(ctx, story, who, rt.clock(), max_level=PAGE_DEPTH)
     dctx = DiscussionCtx(
         story=story, base=rt.config.base_url, csrf=csrf_token(request), key=new_key(),
-        can_comment=story.is_open and (who.user is not None or guests_allowed(story)),
-        guest=who.user is None,
+        can_comment=can_comment(story, who), guest=who.user is None,
     )  # fmt: skip
     return render(request, "fragment_comment.html", comment=view, ctx=dctx)
 

@@ -45,14 +45,11 @@ def new_key() -> str:
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     who = viewer(request)
-    rt = runtime(request)
     context.setdefault("base", "")
     html = env.get_template(template).render(
         request=request,
         viewer=who,
         csrf=csrf_token(request),
-        now=rt.clock(),
-        new_key=new_key,
         **context,
     )
     response = HTMLResponse(html, status_code=status)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from veche.domain import paths
@@ -11,6 +11,7 @@ from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
 from veche.domain.presence import is_online
 from veche.service.runtime import Viewer
 from veche.store.models import Comment, Story, User
+from veche.store.threads import CommentContext
 
 PLACEHOLDERS = {
     CommentStatus.deleted: "The comment was deleted.",
@@ -114,7 +115,7 @@ def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteVi
         source = quoted.get(c.quote_comment_id or 0)
         who = "deleted comment"
         if source is not None and source.status is CommentStatus.visible:
-            who = _name(source)
+            who = display_name(source)
         label, href = f"Quote: {who}", f"{story_href(story)}#c{c.quote_comment_id}"
         if source is not None and source.status is CommentStatus.removed:
             text = None
@@ -124,7 +125,8 @@ def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteVi
     )  # fmt: skip
 
 
-def _name(c: Comment) -> str:
+def display_name(c: Comment) -> str:
+    """How a comment's author is named in quotes of it."""
     if c.author is not None:
         return c.author.handle
     name = c.guest_name or "guest"
@@ -185,3 +187,28 @@ def build_tree(
         holder_of[c.id] = holder
         index[c.id] = view
     return roots
+
+
+def find_node(tree: list[CommentView], comment_id: int) -> CommentView | None:
+    stack = list(tree)
+    while stack:
+        node = stack.pop()
+        if node.id == comment_id:
+            return node
+        stack.extend(node.replies)
+    return None
+
+
+def context_views(
+    ctx: CommentContext, story: Story, viewer: Viewer, now: dt.datetime, *, max_level: int
+) -> tuple[list[CommentView], CommentView]:
+    """A comment with its replies, levelled and capped exactly as in the whole thread (its
+    ancestors are read for that), plus the ancestors themselves without their replies."""
+    tree = build_tree(
+        [*ctx.ancestors, ctx.comment, *ctx.subtree], story, ctx.quoted, viewer, now,
+        max_level=max_level,
+    )  # fmt: skip
+    node = find_node(tree, ctx.comment.id)
+    assert node is not None
+    ancestors = [find_node(tree, a.id) for a in ctx.ancestors]
+    return [replace(a, replies=[]) for a in ancestors if a is not None], node

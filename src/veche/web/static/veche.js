@@ -381,9 +381,9 @@
       let list;
       if (created.parent_id) {
         const parent = this.byId(created.parent_id);
-        const level = Number((parent.className.match(/level-(\d+)/) || [0, 0])[1]);
-        if (level + 1 >= Number(this.root.dataset.maxLevel || 8)) {
-          list = parent.parentElement;  // nesting is capped: sit beside the parent
+        const level = (li) => Number((li.className.match(/level-(\d+)/) || [0, 0])[1]);
+        if (level(fresh) <= level(parent)) {
+          list = parent.parentElement;  // nesting is capped: the server put it beside its parent
         } else {
           list = parent.querySelector(":scope > ol.replies");
           if (!list) { list = document.createElement("ol"); list.className = "replies"; parent.appendChild(list); }
