@@ -171,20 +171,23 @@ def story() -> None:
     """Stories: close a discussion to new comments, or open it again."""
 
 
+def _set_open(story_id: int, is_open: bool) -> None:
+    rt = _runtime()
+    done = _guard(Stories(rt).update_content, story_id, is_open=is_open)
+    verb = "Opened" if is_open else "Closed"
+    click.echo(f"{verb} the discussion of “{done.title}”.")
+
+
 @story.command("close")
 @click.argument("story_id", type=int)
 def story_close(story_id: int) -> None:
-    rt = _runtime()
-    done = _guard(Stories(rt).update_content, story_id, is_open=False)
-    click.echo(f"Closed the discussion of “{done.title}”.")
+    _set_open(story_id, False)
 
 
 @story.command("open")
 @click.argument("story_id", type=int)
 def story_open(story_id: int) -> None:
-    rt = _runtime()
-    done = _guard(Stories(rt).update_content, story_id, is_open=True)
-    click.echo(f"Opened the discussion of “{done.title}”.")
+    _set_open(story_id, True)
 
 
 @main.group("import")
