@@ -16,6 +16,7 @@ from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.service.runtime import Viewer
 from veche.service.stories import Stories
+from veche.service.threads import Threads
 from veche.store import threads
 from veche.store.models import Comment, Event, Story
 from veche.store.threads import Sort
@@ -84,7 +85,7 @@ def test_ordinals_use_base36_and_sort_in_display_order(world: World) -> None:
     ann = viewer(world, "ann")
     tops = [post(world, ann, f"top {i}") for i in range(1, 13)]
     assert tops[9].path == "0000a" and tops[11].path == "0000c"
-    page = Comments(world.rt).page(story_row(world), ann, limit=100)
+    page = Threads(world.rt).page(story_row(world), ann, limit=100)
     assert numbers(page.comments) == [str(i) for i in range(1, 13)]
 
 
@@ -98,7 +99,7 @@ def test_page_is_in_display_order(world: World) -> None:
     post(world, ann, "1.1.1", r11.id)
     post(world, bob, "1.2", t1.id)
     post(world, bob, "2.1", t2.id)
-    page = Comments(world.rt).page(story_row(world), ann)
+    page = Threads(world.rt).page(story_row(world), ann)
     assert numbers(page.comments) == ["1", "1.1", "1.1.1", "1.2", "2", "2.1", "3", "3.1"]
     assert [c.body_src for c in page.comments][:4] == ["one", "1.1", "1.1.1", "1.2"]
     assert page.next_cursor is None
@@ -109,7 +110,7 @@ def _all_pages(world: World, who: Viewer, sort: Sort) -> tuple[list[str], list[l
     pages: list[list[str]] = []
     after: str | None = None
     for _ in range(20):
-        page = Comments(world.rt).page(story_row(world), who, sort=sort, after=after, limit=3)
+        page = Threads(world.rt).page(story_row(world), who, sort=sort, after=after, limit=3)
         pages.append(numbers(page.comments))
         tops += [n for n in numbers(page.comments) if "." not in n]
         after = page.next_cursor
@@ -142,7 +143,7 @@ def test_newest_first_keeps_replies_oldest_first(world: World) -> None:
     post(world, ann, "1.2", t1.id)
     post(world, ann, "1.1.1", r1.id)
     post(world, ann, "1.3", t1.id)
-    page = Comments(world.rt).page(story_row(world), ann, sort=Sort.newest)
+    page = Threads(world.rt).page(story_row(world), ann, sort=Sort.newest)
     assert numbers(page.comments) == ["2", "1", "1.1", "1.1.1", "1.2", "1.3"]
 
 
@@ -162,7 +163,7 @@ def test_read_context_gives_ancestors_and_subtree(world: World) -> None:
     assert [c.id for c in ctx.ancestors] == [t1.id, r1.id]
     assert ctx.comment.id == r11.id
     assert [c.id for c in ctx.subtree] == [r111.id]
-    whole = Comments(world.rt).context(r1.id, ann)
+    whole = Threads(world.rt).context(r1.id, ann)
     assert numbers(whole.subtree) == ["1.1.1", "1.1.1.1", "1.1.2"]
     assert numbers(whole.ancestors) == ["1"]
 

@@ -13,7 +13,8 @@ class Role(enum.StrEnum):
 
 class CommentStatus(enum.StrEnum):
     visible = "visible"
-    pending = "pending"
+    pending = "pending"  # held for a moderator; seen by its author and moderators
+    rejected = "rejected"  # refused by a moderator or a scorer; its author sees why
     deleted = "deleted"  # by its author
     removed = "removed"  # by a moderator
 

@@ -1,4 +1,4 @@
-"""The comment write path — validate, then store with its event — and the filtered reads."""
+"""The comment write path: validate, then store with its event."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from veche.domain.errors import AuthRequired, Conflict, Forbidden, InvalidInput,
 from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.domain.quotes import verify
 from veche.security.ratelimit import client_bucket
+from veche.service import policy
 from veche.service.runtime import Runtime, Viewer
 from veche.store import comments as store
 from veche.store import threads
@@ -43,15 +44,6 @@ class Draft:
     guest_name: str | None = None
 
 
-def guests_allowed(story: Story) -> bool:
-    """A site that does not require sign-in takes guests; one that does, only if it says so."""
-    return story.site.allow_guests or not story.site.require_sign_in
-
-
-def can_comment(story: Story, viewer: Viewer) -> bool:
-    return story.is_open and (viewer.user is not None or guests_allowed(story))
-
-
 class Comments:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -71,7 +63,7 @@ class Comments:
             with self.rt.db.session() as s:
                 store.lock_story(s, story_id)
                 story = self._story(s, story_id)
-                if viewer.user is None and not guests_allowed(story):
+                if viewer.user is None and not policy.guests_allowed(story):
                     raise AuthRequired("Sign in to leave a comment.")
                 guest = None if viewer.user else self._guest_name(s, draft.guest_name)
                 comment = self._write(
@@ -293,57 +285,3 @@ class Comments:
         if story is None:
             raise NotFound("There is no such story.")
         return story
-
-    # -- reads ----------------------------------------------------------------------------
-
-    def page(
-        self,
-        story: Story,
-        viewer: Viewer,
-        *,
-        sort: threads.Sort = threads.Sort.oldest,
-        after: str | None = None,
-        limit: int | None = None,
-    ) -> threads.ThreadPage:
-        limit = max(1, min(limit or self.rt.config.page_size, 100))
-        if after is not None and (len(after) > 255 or not after.isalnum()):
-            raise InvalidInput("The page cursor is not valid.", field="after")
-        with self.rt.db.session(write=False) as s:
-            page = threads.read_page(s, story, sort=sort, after=after, limit=limit)
-        shown = hide_pending(page.comments, viewer)
-        return threads.ThreadPage(page.story, shown, page.next_cursor, page.quoted)
-
-    def one(self, comment_id: int, viewer: Viewer) -> tuple[Comment, dict[int, Comment]]:
-        """A comment as a write returns it: cheap whatever the size of its subtree."""
-        with self.rt.db.session(write=False) as s:
-            found = threads.read_one(s, comment_id)
-        if found is None or not hide_pending([found[0]], viewer):
-            raise NotFound("There is no such comment.")
-        return found
-
-    def context(self, comment_id: int, viewer: Viewer) -> threads.CommentContext:
-        with self.rt.db.session(write=False) as s:
-            ctx = threads.read_context(s, comment_id)
-        if ctx is None or not hide_pending([ctx.comment], viewer):
-            raise NotFound("There is no such comment.")
-        return threads.CommentContext(
-            ctx.ancestors, ctx.comment, hide_pending(ctx.subtree, viewer), ctx.quoted
-        )
-
-
-def hide_pending(comments: list[Comment], viewer: Viewer) -> list[Comment]:
-    """Held comments are seen by their author and moderators only, subtrees included."""
-    if viewer.is_moderator:
-        return comments
-    me = viewer.user.id if viewer.user else None
-    out: list[Comment] = []
-    hidden: str | None = None
-    for c in comments:
-        if hidden is not None and c.path.startswith(hidden):
-            continue
-        hidden = None
-        if c.status is CommentStatus.pending and (me is None or c.author_id != me):
-            hidden = c.path
-            continue
-        out.append(c)
-    return out

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from veche.config import Config
+from veche.domain.enums import Role
 from veche.security.ratelimit import RateLimiter
 from veche.store import stories as store_stories
 from veche.store.database import Database
@@ -57,5 +58,13 @@ class Viewer:
     token: str | None = None
 
     @property
+    def user_id(self) -> int | None:
+        return self.user.id if self.user is not None else None
+
+    @property
+    def role(self) -> Role | None:
+        return self.user.role if self.user is not None else None
+
+    @property
     def is_moderator(self) -> bool:
-        return self.user is not None and self.user.role.value in {"moderator", "admin"}
+        return self.role in (Role.moderator, Role.admin)

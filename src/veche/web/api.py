@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from veche.domain.enums import QuoteSource
-from veche.service.comments import Comments, Draft, QuoteRequest, guests_allowed
+from veche.service import policy
+from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.service.runtime import Viewer
+from veche.service.threads import Threads
 from veche.store.models import Comment, Story
 from veche.store.threads import Sort
 from veche.web.identity import check_csrf, client_ip, runtime, stories, viewer
@@ -39,7 +41,7 @@ def story_out(story: Story, base_url: str) -> StoryOut:
     return StoryOut(
         id=story.id, url=story.url, title=story.title, is_open=story.is_open,
         comment_count=story.comment_count, page_url=base_url + story_href(story),
-        guests_allowed=guests_allowed(story),
+        guests_allowed=policy.guests_allowed(story),
     )  # fmt: skip
 
 
@@ -47,7 +49,7 @@ def _thread(
     request: Request, story: Story, who: Viewer, sort: Sort, after: str | None, limit: int | None
 ) -> ThreadOut:
     rt = runtime(request)
-    page = Comments(rt).page(story, who, sort=sort, after=after, limit=limit)
+    page = Threads(rt).page(story, who, sort=sort, after=after, limit=limit)
     tree = build_tree(page.comments, story, page.quoted, who, rt.clock(), max_level=API_DEPTH)
     return ThreadOut(
         story=story_out(story, rt.config.base_url),
@@ -97,7 +99,7 @@ def comment_context(
 ) -> ContextOut:
     """One comment with its ancestors and its replies."""
     rt = runtime(request)
-    ctx = Comments(rt).context(comment_id, who)
+    ctx = Threads(rt).context(comment_id, who)
     story = stories(request).get(ctx.comment.story_id)
     ancestors, node = context_views(ctx, story, who, rt.clock(), max_level=API_DEPTH)
     return ContextOut(
@@ -110,7 +112,7 @@ def comment_context(
 def _one(request: Request, comment: Comment, who: Viewer) -> CommentOut:
     rt = runtime(request)
     story = stories(request).get(comment.story_id)
-    fresh, quoted = Comments(rt).one(comment.id, who)
+    fresh, quoted = Threads(rt).one(comment.id, who)
     view = comment_view(fresh, story, quoted, who, rt.clock())
     return CommentOut.model_validate(view.as_json())
 

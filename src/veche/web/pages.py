@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from veche.domain.enums import CommentStatus
 from veche.domain.errors import InvalidInput
-from veche.service.comments import Comments, can_comment
+from veche.service import policy
+from veche.service.threads import Threads
 from veche.store.models import Story
 from veche.store.threads import Sort
 from veche.web.identity import client_ip, csrf_token, runtime, stories, viewer
@@ -63,11 +64,11 @@ def discussion(
     """Template context for a discussion; shared by hosted pages, embeds and fragments."""
     rt = runtime(request)
     who = viewer(request)
-    page = Comments(rt).page(story, who, sort=sort, after=after)
+    page = Threads(rt).page(story, who, sort=sort, after=after)
     tree = build_tree(page.comments, story, page.quoted, who, rt.clock())
     ctx = DiscussionCtx(
         story=story, base=base, csrf=csrf_token(request), key=new_key(),
-        can_comment=can_comment(story, who), guest=who.user is None, edit_id=edit,
+        can_comment=policy.can_comment(story, who), guest=who.user is None, edit_id=edit,
         form_body=form_body, form_error=form_error,
     )  # fmt: skip
     if reply is not None:
@@ -75,7 +76,7 @@ def discussion(
         if reply in on_page:
             source, ctx.reply_to = on_page[reply], reply
         else:
-            source, quoted = Comments(rt).one(reply, who)
+            source, quoted = Threads(rt).one(reply, who)
             if source.story_id != story.id:
                 raise InvalidInput("That comment is not in this discussion.", field="reply")
             ctx.top_parent = comment_view(source, story, quoted, who, rt.clock())
@@ -157,12 +158,12 @@ def comment_fragment(comment_id: PathId, request: Request) -> Response:
     """One comment with its replies, to put in place after a write."""
     rt = runtime(request)
     who = viewer(request)
-    ctx = Comments(rt).context(comment_id, who)
+    ctx = Threads(rt).context(comment_id, who)
     story = stories(request).get(ctx.comment.story_id)
     _ancestors, view = context_views(ctx, story, who, rt.clock(), max_level=PAGE_DEPTH)
     dctx = DiscussionCtx(
         story=story, base=rt.config.base_url, csrf=csrf_token(request), key=new_key(),
-        can_comment=can_comment(story, who), guest=who.user is None,
+        can_comment=policy.can_comment(story, who), guest=who.user is None,
     )  # fmt: skip
     return render(request, "fragment_comment.html", comment=view, ctx=dctx)
 

@@ -9,6 +9,7 @@ from typing import Any
 from veche.domain import paths
 from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
 from veche.domain.presence import is_online
+from veche.service import policy
 from veche.service.runtime import Viewer
 from veche.store.models import Comment, Story, User
 from veche.store.threads import CommentContext
@@ -136,9 +137,8 @@ def display_name(c: Comment) -> str:
 def comment_view(
     c: Comment, story: Story, quoted: dict[int, Comment], viewer: Viewer, now: dt.datetime
 ) -> CommentView:
-    gone = c.status in (CommentStatus.deleted, CommentStatus.removed)
-    mine = viewer.user is not None and c.author_id == viewer.user.id
-    window = dt.timedelta(seconds=story.site.edit_window_seconds)
+    gone = c.status in policy.GONE
+    mine = policy.is_own(c, viewer)
     return CommentView(
         id=c.id,
         story_id=c.story_id,
@@ -153,10 +153,10 @@ def comment_view(
         body_html=None if gone else c.body_html,
         body_src=c.body_src if mine and not gone else None,
         quote=None if gone else _quote_view(c, story, quoted),
-        can_edit=mine and not gone and now - c.created_at <= window,
-        can_delete=mine and not gone,
-        can_remove=viewer.is_moderator and c.status is not CommentStatus.removed,
-        can_reply=not gone and story.is_open,
+        can_edit=policy.can_edit(c, story, viewer, now),
+        can_delete=policy.can_delete(c, viewer),
+        can_remove=policy.can_remove(c, viewer),
+        can_reply=policy.can_reply(c, story, viewer),
     )
 
 

@@ -1,0 +1,115 @@
+"""May this viewer do that? The one answer that pages, the API, live streams and the service share.
+
+Each rule is a pure function of facts already read, so a page of a hundred comments asks it a
+hundred times without a query, and the service asks the very same question before it writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Protocol, TypeVar
+
+from veche.domain.enums import CommentStatus, Role
+
+GONE = frozenset({CommentStatus.deleted, CommentStatus.removed})
+# Held back from readers: awaiting a moderator, or refused by one (shown to its author).
+HELD = frozenset({CommentStatus.pending, CommentStatus.rejected})
+
+
+class SiteRules(Protocol):
+    @property
+    def require_sign_in(self) -> bool: ...
+    @property
+    def allow_guests(self) -> bool: ...
+    @property
+    def edit_window_seconds(self) -> int: ...
+
+
+class StoryFacts(Protocol):
+    @property
+    def is_open(self) -> bool: ...
+    @property
+    def site(self) -> SiteRules: ...
+
+
+class CommentFacts(Protocol):
+    @property
+    def author_id(self) -> int | None: ...
+    @property
+    def status(self) -> CommentStatus: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def path(self) -> str: ...
+
+
+class Who(Protocol):
+    """The viewer as the rules see them: an id and a role, or nobody."""
+
+    @property
+    def user_id(self) -> int | None: ...
+    @property
+    def role(self) -> Role | None: ...
+
+
+def is_moderator(who: Who) -> bool:
+    return who.role in (Role.moderator, Role.admin)
+
+
+def guests_allowed(story: StoryFacts) -> bool:
+    """A site that does not require sign-in takes guests; one that does, only if it says so."""
+    return story.site.allow_guests or not story.site.require_sign_in
+
+
+def can_comment(story: StoryFacts, who: Who) -> bool:
+    return story.is_open and (who.user_id is not None or guests_allowed(story))
+
+
+def is_own(c: CommentFacts, who: Who) -> bool:
+    return who.user_id is not None and c.author_id == who.user_id
+
+
+def can_see(c: CommentFacts, who: Who) -> bool:
+    """A held comment shows to its author and to moderators; a gone one shows as a placeholder."""
+    return c.status not in HELD or is_own(c, who) or is_moderator(who)
+
+
+def can_reply(c: CommentFacts, story: StoryFacts, who: Who) -> bool:
+    """Only to what readers can see: a reply under a held comment would be hidden with it."""
+    return c.status is CommentStatus.visible and can_comment(story, who)
+
+
+def within_edit_window(c: CommentFacts, story: StoryFacts, now: dt.datetime) -> bool:
+    return now - c.created_at <= dt.timedelta(seconds=story.site.edit_window_seconds)
+
+
+def can_edit(c: CommentFacts, story: StoryFacts, who: Who, now: dt.datetime) -> bool:
+    """Authors edit their own words, while the window is open; a held comment stays theirs."""
+    editable = c.status is CommentStatus.visible or c.status is CommentStatus.pending
+    return is_own(c, who) and editable and within_edit_window(c, story, now)
+
+
+def can_delete(c: CommentFacts, who: Who) -> bool:
+    return is_own(c, who) and c.status not in GONE
+
+
+def can_remove(c: CommentFacts, who: Who) -> bool:
+    return is_moderator(who) and c.status is not CommentStatus.removed
+
+
+C = TypeVar("C", bound=CommentFacts)
+
+
+def visible_to(comments: Iterable[C], who: Who) -> Iterator[C]:
+    """Display-ordered comments minus what `who` may not see, and the subtrees under those."""
+    moderator = is_moderator(who)
+    hidden: str | None = None
+    for c in comments:
+        if hidden is not None and c.path.startswith(hidden):
+            continue
+        hidden = None
+        if not moderator and not can_see(c, who):
+            hidden = c.path
+            continue
+        yield c
