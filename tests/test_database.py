@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import text
 
+from tests.conftest import PG_ADMIN_URL
+from veche.config import Config
+from veche.service.runtime import Runtime
 from veche.store.database import Database, normalise_url
 
 
@@ -43,3 +49,60 @@ def test_a_failed_unit_of_work_leaves_nothing(db_url: str) -> None:
             assert s.execute(text("SELECT count(*) FROM settings WHERE key = 'half'")).scalar() == 0
     finally:
         db.dispose()
+
+
+def test_nodes_starting_together_agree_on_the_generated_secret(db_url: str) -> None:
+    """Without VECHE_SECRET_KEY each node reads or makes one; racing first starts must not
+    leave two nodes signing CSRF tokens with different keys."""
+    nodes = [Runtime.build(Config(database_url=db_url)) for _ in range(6)]
+    secrets: list[str] = []
+    barrier = threading.Barrier(len(nodes))
+
+    def start(rt: Runtime) -> None:
+        barrier.wait()
+        secrets.append(rt.secret)
+
+    threads = [threading.Thread(target=start, args=(rt,)) for rt in nodes]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    finally:
+        for rt in nodes:
+            rt.db.dispose()
+    assert len(secrets) == len(nodes) and len(set(secrets)) == 1
+
+
+def test_concurrent_migrations_on_postgresql_take_turns(pg_database: str) -> None:
+    """Two nodes first started together on an empty database: the advisory lock makes
+    them take turns, so both succeed and the schema is made once."""
+    name = f"veche_migrate_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    dbs = [Database(url) for _ in range(2)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(dbs))
+
+    def upgrade(db: Database) -> None:
+        barrier.wait()
+        try:
+            db.upgrade()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upgrade, args=(db,)) for db in dbs]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        with dbs[0].session(write=False) as s:
+            assert s.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    finally:
+        for db in dbs:
+            db.dispose()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert errors == []

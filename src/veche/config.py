@@ -31,6 +31,11 @@ class Config:
     presence_debounce_seconds: int = 60
     session_days: int = 30
     page_size: int = 20
+    # Live streams: events older than this are pruned, and a reconnect past them is a reset.
+    event_retention_hours: int = 72
+    sse_heartbeat_seconds: float = 15.0
+    # Frames a subscriber may have waiting; a reader slower than that is dropped and replays.
+    sse_queue_size: int = 256
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -46,4 +51,7 @@ class Config:
             trust_proxy_headers=_flag(env.get("VECHE_TRUST_PROXY_HEADERS"), False),
             rate_limit_writes=env.get("VECHE_RATE_LIMIT_WRITES") or base.rate_limit_writes,
             rate_limit_auth=env.get("VECHE_RATE_LIMIT_AUTH") or base.rate_limit_auth,
+            event_retention_hours=int(
+                env.get("VECHE_EVENT_RETENTION_HOURS") or base.event_retention_hours
+            ),
         )

@@ -83,6 +83,7 @@ def import_page(rt: Runtime, page: ParsedPage, *, site_name: str, url: str | Non
         earlier: list[tuple[str | None, Comment]] = []
         users: dict[str, User] = {}
         deleted: list[Comment] = []
+        seq = 0
         flat = list(iter_comments(page.comments))
         for i, c in enumerate(flat):
             parent = by_number.get(c.number[:-1]) if len(c.number) > 1 else None
@@ -104,17 +105,20 @@ def import_page(rt: Runtime, page: ParsedPage, *, site_name: str, url: str | Non
                 if found is not None:
                     quote = QuoteRequest(QuoteSource.story, found[0])
                     body = found[1]
-            comment = comments.import_comment(
+            comment, event = comments.import_comment(
                 s, story, Draft(body or DELETED_BODY, parent.id if parent else None, quote),
                 author_id=author.id if author else None,
                 guest_name="guest" if author is None and not c.deleted else None,
                 created_at=when,
             )  # fmt: skip
+            seq = max(seq, event.seq)
             by_number[c.number] = comment
             earlier.append((c.handle, comment))
             if c.deleted:
                 deleted.append(comment)
         for comment in deleted:
-            store_comments.set_status(s, comment, CommentStatus.deleted)
+            events = store_comments.set_status(s, comment, CommentStatus.deleted, now)
+            seq = max([seq, *(e.seq for e in events)])
         story_id = story.id
+    rt.publish(story_id, seq)
     return Stories(rt).get(story_id)

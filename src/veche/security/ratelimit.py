@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 
 from limits import parse
-from limits.storage import Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
 from veche.domain.errors import RateLimited
+
+log = logging.getLogger(__name__)
 
 
 def client_bucket(ip: str) -> str:
@@ -26,6 +30,11 @@ def client_bucket(ip: str) -> str:
 
 
 class RateLimiter:
+    """Limits shared through Redis across nodes; while Redis is away, each node keeps its own
+    limits in memory rather than refusing writes or letting floods through."""
+
+    RETRY_SECONDS = 5.0
+
     def __init__(self, storage_url: str | None, namespace: str = "veche") -> None:
         url = storage_url or "memory://"
         options = {"key_prefix": namespace} if url.startswith("redis") else {}
@@ -33,12 +42,25 @@ class RateLimiter:
         assert isinstance(storage, Storage)
         self.storage = storage
         self._limiter = MovingWindowRateLimiter(self.storage)
+        self._fallback = MovingWindowRateLimiter(MemoryStorage())
+        self._shared = url.startswith("redis")
+        self._down_until = 0.0
 
     def hit(self, rule: str, action: str, who: str) -> None:
         """Count one attempt; refuse with how long to wait when over the rule."""
         item = parse(rule)
-        if not self._limiter.hit(item, action, who):
-            reset, _remaining = self._limiter.get_window_stats(item, action, who)
+        limiter = self._limiter
+        if self._shared and time.monotonic() < self._down_until:
+            limiter = self._fallback
+        try:
+            allowed = limiter.hit(item, action, who)
+        except RedisError as exc:
+            log.warning("rate limits fall back to this node's memory: %s", exc)
+            self._down_until = time.monotonic() + self.RETRY_SECONDS
+            limiter = self._fallback
+            allowed = limiter.hit(item, action, who)
+        if not allowed:
+            reset, _remaining = limiter.get_window_stats(item, action, who)
             wait = max(1, int(reset - time.time()))
             raise RateLimited(
                 f"Too many attempts. Please wait {wait} seconds and try again.", retry_after=wait

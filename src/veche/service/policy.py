@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from veche.domain.enums import CommentStatus, Role
+from veche.domain.errors import Conflict, Forbidden, VecheError
 
 GONE = frozenset({CommentStatus.deleted, CommentStatus.removed})
 # Held back from readers: awaiting a moderator, or refused by one (shown to its author).
@@ -80,22 +81,58 @@ def can_reply(c: CommentFacts, story: StoryFacts, who: Who) -> bool:
     return c.status is CommentStatus.visible and can_comment(story, who)
 
 
+class Refusal(NamedTuple):
+    """Why not, in words for the reader; the service raises it, a page just hides the button."""
+
+    error: type[VecheError]
+    message: str
+
+    def exception(self) -> VecheError:
+        return self.error(self.message)
+
+
 def within_edit_window(c: CommentFacts, story: StoryFacts, now: dt.datetime) -> bool:
     return now - c.created_at <= dt.timedelta(seconds=story.site.edit_window_seconds)
 
 
+def edit_refusal(c: CommentFacts, story: StoryFacts, who: Who, now: dt.datetime) -> Refusal | None:
+    """Authors edit their own words while the window is open; a held comment stays theirs."""
+    if not is_own(c, who):
+        return Refusal(Forbidden, "You can only edit your own comments.")
+    if c.status is not CommentStatus.visible and c.status is not CommentStatus.pending:
+        return Refusal(Conflict, "A deleted comment cannot be edited.")
+    if not within_edit_window(c, story, now):
+        minutes = story.site.edit_window_seconds // 60
+        return Refusal(
+            Forbidden, f"Comments can only be edited within {minutes} minutes of posting."
+        )
+    return None
+
+
 def can_edit(c: CommentFacts, story: StoryFacts, who: Who, now: dt.datetime) -> bool:
-    """Authors edit their own words, while the window is open; a held comment stays theirs."""
-    editable = c.status is CommentStatus.visible or c.status is CommentStatus.pending
-    return is_own(c, who) and editable and within_edit_window(c, story, now)
+    return edit_refusal(c, story, who, now) is None
+
+
+def delete_refusal(c: CommentFacts, who: Who) -> Refusal | None:
+    """Authors delete their own; a moderator may too, which is recorded as a removal."""
+    if not is_own(c, who) and not is_moderator(who):
+        return Refusal(Forbidden, "You can only delete your own comments.")
+    return None
 
 
 def can_delete(c: CommentFacts, who: Who) -> bool:
+    """What the Delete button offers: an author's own, not yet gone."""
     return is_own(c, who) and c.status not in GONE
 
 
+def remove_refusal(who: Who) -> Refusal | None:
+    if not is_moderator(who):
+        return Refusal(Forbidden, "Only moderators can remove comments.")
+    return None
+
+
 def can_remove(c: CommentFacts, who: Who) -> bool:
-    return is_moderator(who) and c.status is not CommentStatus.removed
+    return remove_refusal(who) is None and c.status is not CommentStatus.removed
 
 
 C = TypeVar("C", bound=CommentFacts)

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from veche.config import Config
 from veche.domain.enums import Role
+from veche.live.broker import LocalBroker, Notice, build_broker
 from veche.security.ratelimit import RateLimiter
+from veche.service.pipeline import PublishAll, Scorer
 from veche.store import stories as store_stories
 from veche.store.database import Database
 from veche.store.models import User
@@ -25,13 +27,23 @@ class Runtime:
     db: Database
     limiter: RateLimiter
     clock: Callable[[], dt.datetime] = utcnow
+    broker: LocalBroker = field(default_factory=LocalBroker)
+    scorer: Scorer = field(default_factory=PublishAll)
     _secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, config: Config) -> Runtime:
         return cls(
-            config=config, db=Database(config.database_url), limiter=RateLimiter(config.redis_url)
+            config=config,
+            db=Database(config.database_url),
+            limiter=RateLimiter(config.redis_url),
+            broker=build_broker(config.redis_url),
         )
+
+    def publish(self, story_id: int, seq: int) -> None:
+        """After commit: tell this node's streams and caches, and every other node's."""
+        if seq:
+            self.broker.publish(Notice("story", story_id, seq))
 
     @property
     def secret(self) -> str:
@@ -40,11 +52,12 @@ class Runtime:
             if self.config.secret_key:
                 self._secret = self.config.secret_key
             else:
+                # Nodes starting together race here: the first insert wins and all read it.
                 with self.db.session() as s:
+                    store_stories.add_setting_once(s, "secret_key", secrets.token_urlsafe(48))
+                with self.db.session(write=False) as s:
                     value = store_stories.get_setting(s, "secret_key")
-                    if value is None:
-                        value = secrets.token_urlsafe(48)
-                        store_stories.put_setting(s, "secret_key", value)
+                assert value is not None
                 self._secret = value
         return self._secret
 

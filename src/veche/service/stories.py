@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from veche.domain import validation
 from veche.domain.errors import Conflict, InvalidInput, NotFound
 from veche.domain.markup import clean_text, html_to_text, render_markdown
+from veche.live.broker import Notice
 from veche.security.ratelimit import client_bucket
 from veche.service.runtime import Runtime
 from veche.store import comments as store_comments
@@ -72,7 +73,7 @@ class Stories:
                 s.add(site)
         except IntegrityError as exc:
             raise Conflict(f"A site named “{name}” exists already.", field="name") from exc
-        self._origins = (0.0, frozenset())
+        self.sites_changed()
         return site
 
     def update_site(self, name: str, settings: SiteSettings) -> Site:
@@ -81,8 +82,17 @@ class Stories:
             if site is None:
                 raise NotFound(f"There is no site named “{name}”.")
             _apply(site, settings)
-        self._origins = (0.0, frozenset())
+        self.sites_changed()
         return site
+
+    def sites_changed(self) -> None:
+        """Forget the origins here, and tell every other node to forget theirs."""
+        self._origins = (0.0, frozenset())
+        self.rt.broker.publish(Notice("sites"))
+
+    def on_notice(self, notice: Notice) -> None:
+        if notice.kind == "sites":
+            self._origins = (0.0, frozenset())
 
     def site(self, name: str) -> Site:
         with self.rt.db.session(write=False) as s:
@@ -198,9 +208,11 @@ class Stories:
                 story.is_open = is_open
             set_content(story, body, image_caption, photo_credit, keep=True)
             s.flush()
+            now = self.rt.clock()
             if title is not None or body is not None:
-                store_comments.requote_story(s, story)
-            store_comments.append_event(s, story.id, "story.updated", None, {})
+                store_comments.requote_story(s, story, now)
+            event = store_comments.append_event(s, story.id, "story.updated", None, {}, now=now)
+        self.rt.publish(story.id, event.seq)
         return story
 
 

@@ -1,9 +1,15 @@
-"""The one write path for comments: ordinals, paths, counters, revisions, quotes and events."""
+"""The one write path for comments: ordinals, paths, counters, revisions, quotes and events.
+
+Every function here runs inside the pipeline's short store transaction. Nothing is rendered or
+validated here (that happened before the transaction opened); what is checked here is only what
+another writer could have changed meanwhile, and each such check rides on an UPDATE that the
+write needs anyway, so it costs no extra round trip.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
@@ -11,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from veche.domain import paths
 from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
+from veche.domain.errors import Conflict, NotFound
 from veche.domain.quotes import verify
 from veche.store import threads
 from veche.store.models import Comment, CommentRevision, Event, Story
@@ -27,7 +34,8 @@ class NewQuote:
 @dataclass(frozen=True)
 class NewComment:
     story_id: int
-    parent: Comment | None
+    parent_id: int | None
+    parent_path: str
     author_id: int | None
     guest_name: str | None
     body_src: str
@@ -37,6 +45,7 @@ class NewComment:
     idempotency_key: str | None
     quote: NewQuote | None
     status: CommentStatus = CommentStatus.visible
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 def lock_story(s: Session, story_id: int) -> None:
@@ -56,52 +65,76 @@ def get_for_write(s: Session, comment_id: int) -> Comment | None:
 
 
 def append_event(
-    s: Session, story_id: int, kind: str, comment_id: int | None, payload: dict[str, Any]
+    s: Session,
+    story_id: int,
+    kind: str,
+    comment_id: int | None,
+    payload: dict[str, Any],
+    *,
+    now: dt.datetime,
+    seq: int | None = None,
 ) -> Event:
-    """Bumping the story row serialises a story's writers, so seq commits in order."""
-    seq = s.execute(
-        update(Story)
-        .where(Story.id == story_id)
-        .values(event_seq=Story.event_seq + 1)
-        .returning(Story.event_seq)
-    ).scalar_one()
+    """Bumping the story row serialises a story's writers, so seq commits in order. A caller
+    that has bumped it already (in the UPDATE that also counts the comment) passes `seq`."""
+    if seq is None:
+        seq = s.execute(
+            update(Story)
+            .where(Story.id == story_id)
+            .values(event_seq=Story.event_seq + 1)
+            .returning(Story.event_seq)
+        ).scalar_one()
     event = Event(
-        story_id=story_id,
-        seq=seq,
-        kind=kind,
-        comment_id=comment_id,
-        created_at=dt.datetime.now(dt.UTC),
+        story_id=story_id, seq=seq, kind=kind, comment_id=comment_id, created_at=now,
         payload=payload,
-    )
+    )  # fmt: skip
     s.add(event)
     return event
 
 
-def _next_ordinal(s: Session, story_id: int, parent: Comment | None) -> int:
-    # UPDATE … RETURNING holds the row lock to commit: concurrent replies get distinct numbers.
-    if parent is None:
-        stmt = (
-            update(Story)
-            .where(Story.id == story_id)
-            .values(child_count=Story.child_count + 1)
-            .returning(Story.child_count)
-        )
-    else:
-        stmt = (
-            update(Comment)
-            .where(Comment.id == parent.id)
-            .values(child_count=Comment.child_count + 1)
-            .returning(Comment.child_count)
-        )
-    return int(s.execute(stmt).scalar_one())
+def _claim_story(s: Session, new: NewComment, *, importing: bool) -> tuple[int, int]:
+    """One UPDATE locks the story, counts the comment, hands out the event seq and, for a
+    top-level comment, its ordinal; a story closed meanwhile matches no row."""
+    values: dict[str, Any] = {
+        "comment_count": Story.comment_count + 1,
+        "event_seq": Story.event_seq + 1,
+    }
+    if new.parent_id is None:
+        values["child_count"] = Story.child_count + 1
+    stmt = update(Story).where(Story.id == new.story_id)
+    if not importing:
+        stmt = stmt.where(Story.is_open.is_(True))
+    row = s.execute(
+        stmt.values(**values).returning(Story.child_count, Story.event_seq)
+    ).one_or_none()
+    if row is None:
+        if s.get(Story, new.story_id) is None:
+            raise NotFound("There is no such story.")
+        raise Conflict("This discussion is closed to new comments.")
+    return int(row[0]), int(row[1])
 
 
-def insert(s: Session, new: NewComment) -> Comment:
-    ordinal = _next_ordinal(s, new.story_id, new.parent)
-    path = paths.child_path(new.parent.path if new.parent else "", ordinal)
+def _claim_parent(s: Session, new: NewComment, *, importing: bool) -> int:
+    """The reply's ordinal, handed out under the parent's row lock; a parent deleted since
+    validation matches no row, so nobody replies to a placeholder."""
+    stmt = update(Comment).where(Comment.id == new.parent_id)
+    if not importing:
+        stmt = stmt.where(Comment.status == CommentStatus.visible)
+    ordinal = s.execute(
+        stmt.values(child_count=Comment.child_count + 1).returning(Comment.child_count)
+    ).scalar_one_or_none()
+    if ordinal is None:
+        raise Conflict("That comment was deleted; it cannot be replied to.", field="parent_id")
+    return int(ordinal)
+
+
+def insert(s: Session, new: NewComment, *, importing: bool = False) -> tuple[Comment, Event]:
+    ordinal, seq = _claim_story(s, new, importing=importing)
+    if new.parent_id is not None:
+        ordinal = _claim_parent(s, new, importing=importing)
+    path = paths.child_path(new.parent_path, ordinal)
     comment = Comment(
         story_id=new.story_id,
-        parent_id=new.parent.id if new.parent else None,
+        parent_id=new.parent_id,
         path=path,
         depth=paths.depth_of(path),
         ordinal=ordinal,
@@ -112,6 +145,7 @@ def insert(s: Session, new: NewComment) -> Comment:
         body_html=new.body_html,
         body_text=new.body_text,
         status=new.status,
+        scores=new.scores or None,
         created_at=new.created_at,
         idempotency_key=new.idempotency_key,
     )
@@ -119,14 +153,27 @@ def insert(s: Session, new: NewComment) -> Comment:
         comment.quote_source = new.quote.source
         comment.quote_comment_id = new.quote.comment_id
         comment.quote_text = new.quote.text
-        comment.quote_state = new.quote.state
+        comment.quote_state = _quote_state_now(s, new.quote)
     s.add(comment)
-    s.execute(
-        update(Story).where(Story.id == new.story_id).values(comment_count=Story.comment_count + 1)
-    )
     s.flush()
-    append_event(s, new.story_id, "comment.created", comment.id, {"path": path})
-    return comment
+    event = append_event(
+        s, new.story_id, "comment.created", comment.id, {"path": path},
+        now=new.created_at, seq=seq,
+    )  # fmt: skip
+    return comment, event
+
+
+def _quote_state_now(s: Session, quote: NewQuote) -> QuoteState:
+    """The source may have been edited or deleted since validation: judge it as committed.
+    Deleted meanwhile is refused, as validation would have refused it."""
+    if quote.source is not QuoteSource.comment or quote.comment_id is None:
+        return quote.state
+    row = s.execute(
+        select(Comment.status, Comment.body_text).where(Comment.id == quote.comment_id)
+    ).one_or_none()
+    if row is None or row[0] is not CommentStatus.visible:
+        raise Conflict("The quoted comment was deleted.", field="quote")
+    return verify(quote.text, row[1])
 
 
 def edit(
@@ -138,7 +185,9 @@ def edit(
     body_text: str,
     editor_id: int | None,
     now: dt.datetime,
-) -> None:
+    status: CommentStatus | None = None,
+    scores: dict[str, float] | None = None,
+) -> list[Event]:
     s.add(
         CommentRevision(
             comment_id=comment.id, body_src=comment.body_src, replaced_at=now, editor_id=editor_id
@@ -146,38 +195,55 @@ def edit(
     )
     comment.body_src, comment.body_html, comment.body_text = body_src, body_html, body_text
     comment.edited_at = now
+    if status is not None:
+        comment.status = status
+    if scores:
+        comment.scores = scores
     s.flush()
-    _requote(s, comment)
-    append_event(s, comment.story_id, "comment.edited", comment.id, {})
+    events = _requote(s, comment, now)
+    events.append(append_event(s, comment.story_id, "comment.edited", comment.id, {}, now=now))
+    return events
 
 
-def set_status(s: Session, comment: Comment, status: CommentStatus) -> None:
+def set_status(
+    s: Session, comment: Comment, status: CommentStatus, now: dt.datetime
+) -> list[Event]:
     """Deletion keeps the row and its place: replies and numbering stay as they were."""
     comment.status = status
     s.flush()
-    _requote(s, comment)
-    append_event(s, comment.story_id, f"comment.{status.value}", comment.id, {})
+    events = _requote(s, comment, now)
+    kind = f"comment.{status.value}"
+    events.append(append_event(s, comment.story_id, kind, comment.id, {}, now=now))
+    return events
 
 
-def _requote(s: Session, source: Comment) -> None:
+def _requote(s: Session, source: Comment, now: dt.datetime) -> list[Event]:
     """Quotes of a comment follow its fate: re-check them against what it shows now."""
     shown = source.body_text if source.status is CommentStatus.visible else None
     quoting = s.scalars(select(Comment).where(Comment.quote_comment_id == source.id)).all()
+    events = []
     for q in quoting:
         state = verify(q.quote_text or "", shown)
         if state is not q.quote_state:
             q.quote_state = state
-            append_event(s, q.story_id, "comment.quote_state", q.id, {"state": state.value})
+            payload = {"state": state.value}
+            events.append(
+                append_event(s, q.story_id, "comment.quote_state", q.id, payload, now=now)
+            )
+    return events
 
 
-def requote_story(s: Session, story: Story) -> None:
+def requote_story(s: Session, story: Story, now: dt.datetime) -> list[Event]:
     quoting = s.scalars(
         select(Comment).where(
             Comment.story_id == story.id, Comment.quote_source == QuoteSource.story
         )
     ).all()
+    events = []
     for q in quoting:
         state = verify(q.quote_text or "", story.body_text or story.title)
         if state is not q.quote_state:
             q.quote_state = state
-            append_event(s, story.id, "comment.quote_state", q.id, {"state": state.value})
+            payload = {"state": state.value}
+            events.append(append_event(s, story.id, "comment.quote_state", q.id, payload, now=now))
+    return events

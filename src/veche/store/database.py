@@ -9,10 +9,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x76656368  # "vech": one advisory lock id for schema changes
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -49,7 +50,9 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
         else:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # No pre-ping: it cost a round trip on every checkout. A connection the server
+            # dropped fails once, invalidates the pool, and the next checkout reconnects.
+            kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -78,7 +81,21 @@ class Database:
                 raise
 
     def upgrade(self, revision: str = "head") -> None:
-        command.upgrade(alembic_config(self.url), revision)
+        """Migrate; on PostgreSQL under an advisory lock, so nodes starting together take
+        turns and the later ones find nothing left to do."""
+        if self.is_sqlite:
+            command.upgrade(alembic_config(self.url), revision)
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                cfg = alembic_config(self.url)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                conn.commit()
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                conn.commit()
 
     def dispose(self) -> None:
         self.engine.dispose()

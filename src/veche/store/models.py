@@ -144,6 +144,8 @@ class Comment(Base):
     status: Mapped[CommentStatus] = mapped_column(
         _enum(CommentStatus, "comment_status"), default=CommentStatus.visible
     )
+    # What the pipeline's scorers said (name → score), for moderators; None when none ran.
+    scores: Mapped[dict[str, float] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True, default=None)
@@ -193,4 +195,8 @@ class Event(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (Index("ix_events_story_seq", "story_id", "seq", unique=True),)
+    __table_args__ = (
+        Index("ix_events_story_seq", "story_id", "seq", unique=True),
+        # Pruning past the retention window walks time, not stories.
+        Index("ix_events_created_at", "created_at"),
+    )

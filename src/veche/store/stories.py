@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from veche.store.models import Setting, Site, Story
@@ -31,3 +34,16 @@ def put_setting(s: Session, key: str, value: str) -> None:
         s.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+def add_setting_once(s: Session, key: str, value: str) -> None:
+    """Insert unless present, atomically on both engines: concurrent first starts agree."""
+    bind = s.get_bind()
+    stmt: Any
+    if bind.dialect.name == "postgresql":
+        stmt = postgresql.insert(Setting).on_conflict_do_nothing(index_elements=["key"])
+    elif bind.dialect.name == "sqlite":
+        stmt = sqlite.insert(Setting).on_conflict_do_nothing(index_elements=["key"])
+    else:  # pragma: no cover - only the two engines are supported
+        stmt = insert(Setting)
+    s.execute(stmt.values(key=key, value=value))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -11,9 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from veche import __version__
 from veche.config import Config
 from veche.domain.errors import RateLimited, VecheError
+from veche.live.hub import Hub
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories
-from veche.web import api, api_auth, forms, pages
+from veche.web import api, api_auth, forms, live, pages
 from veche.web.headers import SecurityHeaders
 from veche.web.templating import STATIC
 
@@ -50,7 +55,24 @@ def _readable(exc: RequestValidationError) -> tuple[str, str | None]:
 def create_app(config: Config | None = None, runtime: Runtime | None = None) -> FastAPI:
     config = config or Config.from_env()
     rt = runtime or Runtime.build(config)
+    hub = Hub(rt, rt.broker, queue_size=config.sse_queue_size)
+    stories = Stories(rt)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """The broker and the hub live on the server's event loop, for the process's life."""
+        await rt.broker.start()
+        rt.broker.add_sink(stories.on_notice)
+        await hub.start(dt.timedelta(hours=config.event_retention_hours))
+        try:
+            yield
+        finally:
+            await hub.stop()
+            rt.broker.remove_sink(stories.on_notice)
+            await rt.broker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="veche",
         version=__version__,
         description="Threaded discussions for news sites.",
@@ -59,7 +81,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         redoc_url=None,
     )
     app.state.runtime = rt
-    app.state.stories = Stories(rt)
+    app.state.stories = stories
+    app.state.hub = hub
     app.add_middleware(SecurityHeaders, stories=app.state.stories)
 
     @app.exception_handler(VecheError)
@@ -85,6 +108,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
 
     app.include_router(api_auth.router)
     app.include_router(api.router)
+    app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(forms.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,1 @@
+"""Live updates: brokers between nodes, a hub of SSE streams per node."""

@@ -1,0 +1,92 @@
+"""Server-Sent Event frames, encoded once per event and shared by every subscriber.
+
+A frame carries the comment as it is now, in the viewer-independent shape of the thread
+(the viewer's own rights come from the overlay), so replaying an old event after an edit or a
+deletion shows the edit or the placeholder: a client applies frames by comment id, and a
+repeated one changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from veche.service import policy
+from veche.service.runtime import Viewer
+from veche.store.models import Comment, Event, Story
+from veche.web.views import comment_view
+
+# Fields of a comment's JSON that depend on who asks: never in a shared frame.
+PER_VIEWER = ("can_edit", "can_delete", "can_reply", "body_markdown", "replies")
+RETRY_MS = 3000
+NOBODY = Viewer(user=None, ip="")
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """One event ready to send: its bytes, and who may receive them."""
+
+    seq: int
+    frame: bytes
+    author_id: int | None = None
+    held: bool = False  # only its author and moderators may see it
+
+    def visible_to(self, who: policy.Who) -> bool:
+        if not self.held:
+            return True
+        return policy.is_moderator(who) or (
+            who.user_id is not None and who.user_id == self.author_id
+        )
+
+
+def encode(kind: str, seq: int | None, data: dict[str, Any]) -> bytes:
+    lines = [f"id: {seq}"] if seq is not None else []
+    lines += [f"event: {kind}", "data: " + json.dumps(data, separators=(",", ":"), default=str)]
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+def comment_json(
+    c: Comment, story: Story, quoted: dict[int, Comment], now: dt.datetime
+) -> dict[str, Any]:
+    view = comment_view(c, story, quoted, NOBODY, now)
+    data = view.as_json()
+    for key in PER_VIEWER:
+        data.pop(key, None)
+    data["path"] = c.path
+    return data
+
+
+def live_event(
+    event: Event,
+    comment: Comment | None,
+    story: Story,
+    quoted: dict[int, Comment],
+    now: dt.datetime,
+) -> LiveEvent:
+    data: dict[str, Any] = {
+        "seq": event.seq,
+        "kind": event.kind,
+        "story_id": event.story_id,
+        "comment_id": event.comment_id,
+        "payload": event.payload or {},
+        "comment": None,
+    }
+    held = False
+    author = None
+    if comment is not None:
+        data["comment"] = comment_json(comment, story, quoted, now)
+        held = comment.status in policy.HELD
+        author = comment.author_id
+    return LiveEvent(event.seq, encode(event.kind, event.seq, data), author, held)
+
+
+def reset(seq: int, reason: str) -> bytes:
+    """The client missed more than the store still holds: it must fetch the thread again."""
+    return encode("reset", seq, {"seq": seq, "reason": reason})
+
+
+def hello(seq: int) -> bytes:
+    """First frame: how long to wait before reconnecting, and where the stream starts."""
+    return f"retry: {RETRY_MS}\n".encode() + encode("hello", None, {"seq": seq})

@@ -1,0 +1,127 @@
+"""The validate stage: what a reader submitted, checked against what the store holds now.
+
+Everything here reads, never writes, so it runs in a read transaction before the store
+transaction opens; the store re-checks only what another writer could change in between.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from veche.domain import paths, validation
+from veche.domain.enums import CommentStatus, QuoteSource
+from veche.domain.errors import Conflict, InvalidInput
+from veche.domain.markup import clean_text
+from veche.domain.quotes import verify
+from veche.service.runtime import Viewer
+from veche.store import threads
+from veche.store.accounts import user_by_handle_key
+from veche.store.comments import NewQuote
+from veche.store.models import Comment, Story
+
+QUOTE_MAX = 2000
+_KEY = re.compile(r"^[A-Za-z0-9_-]{8,80}$")
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    source: QuoteSource
+    text: str
+    comment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a reader submits; the idempotency key makes a retried submit safe."""
+
+    body: str
+    parent_id: int | None = None
+    quote: QuoteRequest | None = None
+    idempotency_key: str | None = None
+    guest_name: str | None = None
+
+
+def check_key(key: str | None) -> str | None:
+    if key is None or key == "":
+        return None
+    if not _KEY.match(key):
+        raise InvalidInput(
+            "The idempotency key must be 8 to 80 letters, digits, dashes or underscores.",
+            field="idempotency_key",
+        )
+    return key
+
+
+def guest_name(s: Session, name: str | None) -> str:
+    """A guest may pick a name, but not a member's: that would be impersonation."""
+    chosen = validation.display_name(name) or "guest"
+    if chosen.casefold() != "guest":
+        key = validation.handle_key(chosen)
+        if len(key) <= validation.HANDLE_MAX + 10 and user_by_handle_key(s, key):
+            raise Conflict(
+                "That name belongs to a member. Sign in, or choose another name.",
+                field="guest_name",
+            )
+    return chosen
+
+
+def parent(s: Session, story: Story, parent_id: int | None, *, importing: bool) -> Comment | None:
+    if parent_id is None:
+        return None
+    found = threads.get(s, parent_id)
+    if found is None:
+        raise InvalidInput("The comment you are replying to does not exist.", field="parent_id")
+    if found.story_id != story.id:
+        raise InvalidInput(
+            "You can only reply to a comment in this story's discussion.", field="parent_id"
+        )
+    if found.status is not CommentStatus.visible and not importing:
+        raise Conflict("That comment was deleted; it cannot be replied to.", field="parent_id")
+    if found.depth + 1 > paths.MAX_DEPTH:
+        raise InvalidInput(
+            "This thread is nested too deeply; reply to a comment higher up.", field="parent_id"
+        )
+    return found
+
+
+def quote(s: Session, story: Story, q: QuoteRequest) -> NewQuote:
+    text = clean_text(validation.reject_nul(q.text, "quote"))
+    if not text:
+        raise InvalidInput("The quote is empty.", field="quote")
+    if len(text) > QUOTE_MAX:
+        raise InvalidInput(f"A quote is at most {QUOTE_MAX} characters.", field="quote")
+    if q.source is QuoteSource.story:
+        return NewQuote(QuoteSource.story, None, text, verify(text, story.body_text or story.title))
+    source = threads.get(s, q.comment_id) if q.comment_id is not None else None
+    if source is None or source.story_id != story.id:
+        raise InvalidInput("The quoted comment is not in this discussion.", field="quote")
+    if source.status is not CommentStatus.visible:
+        raise Conflict("The quoted comment was deleted.", field="quote")
+    return NewQuote(QuoteSource.comment, source.id, text, verify(text, source.body_text))
+
+
+def replay(s: Session, key: str, draft: Draft, viewer: Viewer, story_id: int) -> Comment | None:
+    """The first comment made with this key — if this is truly the same submission."""
+    existing = threads.by_idempotency_key(s, key)
+    if existing is None:
+        return None
+    if existing.author_id != viewer.user_id or existing.story_id != story_id:
+        raise Conflict(
+            "This idempotency key was already used for another comment.",
+            field="idempotency_key",
+        )
+    try:
+        same_text = validation.comment_body(draft.body, 10**9) == existing.body_src
+    except InvalidInput:
+        same_text = False
+    if not same_text and existing.edited_at is None:
+        # The draft changed after a send whose answer was lost: say so, lose nothing.
+        raise Conflict(
+            "An earlier version of this comment was already posted. "
+            "Send again to post this text as a new comment.",
+            field="idempotency_key",
+        )
+    return existing
