@@ -28,9 +28,12 @@ class Runtime:
 
     @classmethod
     def build(cls, config: Config) -> Runtime:
-        return cls(
-            config=config, db=Database(config.database_url), limiter=RateLimiter(config.redis_url)
+        db = Database(
+            config.database_url,
+            lock_timeout_ms=config.lock_timeout_ms,
+            synchronous=config.sqlite_synchronous,
         )
+        return cls(config=config, db=db, limiter=RateLimiter(config.redis_url))
 
     @property
     def secret(self) -> str:
