@@ -60,10 +60,9 @@ class CrossSiteRefused(Forbidden):
     """A cookie-borne write without our CSRF token or from another origin.
 
     Its answer shows nothing the request carried: echoing the sender's text into a
-    signed-in page, with a fresh token, would help the forgery it refuses.
+    signed-in page, with a fresh token, would help the forgery it refuses. The code stays
+    "forbidden", as clients know it.
     """
-
-    code = "csrf_refused"
 
 
 class TooLarge(VecheError):

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from veche.domain.validation import NAME_MAX
+
 # Ids are 32-bit on PostgreSQL: larger numbers are refused as input, not crashed on.
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -16,13 +18,16 @@ QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Input as sent: unknown fields are refused, and nothing is coerced (`true` is no id,
+    `123` is no string)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class SignUpIn(Strict):
     handle: str = Field(max_length=200)
     password: str = Field(max_length=1000)
-    email: str | None = Field(default=None, max_length=400)
+    email: str | None = Field(default=None, max_length=254)
     display_name: str | None = Field(default=None, max_length=400)
 
 
@@ -56,7 +61,7 @@ class CommentIn(Strict):
     idempotency_key: str | None = Field(
         default=None, description="Client-made; a retry with the same key returns the same comment"
     )
-    guest_name: str | None = Field(default=None, max_length=400)
+    guest_name: str | None = Field(default=None, max_length=NAME_MAX)
 
 
 class CommentEditIn(Strict):
