@@ -77,7 +77,7 @@ def test_json_ids_and_strings_are_strict(client: TestClient, world: World) -> No
     for bad in (
         {"body": "reply", "parent_id": True},
         {"body": "reply", "parent_id": str(first["id"])},
-        {"body": "reply", "parent_id": float(first["id"])},
+        {"body": "reply", "parent_id": first["id"] + 0.5},
         {"body": 12345},
         {"body": "x", "quote": {"source": "comment", "comment_id": True, "text": "first"}},
         {"body": "x", "idempotency_key": 123456789},

@@ -9,7 +9,7 @@ from veche import __version__
 from veche.config import Config
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories
-from veche.web import api, api_auth, errors, forms, pages
+from veche.web import api, api_auth, errors, forms, openapi, pages
 from veche.web.headers import SecurityHeaders
 from veche.web.middleware import BodyLimit, RequestId, ServerErrors
 from veche.web.templating import STATIC
@@ -41,4 +41,5 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(pages.router)
     app.include_router(forms.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app)
     return app

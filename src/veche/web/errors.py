@@ -18,12 +18,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 from starlette.types import Scope
 
 from veche.domain.errors import CrossSiteRefused, Overloaded, RateLimited, VecheError
 from veche.service.runtime import Viewer
 from veche.store.overload import is_overload
 from veche.web.pages import error_page
+from veche.web.schemas import MESSAGES
 from veche.web.templating import env
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ HTTP_MESSAGES = {
     405: "That method is not allowed here.",
     413: "The request body is too large.",
 }
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 INTERNAL = "Something went wrong on our side. It has been logged; please try again."
 
 
@@ -76,7 +79,7 @@ def _error(request: Request, exc: VecheError) -> Response:
     return response
 
 
-def readable(exc: RequestValidationError) -> tuple[str, str | None]:
+def readable(exc: RequestValidationError, path: str = "") -> tuple[str, str | None]:
     """The first problem, in words, with the field it concerns."""
     first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
     loc = [str(x) for x in first.get("loc", ())]
@@ -89,6 +92,11 @@ def readable(exc: RequestValidationError) -> tuple[str, str | None]:
         return "The request body is not valid JSON.", None
     if first.get("type") == "extra_forbidden":
         return f"Unknown field “{field}”.", field
+    kind = str(first.get("type"))
+    if path.endswith("/auth/signin") and field == "password":
+        kind += ":signin"  # any password will do there; only an empty one is refused
+    if field is not None and (field, kind) in MESSAGES:
+        return MESSAGES[field, kind], field
     return (f"{field}: {msg}" if field else msg), field
 
 
@@ -97,7 +105,7 @@ def domain_error(request: Request, exc: VecheError) -> Response:
 
 
 def invalid(request: Request, exc: RequestValidationError) -> Response:
-    message, field = readable(exc)
+    message, field = readable(exc, request.url.path)
     return _error(request, _Invalid(message, field=field))
 
 
@@ -114,10 +122,25 @@ def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         response = plain_error(request.scope, status, code, message)
     else:
         response = error_page(request, status, message)
-    # 405 carries Allow; keep whatever headers the exception was raised with.
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
+    if status == 405:
+        response.headers["Allow"] = allowed_methods(request)
     return response
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path: Starlette names only the first route's.
+    Each method is tried against the routes (included routers answer for theirs)."""
+    methods: set[str] = set()
+    for method in METHODS:
+        probe = {**request.scope, "method": method}
+        for route in request.app.router.routes:
+            if not isinstance(route, Mount) and route.matches(probe)[0] is Match.FULL:
+                methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def database_error(request: Request, exc: Exception) -> Response:
