@@ -81,7 +81,7 @@ def test_sign_in_by_handle_or_email_and_wrong_password(client: TestClient, world
         ("nobody", GOOD),
         ("x@example.com", GOOD),
     ):
-        err = error(signin(client, login, password), 422, "invalid_input")
+        err = error(signin(client, login, password), 401, "bad_credentials")
         assert err["message"] == "Wrong handle, email or password."
     err = error(signin(client, "", ""), 422, "invalid_input")
     assert err["field"] == "login"
@@ -145,7 +145,7 @@ def test_sign_in_is_rate_limited(rt: Runtime, world: World) -> None:
     limited.limiter.reset()
     with TestClient(create_app(limited.config, limited), base_url="https://veche.test") as c:
         assert signin(c, "ann", PASSWORD).status_code == 200
-        assert signin(c, "ann", "wrong password!").status_code == 422
+        assert signin(c, "ann", "wrong password!").status_code == 401
         r = signin(c, "ann", PASSWORD)
         err = error(r, 429, "rate_limited")
         assert 1 <= int(r.headers["Retry-After"]) <= 60

@@ -158,7 +158,7 @@ def test_hostile_names_and_titles(client: TestClient, world: World) -> None:
     ):
         before = snapshot(world)
         msg = refused(
-            client.post(comments, json={"body": "hi", "guest_name": name}), 422, "display_name"
+            client.post(comments, json={"body": "hi", "guest_name": name}), 422, "guest_name"
         )
         assert "<" in msg or "NUL character" in msg
         refused(

@@ -94,7 +94,7 @@ def test_form_rate_limit_answers_429_with_retry_after(client: TestClient, world:
     with TestClient(create_app(limited.config, limited), base_url="https://veche.test") as c:
         token = csrf_of(c.get("/signin").text)
         form = {"login": "nobody", "password": "wrong password", "csrf": token}
-        assert c.post("/signin", data=form).status_code == 422
+        assert c.post("/signin", data=form).status_code == 401
         r = c.post("/signin", data=form)
         assert r.status_code == 429
         assert int(r.headers["Retry-After"]) > 0

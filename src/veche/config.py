@@ -15,6 +15,28 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+SYNCHRONOUS = ("NORMAL", "FULL")
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    """A non-negative whole number, or a clear failure at start-up."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ValueError(f"{name} must be a whole number of 0 or more, not {raw!r}")
+    return int(raw)
+
+
+def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = (env.get(name) or "").strip().upper()
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the app factory needs; tests build one directly."""
@@ -36,6 +58,14 @@ class Config:
     sse_heartbeat_seconds: float = 15.0
     # Frames a subscriber may have waiting; a reader slower than that is dropped and replays.
     sse_queue_size: int = 256
+    # Strict-Transport-Security max-age; 0 sends none (set it once TLS is in front).
+    hsts_seconds: int = 0
+    # Request bodies larger than this are refused with 413 before they are read.
+    max_body_bytes: int = 1024 * 1024
+    # How long a request waits for a database lock before answering 503 (both engines).
+    lock_timeout_ms: int = 10_000
+    # NORMAL: in WAL mode a power loss may lose the last commits, never corrupts the file.
+    sqlite_synchronous: str = "NORMAL"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -51,7 +81,13 @@ class Config:
             trust_proxy_headers=_flag(env.get("VECHE_TRUST_PROXY_HEADERS"), False),
             rate_limit_writes=env.get("VECHE_RATE_LIMIT_WRITES") or base.rate_limit_writes,
             rate_limit_auth=env.get("VECHE_RATE_LIMIT_AUTH") or base.rate_limit_auth,
-            event_retention_hours=int(
-                env.get("VECHE_EVENT_RETENTION_HOURS") or base.event_retention_hours
+            event_retention_hours=_int(
+                env, "VECHE_EVENT_RETENTION_HOURS", base.event_retention_hours
+            ),
+            hsts_seconds=_int(env, "VECHE_HSTS_SECONDS", base.hsts_seconds),
+            max_body_bytes=_int(env, "VECHE_MAX_BODY_BYTES", base.max_body_bytes),
+            lock_timeout_ms=_int(env, "VECHE_LOCK_TIMEOUT_MS", base.lock_timeout_ms),
+            sqlite_synchronous=_choice(
+                env, "VECHE_SQLITE_SYNCHRONOUS", base.sqlite_synchronous, SYNCHRONOUS
             ),
         )

@@ -49,8 +49,10 @@ def serve(host: str, port: int, demo: bool) -> None:
     """Serve the site, API and embed (migrating the database first)."""
     import uvicorn
 
+    from veche.logs import configure
     from veche.web.app import create_app
 
+    configure()
     rt = _runtime()
     rt.db.upgrade()
     if demo:
@@ -58,7 +60,9 @@ def serve(host: str, port: int, demo: bool) -> None:
 
         path = _guard(seed_demo, rt)
         click.echo(f"Demo story: {rt.config.base_url}{path}")
-    uvicorn.run(create_app(rt.config, rt), host=host, port=port, log_level="info")
+    # log_config=None: uvicorn's own lines go through our handler, request id included.
+    app = create_app(rt.config, rt)
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None)
 
 
 @main.group()

@@ -47,3 +47,35 @@ class RateLimited(VecheError):
     def __init__(self, message: str, *, retry_after: int = 60) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class BadCredentials(VecheError):
+    """A sign-in with a wrong login or password: 401, not a form-validation 422."""
+
+    status = 401
+    code = "bad_credentials"
+
+
+class CrossSiteRefused(Forbidden):
+    """A cookie-borne write without our CSRF token or from another origin.
+
+    Its answer shows nothing the request carried: echoing the sender's text into a
+    signed-in page, with a fresh token, would help the forgery it refuses. The code stays
+    "forbidden", as clients know it.
+    """
+
+
+class TooLarge(VecheError):
+    status = 413
+    code = "too_large"
+
+
+class Overloaded(VecheError):
+    """The database is busy (a lock held too long, no free connection): try again soon."""
+
+    status = 503
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -13,10 +13,13 @@ HANDLE_MIN, HANDLE_MAX = 2, 30
 NAME_MAX = 60
 PASSWORD_MIN, PASSWORD_MAX = 10, 256
 TITLE_MAX = 300
+# RFC 5321's limit on a path, and the width of users.email: longer would crash the insert.
+EMAIL_MAX = 254
 # Letters and digits of any script, inner spaces, dots, dashes, underscores, apostrophes.
 _HANDLE = re.compile(r"^[^\W_](?:[\w .'\-]*[^\W_]|[\w]*)?$")
 # Campaign tags would split one article's discussion into many.
 _TRACKING = ("utm_", "fbclid=", "gclid=", "mc_cid=", "mc_eid=")
+_BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$")
 _COMMON_PASSWORDS = frozenset(
     {
@@ -72,10 +75,21 @@ def display_name(value: str | None) -> str | None:
     return value
 
 
+def guest_name(value: str | None) -> str | None:
+    """A display name chosen by a guest; refusals name the guest_name field."""
+    try:
+        return display_name(value)
+    except InvalidInput as exc:
+        message = exc.message.replace("A display name", "A guest name")
+        raise InvalidInput(message, field="guest_name") from exc
+
+
 def email(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     value = reject_nul(value, "email").strip().lower()
+    if len(value) > EMAIL_MAX:
+        raise InvalidInput(f"An email address is at most {EMAIL_MAX} characters.", field="email")
     if not _EMAIL.match(value):
         raise InvalidInput("That does not look like an email address.", field="email")
     return value
@@ -122,7 +136,8 @@ def http_url(value: str, label: str = "url", *, field: str | None = None) -> str
         raise InvalidInput(f"The {label} is not a valid URL.", field=key) from exc
     if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
         raise InvalidInput(f"The {label} must be an http or https URL.", field=key)
-    if any(ch.isspace() or ord(ch) < 32 for ch in value) or len(value) > 2048:
+    # U+FFFD is what undecodable percent-escapes (%FF) became: the URL was not UTF-8.
+    if any(ch.isspace() or ord(ch) < 32 or ch == "\ufffd" for ch in value) or len(value) > 2048:
         raise InvalidInput(f"The {label} is not a valid URL.", field=key)
     scheme = parts.scheme.lower()
     host = parts.hostname.lower()
@@ -144,8 +159,18 @@ def origin(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def strip_bidi(value: str) -> str:
+    """Explicit direction controls (embeddings, overrides, isolates) are removed from every
+    user string — bodies here, names and titles via clean_text, which drops all format
+    characters. They can make a comment or a name read differently from what it holds
+    ("Trojan Source"); right-to-left text needs none of them, and the plain marks
+    U+200E/U+200F/U+061C stay in bodies."""
+    return value.translate(_BIDI)
+
+
 def comment_body(value: str, max_length: int) -> str:
     value = reject_nul(value, "comment", field="body").replace("\r\n", "\n").replace("\r", "\n")
+    value = strip_bidi(value)
     value = unicodedata.normalize("NFC", value).strip()
     # Zero-width and other format characters show nothing: a body of only those is empty.
     if not value or all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value):

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from veche.domain import validation
 from veche.domain.enums import Role
-from veche.domain.errors import Conflict, InvalidInput
+from veche.domain.errors import BadCredentials, Conflict, InvalidInput
+from veche.domain.markup import clean_text
 from veche.domain.presence import needs_touch
 from veche.security.passwords import hash_password, needs_rehash, verify_password
 from veche.security.ratelimit import client_bucket
@@ -88,7 +89,7 @@ class Accounts:
             user = store.user_by_login(s, validation.handle_key(login), email)
         # The slow hash runs outside any transaction: it must not hold SQLite's write lock.
         if not verify_password(user.password_hash if user else None, password) or user is None:
-            raise InvalidInput("Wrong handle, email or password.", field="password")
+            raise BadCredentials("Wrong handle, email or password.", field="password")
         rehash = None
         if user.password_hash and needs_rehash(user.password_hash):
             rehash = hash_password(password)
@@ -108,7 +109,7 @@ class Accounts:
                     user_id=user.id,
                     created_at=now,
                     expires_at=now + dt.timedelta(days=self.rt.config.session_days),
-                    user_agent=(user_agent or "")[:300] or None,
+                    user_agent=clean_text(user_agent or "")[:300] or None,
                 )
             )
             store.touch(s, user.id, now)

@@ -33,9 +33,14 @@ class Runtime:
 
     @classmethod
     def build(cls, config: Config) -> Runtime:
+        db = Database(
+            config.database_url,
+            lock_timeout_ms=config.lock_timeout_ms,
+            synchronous=config.sqlite_synchronous,
+        )
         return cls(
             config=config,
-            db=Database(config.database_url),
+            db=db,
             limiter=RateLimiter(config.redis_url),
             broker=build_broker(config.redis_url),
         )

@@ -101,6 +101,11 @@ class Stories:
             raise NotFound(f"There is no site named “{name}”.")
         return site
 
+    def cached_origins(self) -> frozenset[str] | None:
+        """The cached origins while fresh, else None: the caller then queries off the loop."""
+        stamp, origins = self._origins
+        return origins if time.monotonic() - stamp <= self.ORIGINS_TTL else None
+
     def allowed_origins(self) -> frozenset[str]:
         """All sites' origins, for CORS; cached briefly so preflights cost no query."""
         stamp, origins = self._origins

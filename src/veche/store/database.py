@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,13 +16,22 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = 0x76656368  # "vech": one advisory lock id for schema changes
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+def _sqlite_pragmas(busy_ms: int, synchronous: str) -> Callable[[Any, Any], None]:
+    """WAL so readers run beside the writer; a bounded wait for the write lock, after
+    which the request answers 503. synchronous=NORMAL in WAL mode: a power loss may lose
+    the last commits but never corrupts the file; a crashed or killed process loses nothing."""
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ValueError(f"synchronous must be NORMAL or FULL, not {synchronous!r}")
+
+    def pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.close()
+
+    return pragmas
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -43,19 +52,26 @@ def normalise_url(url: str) -> str:
 class Database:
     """Engine plus session factory; `session()` is the unit of work for one request."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, lock_timeout_ms: int = 10_000, synchronous: str = "NORMAL"
+    ) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs: dict[str, Any] = {"future": True}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+            timeout = lock_timeout_ms / 1000
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": timeout}
         else:
             # No pre-ping: it cost a round trip on every checkout. A connection the server
             # dropped fails once, invalidates the pool, and the next checkout reconnects.
-            kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
+            # A lock wait that runs out is an error the app answers with 503, not a hang.
+            options = f"-c lock_timeout={int(lock_timeout_ms)}"
+            kwargs["connect_args"] = {"options": options}
+            kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800, pool_timeout=10)
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            pragmas = _sqlite_pragmas(lock_timeout_ms, synchronous)
+            event.listen(self.engine, "connect", pragmas)
             # pysqlite's own transaction handling is off so BEGIN IMMEDIATE is ours.
             event.listen(
                 self.engine,

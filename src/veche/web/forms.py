@@ -57,8 +57,9 @@ def post_comment(
     quote_text: str = Form(""),
     guest_name: str = Form(""),
 ) -> Response:
+    # Outside the try: a forged post gets a plain 403, not the page with its text in our box.
+    check_csrf(request, csrf)
     try:
-        check_csrf(request, csrf)
         quote = None
         if quote_source in ("comment", "story") and quote_text.strip():
             quote_id = _id(quote_comment_id, "quote_comment_id")
@@ -131,8 +132,8 @@ def signin_post(
     next: str = Form("/"),
 ) -> Response:
     target = safe_next(next)
+    check_csrf(request, csrf)
     try:
-        check_csrf(request, csrf)
         _user, token = Accounts(runtime(request)).sign_in(
             login, password, ip=client_ip(request), user_agent=request.headers.get("user-agent")
         )
@@ -156,8 +157,8 @@ def signup_post(
     next: str = Form("/"),
 ) -> Response:
     target = safe_next(next)
+    check_csrf(request, csrf)
     try:
-        check_csrf(request, csrf)
         _user, token = Accounts(runtime(request)).sign_up(
             handle, password, ip=client_ip(request), email=email or None,
             display_name=display_name or None, user_agent=request.headers.get("user-agent"),

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
-from veche.domain.errors import Forbidden
+from veche.domain.errors import CrossSiteRefused
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime, Viewer
 from veche.service.stories import Stories
@@ -95,13 +95,17 @@ def public_origin(request: Request) -> str:
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
-    """Cookie-borne writes need the token; bearer-token writes carry no ambient authority."""
+    """Cookie-borne writes need the token; bearer-token writes carry no ambient authority.
+
+    The refusal is answered by a plain page that echoes nothing the request carried."""
     if bearer_token(request) is not None:
         return
     origin = request.headers.get("origin")
     own = {f"{request.url.scheme}://{request.url.netloc}", public_origin(request)}
     if origin and origin != "null" and origin not in own:
-        raise Forbidden("This request came from another site and was refused.")
+        raise CrossSiteRefused("This request came from another site and was refused.")
     expected = csrf_token(request)
     if not submitted or not hmac.compare_digest(submitted, expected):
-        raise Forbidden("The form expired or came from elsewhere. Reload the page and try again.")
+        raise CrossSiteRefused(
+            "The form expired or came from elsewhere. Reload the page and try again."
+        )

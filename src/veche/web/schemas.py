@@ -6,29 +6,94 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from veche.domain.validation import (
+    EMAIL_MAX,
+    HANDLE_MAX,
+    HANDLE_MIN,
+    NAME_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+)
+from veche.service.drafts import QUOTE_MAX
+
+# The same rules the services apply, published so clients (and fuzzers) know them.
+HANDLE_PATTERN = r"^[^\W_](?:[\w .'\-]*[^\W_]|[\w]*)?$"
+KEY_PATTERN = r"^[A-Za-z0-9_-]{8,80}$"
+NO_ANGLES = r"^[^<>\x00]*$"
+# Blank means "no email"; otherwise validation.email's shape, spaces around allowed.
+EMAIL_PATTERN = r"^\s*$|^\s*[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}\s*$"
+_HANDLE_RULE = (
+    "A handle may hold letters, digits, spaces, dots, dashes, underscores and "
+    "apostrophes, and must start and end with a letter or digit."
+)
+_WEAK = f"The password is too weak: use at least {PASSWORD_MIN} characters."
+_KEY_RULE = "The idempotency key must be 8 to 80 letters, digits, dashes or underscores."
+# The services' own words for the rules the schema checks first: (field, pydantic type).
+MESSAGES: dict[tuple[str, str], str] = {
+    ("handle", "string_too_short"): f"A handle is {HANDLE_MIN} to {HANDLE_MAX} characters long.",
+    ("handle", "string_too_long"): f"A handle is {HANDLE_MIN} to {HANDLE_MAX} characters long.",
+    ("handle", "string_pattern_mismatch"): _HANDLE_RULE,
+    ("password", "string_too_short"): _WEAK,
+    ("password", "string_too_long"): f"A password is at most {PASSWORD_MAX} characters.",
+    ("email", "string_too_long"): f"An email address is at most {EMAIL_MAX} characters.",
+    ("email", "string_pattern_mismatch"): "That does not look like an email address.",
+    ("display_name", "string_too_long"): f"A display name is at most {NAME_MAX} characters.",
+    ("display_name", "string_pattern_mismatch"): "A display name may not contain <, > or NUL.",
+    ("guest_name", "string_too_long"): f"A guest name is at most {NAME_MAX} characters.",
+    ("guest_name", "string_pattern_mismatch"): "A guest name may not contain <, > or NUL.",
+    ("login", "string_too_short"): "Enter your handle or email and your password.",
+    ("password", "string_too_short:signin"): "Enter your handle or email and your password.",
+    ("body", "string_too_short"): "The comment is empty.",
+    ("quote.text", "string_too_short"): "The quote is empty.",
+    ("quote.text", "string_too_long"): f"A quote is at most {QUOTE_MAX} characters.",
+    ("idempotency_key", "string_pattern_mismatch"): _KEY_RULE,
+}
+# The longest comment any site may allow (its own limit, 5000 by default, is checked).
+BODY_MAX = 100_000
 
 # Ids are 32-bit on PostgreSQL: larger numbers are refused as input, not crashed on.
 MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _whole_number(value: object) -> object:
+    """JSON's 12 and 12.0 are one number; `true` and `"12"` are not numbers at all."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_whole_number)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Input as sent: unknown fields are refused, and nothing is coerced (`true` is no id,
+    `123` is no string)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class SignUpIn(Strict):
-    handle: str = Field(max_length=200)
-    password: str = Field(max_length=1000)
-    email: str | None = Field(default=None, max_length=400)
-    display_name: str | None = Field(default=None, max_length=400)
+    handle: str = Field(min_length=HANDLE_MIN, max_length=HANDLE_MAX, pattern=HANDLE_PATTERN)
+    password: str = Field(
+        min_length=PASSWORD_MIN,
+        max_length=PASSWORD_MAX,
+        description="Not a common or repetitive password, and not containing the handle",
+    )
+    email: str | None = Field(default=None, max_length=EMAIL_MAX, pattern=EMAIL_PATTERN)
+    display_name: str | None = Field(default=None, max_length=NAME_MAX, pattern=NO_ANGLES)
 
 
 class SignInIn(Strict):
-    login: str = Field(max_length=400, description="Handle or email")
-    password: str = Field(max_length=1000)
+    login: str = Field(min_length=1, max_length=400, description="Handle or email")
+    password: str = Field(min_length=1, max_length=1000)
 
 
 class UserOut(BaseModel):
@@ -46,21 +111,23 @@ class SessionOut(BaseModel):
 class QuoteIn(Strict):
     source: Literal["comment", "story"]
     comment_id: Id | None = None
-    text: str = Field(max_length=20_000)
+    text: str = Field(min_length=1, max_length=QUOTE_MAX)
 
 
 class CommentIn(Strict):
-    body: str = Field(max_length=200_000)
+    body: str = Field(min_length=1, max_length=BODY_MAX)
     parent_id: Id | None = None
     quote: QuoteIn | None = None
     idempotency_key: str | None = Field(
-        default=None, description="Client-made; a retry with the same key returns the same comment"
+        default=None,
+        pattern=KEY_PATTERN,
+        description="Client-made; a retry with the same key returns the same comment",
     )
-    guest_name: str | None = Field(default=None, max_length=400)
+    guest_name: str | None = Field(default=None, max_length=NAME_MAX, pattern=NO_ANGLES)
 
 
 class CommentEditIn(Strict):
-    body: str = Field(max_length=200_000)
+    body: str = Field(min_length=1, max_length=BODY_MAX)
 
 
 class AuthorOut(BaseModel):
