@@ -67,8 +67,7 @@ class Comments:
             story, checked, author_id=viewer.user_id, guest_name=guest, created_at=now, key=key
         )
         try:
-            with self.rt.db.session() as s:
-                comment, event = store.insert(s, new)
+            comment, event = self.rt.db.write(lambda s: store.insert(s, new))
         except IntegrityError:
             # Two submits with one key raced; the loser returns the winner's comment.
             if not key:
@@ -162,17 +161,22 @@ class Comments:
                 quote_text=comment.quote_text, is_edit=True,
             )
         )  # fmt: skip
-        with self.rt.db.session() as s:
+        editor = viewer.user.id
+
+        def store_edit(s: Session) -> tuple[Comment, list[Event]]:
             locked = _for_write(s, comment_id)
             _refuse(policy.edit_refusal(locked, story, viewer, now))  # changed meanwhile?
             events = store.edit(
                 s, locked, body_src=rendered.body_src, body_html=rendered.body_html,
-                body_text=rendered.body_text, editor_id=viewer.user.id, now=now,
+                body_text=rendered.body_text, editor_id=editor, now=now,
                 status=pipeline.stricter(locked.status, verdict.status),
                 scores=dict(verdict.scores),
             )  # fmt: skip
+            return locked, events
+
+        edited, events = self.rt.db.write(store_edit)
         self.rt.publish(story.id, _last_seq(events))
-        return locked
+        return edited
 
     def delete(self, comment_id: int, viewer: Viewer) -> Comment:
         """An author deletes their own; a moderator's deletion is recorded as a removal."""
@@ -181,14 +185,18 @@ class Comments:
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "delete", str(viewer.user.id))
         with self.rt.db.session(write=False) as s:
             _refuse(policy.delete_refusal(_comment(s, comment_id), viewer))
-        with self.rt.db.session() as s:
+        now = self.rt.clock()
+
+        def store_delete(s: Session) -> tuple[Comment, list[Event]]:
             comment = _for_write(s, comment_id)
             _refuse(policy.delete_refusal(comment, viewer))
             if comment.status in policy.GONE:
-                return comment
+                return comment, []
             own = policy.is_own(comment, viewer)
             status = CommentStatus.deleted if own else CommentStatus.removed
-            events = store.set_status(s, comment, status, self.rt.clock())
+            return comment, store.set_status(s, comment, status, now)
+
+        comment, events = self.rt.db.write(store_delete)
         self.rt.publish(comment.story_id, _last_seq(events))
         return comment
 
@@ -198,11 +206,15 @@ class Comments:
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "remove", str(viewer.user.id))
         with self.rt.db.session(write=False) as s:
             _comment(s, comment_id)
-        with self.rt.db.session() as s:
+        now = self.rt.clock()
+
+        def store_removal(s: Session) -> tuple[Comment, list[Event]]:
             comment = _for_write(s, comment_id)
             if comment.status is CommentStatus.removed:
-                return comment
-            events = store.set_status(s, comment, CommentStatus.removed, self.rt.clock())
+                return comment, []
+            return comment, store.set_status(s, comment, CommentStatus.removed, now)
+
+        comment, events = self.rt.db.write(store_removal)
         self.rt.publish(comment.story_id, _last_seq(events))
         return comment
 

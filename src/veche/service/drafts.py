@@ -57,7 +57,7 @@ def check_key(key: str | None) -> str | None:
 
 def guest_name(s: Session, name: str | None) -> str:
     """A guest may pick a name, but not a member's: that would be impersonation."""
-    chosen = validation.display_name(name) or "guest"
+    chosen = validation.guest_name(name) or "guest"
     if chosen.casefold() != "guest":
         key = validation.handle_key(chosen)
         if len(key) <= validation.HANDLE_MAX + 10 and user_by_handle_key(s, key):

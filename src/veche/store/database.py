@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from veche.store.writer import GroupWriter
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+T = TypeVar("T")
 MIGRATION_LOCK = 0x76656368  # "vech": one advisory lock id for schema changes
 
 
@@ -25,9 +28,13 @@ def _sqlite_pragmas(busy_ms: int, synchronous: str) -> Callable[[Any, Any], None
 
     def pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        # WAL stays set in the file. Setting it again needs an exclusive lock that SQLite
+        # does not wait for: a connection opened while another writes would fail at once
+        # with "database is locked", so only a file not yet in WAL is switched.
+        if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.close()
 
@@ -83,6 +90,12 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(veche_write=True), expire_on_commit=False
         )
+        self.group = GroupWriter(self)
+
+    def write(self, job: Callable[[Session], T]) -> T:
+        """The hot write path: `job` runs in a shared, group-committed transaction (see
+        store.writer) and this returns after its commit. `job` touches the database only."""
+        return self.group.submit(job)
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
@@ -101,6 +114,8 @@ class Database:
         turns and the later ones find nothing left to do."""
         if self.is_sqlite:
             command.upgrade(alembic_config(self.url), revision)
+            with self.engine.connect():
+                pass  # our first connection switches the file to WAL, before any load
             return
         with self.engine.connect() as conn:
             conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
@@ -114,6 +129,7 @@ class Database:
                 conn.commit()
 
     def dispose(self) -> None:
+        self.group.stop()
         self.engine.dispose()
 
 
