@@ -73,6 +73,26 @@ def test_a_held_write_lock_is_a_503_with_retry_after(
     assert ok.status_code == 201, ok.text
 
 
+def test_no_free_connection_is_a_503(impatient: tuple[TestClient, Runtime], world: World) -> None:
+    """Every pooled connection busy for longer than the lock timeout: retry later."""
+    client, rt = impatient
+    _u, token = world.user("ann")
+    held = []
+    try:
+        while True:
+            try:
+                held.append(rt.db.engine.connect())
+            except PoolTimeout:
+                break
+        r = client.get(f"/api/v1/stories/{world.story.id}/comments", headers=bearer(token))
+        error(r, 503, "overloaded")
+        assert int(r.headers["Retry-After"]) >= 1
+    finally:
+        for conn in held:
+            conn.close()
+    assert client.get(f"/api/v1/stories/{world.story.id}/comments").status_code == 200
+
+
 def test_other_database_errors_stay_500(client: TestClient, world: World) -> None:
     """Only busy/locked means "retry": a broken schema is a bug and says so."""
     _u, token = world.user("ann")

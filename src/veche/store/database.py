@@ -64,7 +64,8 @@ class Database:
     ) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"future": True}
+        # Waiting for a free connection is bounded like waiting for a lock: then a 503.
+        kwargs: dict[str, Any] = {"future": True, "pool_timeout": lock_timeout_ms / 1000}
         if self.is_sqlite:
             timeout = lock_timeout_ms / 1000
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": timeout}
@@ -74,7 +75,7 @@ class Database:
             # A lock wait that runs out is an error the app answers with 503, not a hang.
             options = f"-c lock_timeout={int(lock_timeout_ms)}"
             kwargs["connect_args"] = {"options": options}
-            kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800, pool_timeout=10)
+            kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             pragmas = _sqlite_pragmas(lock_timeout_ms, synchronous)

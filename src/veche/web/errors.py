@@ -21,7 +21,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
-from veche.domain.errors import CrossSiteRefused, Overloaded, RateLimited, VecheError
+from veche.domain.errors import (
+    CrossSiteRefused,
+    InvalidInput,
+    Overloaded,
+    RateLimited,
+    VecheError,
+)
 from veche.service.runtime import Viewer
 from veche.store.overload import is_overload
 from veche.web.pages import error_page
@@ -106,12 +112,7 @@ def domain_error(request: Request, exc: VecheError) -> Response:
 
 def invalid(request: Request, exc: RequestValidationError) -> Response:
     message, field = readable(exc, request.url.path)
-    return _error(request, _Invalid(message, field=field))
-
-
-class _Invalid(VecheError):
-    status = 422
-    code = "invalid_input"
+    return _error(request, InvalidInput(message, field=field))
 
 
 def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -1,0 +1,72 @@
+"""The hardening settings: read from the environment, refused when malformed, applied."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import World
+from veche import logs
+from veche.config import Config
+from veche.store.database import Database
+
+
+def test_settings_come_from_the_environment() -> None:
+    base = Config.from_env({})
+    assert (base.hsts_seconds, base.max_body_bytes, base.lock_timeout_ms) == (0, 1048576, 10000)
+    assert base.sqlite_synchronous == "NORMAL"
+    got = Config.from_env(
+        {
+            "VECHE_HSTS_SECONDS": "31536000",
+            "VECHE_MAX_BODY_BYTES": "2048",
+            "VECHE_LOCK_TIMEOUT_MS": "500",
+            "VECHE_SQLITE_SYNCHRONOUS": "full",
+        }
+    )
+    assert (got.hsts_seconds, got.max_body_bytes, got.lock_timeout_ms) == (31536000, 2048, 500)
+    assert got.sqlite_synchronous == "FULL"
+    with pytest.raises(ValueError, match="VECHE_MAX_BODY_BYTES must be a whole number"):
+        Config.from_env({"VECHE_MAX_BODY_BYTES": "1MB"})
+    with pytest.raises(ValueError, match="NORMAL, FULL"):
+        Config.from_env({"VECHE_SQLITE_SYNCHRONOUS": "OFF"})
+
+
+@pytest.mark.parametrize(("setting", "level"), [("NORMAL", 1), ("FULL", 2)])
+def test_sqlite_synchronous_and_busy_timeout_are_applied(
+    tmp_path: Path, setting: str, level: int
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'box.db'}", lock_timeout_ms=1234, synchronous=setting)
+    try:
+        with db.session(write=False) as s:
+            assert s.execute(text("PRAGMA synchronous")).scalar() == level
+            assert s.execute(text("PRAGMA busy_timeout")).scalar() == 1234
+    finally:
+        db.dispose()
+
+
+def test_postgres_connections_carry_the_lock_timeout(world: World) -> None:
+    if world.rt.db.is_sqlite:
+        return  # covered above; the SQLite half of this test is the busy timeout
+    with world.rt.db.session(write=False) as s:
+        assert s.execute(text("SHOW lock_timeout")).scalar() == "10s"
+
+
+def test_serve_logs_name_the_request(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logs.configure()
+        token = logs.REQUEST_ID.set("req-7")
+        try:
+            logging.getLogger("veche.web").info("hello")
+        finally:
+            logs.REQUEST_ID.reset(token)
+        logging.getLogger("veche.web").info("after")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert " INFO veche.web [req-7] hello" in err and " [-] after" in err
