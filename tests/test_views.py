@@ -6,11 +6,12 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import World, bearer
+from tests.conftest import World, bearer, with_config
 from veche.domain import paths
 from veche.service.comments import Comments, Draft
 from veche.service.runtime import Viewer
 from veche.store.models import User
+from veche.web.app import create_app
 from veche.web.views import API_DEPTH, PAGE_DEPTH
 
 
@@ -30,8 +31,15 @@ def chain(world: World, length: int) -> tuple[list[int], str]:
     return ids, token
 
 
-def test_a_deep_chain_renders_with_capped_nesting(client: TestClient, world: World) -> None:
+def test_a_deep_chain_renders_with_capped_nesting(world: World) -> None:
     ids, _token = chain(world, 40)
+    # Every reply on one page, to see the whole chain levelled (pages cut at 20 by default).
+    roomy = with_config(world.rt, replies_per_root=50)
+    with TestClient(create_app(roomy.config, roomy), base_url="https://veche.test") as client:
+        _deep_chain_checks(client, world, ids)
+
+
+def _deep_chain_checks(client: TestClient, world: World, ids: list[int]) -> None:
     html = client.get(f"/stories/{world.story.id}")
     assert html.status_code == 200
     levels = [int(x) for x in re.findall(r'class="comment level-(\d+)', html.text)]

@@ -31,6 +31,8 @@ class Config:
     presence_debounce_seconds: int = 60
     session_days: int = 30
     page_size: int = 20
+    # Replies shown under each top-level comment before "N more replies": bounds every read.
+    replies_per_root: int = 20
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -46,4 +48,5 @@ class Config:
             trust_proxy_headers=_flag(env.get("VECHE_TRUST_PROXY_HEADERS"), False),
             rate_limit_writes=env.get("VECHE_RATE_LIMIT_WRITES") or base.rate_limit_writes,
             rate_limit_auth=env.get("VECHE_RATE_LIMIT_AUTH") or base.rate_limit_auth,
+            replies_per_root=int(env.get("VECHE_REPLIES_PER_ROOT") or base.replies_per_root),
         )

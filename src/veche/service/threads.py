@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from veche.domain import paths
 from veche.domain.errors import InvalidInput, NotFound
 from veche.service import policy
 from veche.service.runtime import Runtime, Viewer
 from veche.store import threads
 from veche.store.models import Comment, Story
 
+MAX_PATH = paths.SEGMENT * (paths.MAX_DEPTH + 1)
+
+
+def check_cursor(value: str | None, field: str, max_length: int = 255) -> None:
+    """Cursors are paths: base-36 digits and nothing else, so they never reach SQL oddly."""
+    if value is not None and (
+        len(value) > max_length or not value.isascii() or not value.isalnum()
+    ):
+        raise InvalidInput("The page cursor is not valid.", field=field)
+
 
 class Threads:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
+
+    @property
+    def per_root(self) -> int:
+        return max(1, self.rt.config.replies_per_root)
 
     def page(
         self,
@@ -23,12 +40,62 @@ class Threads:
         limit: int | None = None,
     ) -> threads.ThreadPage:
         limit = max(1, min(limit or self.rt.config.page_size, 100))
-        if after is not None and (len(after) > 255 or not after.isalnum()):
-            raise InvalidInput("The page cursor is not valid.", field="after")
+        check_cursor(after, "after")
         with self.rt.db.session(write=False) as s:
-            page = threads.read_page(s, story, sort=sort, after=after, limit=limit)
+            page = threads.read_page(
+                s, story, sort=sort, after=after, limit=limit, per_root=self.per_root
+            )
         shown = list(policy.visible_to(page.comments, viewer))
-        return threads.ThreadPage(page.story, shown, page.next_cursor, page.quoted)
+        ids = {c.id for c in shown}
+        cuts = {k: v for k, v in page.cuts.items() if k in ids}
+        return threads.ThreadPage(page.story, shown, page.next_cursor, page.quoted, cuts)
+
+    def replies(
+        self,
+        story: Story,
+        head_id: int,
+        viewer: Viewer,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> threads.RepliesPage:
+        """The continuation of a cut subtree: replies under `head_id` after the cursor."""
+        check_cursor(after, "after", MAX_PATH)
+        limit = max(1, min(limit or self.per_root, 100))
+        with self.rt.db.session(write=False) as s:
+            head = threads.get(s, head_id)
+            if head is None or head.story_id != story.id:
+                raise NotFound("There is no such comment in this discussion.")
+            if after is not None and not (after.startswith(head.path) and after != head.path):
+                raise InvalidInput("That cursor is not under this comment.", field="after")
+            window = threads.read_replies(s, head, after=after, limit=limit)
+        return self._visible(window, viewer)
+
+    def permalink(self, story: Story, comment_id: int, viewer: Viewer) -> threads.RepliesPage:
+        """The block of the thread that shows one comment, with its root and ancestors."""
+        with self.rt.db.session(write=False) as s:
+            comment = threads.get(s, comment_id)
+            if comment is None or comment.story_id != story.id:
+                raise NotFound("There is no such comment in this discussion.")
+            block = threads.read_permalink(s, comment, per_root=self.per_root)
+        shown = self._visible(block, viewer)
+        if comment.id != block.head.id and all(c.id != comment.id for c in shown.comments):
+            raise NotFound("There is no such comment in this discussion.")
+        if not policy.can_see(block.head, viewer):
+            raise NotFound("There is no such comment in this discussion.")
+        return shown
+
+    @staticmethod
+    def _visible(window: threads.RepliesPage, viewer: Viewer) -> threads.RepliesPage:
+        """Filter a window together with its ancestors, so replies under a held comment stay
+        hidden although that comment is not in the window itself."""
+        chain = {c.id for c in window.ancestors}
+        seen = list(policy.visible_to([*window.ancestors, *window.comments], viewer))
+        return replace(
+            window,
+            ancestors=[c for c in seen if c.id in chain],
+            comments=[c for c in seen if c.id not in chain],
+        )
 
     def one(self, comment_id: int, viewer: Viewer) -> tuple[Comment, dict[int, Comment]]:
         """A comment as a write returns it: cheap whatever the size of its subtree."""
@@ -40,8 +107,8 @@ class Threads:
 
     def context(self, comment_id: int, viewer: Viewer) -> threads.CommentContext:
         with self.rt.db.session(write=False) as s:
-            ctx = threads.read_context(s, comment_id)
+            ctx = threads.read_context(s, comment_id, per_root=self.per_root)
         if ctx is None or not policy.can_see(ctx.comment, viewer):
             raise NotFound("There is no such comment.")
         subtree = list(policy.visible_to(ctx.subtree, viewer))
-        return threads.CommentContext(ctx.ancestors, ctx.comment, subtree, ctx.quoted)
+        return replace(ctx, subtree=subtree)

@@ -19,10 +19,20 @@ from veche.web.schemas import (
     ContextOut,
     ErrorOut,
     PathId,
+    RepliesOut,
     StoryOut,
     ThreadOut,
 )
-from veche.web.views import API_DEPTH, build_tree, comment_view, context_views, story_href
+from veche.web.views import (
+    API_DEPTH,
+    attach_cuts,
+    build_tree,
+    comment_view,
+    context_views,
+    more_view,
+    story_href,
+    window_views,
+)
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429)
@@ -51,6 +61,7 @@ def _thread(
     rt = runtime(request)
     page = Threads(rt).page(story, who, sort=sort, after=after, limit=limit)
     tree = build_tree(page.comments, story, page.quoted, who, rt.clock(), max_level=API_DEPTH)
+    attach_cuts(tree, page.cuts)
     return ThreadOut(
         story=story_out(story, rt.config.base_url),
         sort=sort.value,
@@ -73,7 +84,8 @@ def thread(
     limit: int | None = LimitQ,
     who: Viewer = Depends(viewer),
 ) -> ThreadOut:
-    """A page of the thread: top-level comments, each with its whole subtree."""
+    """A page of the thread: top-level comments, each with its first replies; a cut subtree
+    says so in `more_replies`."""
     story = stories(request).get(story_id)
     return _thread(request, story, who, sort, after, limit)
 
@@ -97,16 +109,39 @@ def thread_by_url(
 def comment_context(
     comment_id: PathId, request: Request, who: Viewer = Depends(viewer)
 ) -> ContextOut:
-    """One comment with its ancestors and its replies."""
+    """One comment with its ancestors and its first replies (`more_replies` has the rest)."""
     rt = runtime(request)
     ctx = Threads(rt).context(comment_id, who)
     story = stories(request).get(ctx.comment.story_id)
     ancestors, node = context_views(ctx, story, who, rt.clock(), max_level=API_DEPTH)
+    if ctx.cut is not None:
+        node.more = more_view(story.id, ctx.cut)
     return ContextOut(
         story=story_out(story, rt.config.base_url),
         ancestors=[CommentOut.model_validate(a.as_json()) for a in ancestors],
         comment=CommentOut.model_validate(node.as_json()),
     )
+
+
+@router.get("/stories/{story_id}/comments/{head_id}/replies")
+def replies(
+    story_id: PathId,
+    head_id: PathId,
+    request: Request,
+    after: str | None = Query(None, max_length=1024, description="more_replies.cursor"),
+    limit: int | None = Query(None, ge=1, le=100, description="Replies in this window"),
+    who: Viewer = Depends(viewer),
+) -> RepliesOut:
+    """The rest of a cut subtree, in display order, `limit` replies at a time."""
+    rt = runtime(request)
+    story = stories(request).get(story_id)
+    window = Threads(rt).replies(story, head_id, who, after=after, limit=limit)
+    views = window_views(window, story, who, rt.clock(), max_level=API_DEPTH)
+    more = None if views.more is None else views.more.as_json()
+    return RepliesOut.model_validate(
+        {"story_id": story.id, "head_id": head_id, "more_replies": more,
+         "comments": [v.as_json() for v in views.forest]}
+    )  # fmt: skip
 
 
 def _one(request: Request, comment: Comment, who: Viewer) -> CommentOut:

@@ -21,10 +21,14 @@ from veche.web.templating import STATIC, new_key, render
 from veche.web.views import (
     PAGE_DEPTH,
     CommentView,
+    attach_cuts,
     build_tree,
     comment_view,
     context_views,
     display_name,
+    find_node,
+    more_view,
+    window_views,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -60,20 +64,38 @@ def discussion(
     edit: int | None = None,
     form_body: str = "",
     form_error: str | None = None,
+    replies: int | None = None,
+    focus: int | None = None,
 ) -> dict[str, Any]:
-    """Template context for a discussion; shared by hosted pages, embeds and fragments."""
+    """Template context for a discussion; shared by hosted pages, embeds and fragments.
+
+    With `replies` it shows the continuation of that comment's cut replies (after `after`),
+    with `focus` the block that holds one comment (a permalink); else a page of the thread."""
     rt = runtime(request)
     who = viewer(request)
-    page = Threads(rt).page(story, who, sort=sort, after=after)
-    tree = build_tree(page.comments, story, page.quoted, who, rt.clock())
+    now = rt.clock()
+    threads = Threads(rt)
+    next_cursor = None
+    if replies is not None or focus is not None:
+        if replies is not None:
+            window = threads.replies(story, replies, who, after=after)
+        else:
+            window = threads.permalink(story, focus or 0, who)
+        tree = window_views(window, story, who, now, max_level=PAGE_DEPTH).tree
+        shown = [*window.ancestors, window.head, *window.comments]
+    else:
+        page = threads.page(story, who, sort=sort, after=after)
+        tree = build_tree(page.comments, story, page.quoted, who, now)
+        attach_cuts(tree, page.cuts)
+        shown, next_cursor = page.comments, page.next_cursor
     ctx = DiscussionCtx(
         story=story, base=base, csrf=csrf_token(request), key=new_key(),
         can_comment=policy.can_comment(story, who), guest=who.user is None, edit_id=edit,
         form_body=form_body, form_error=form_error,
     )  # fmt: skip
     if reply is not None:
-        on_page = {c.id: c for c in page.comments}
-        if reply in on_page:
+        on_page = {c.id: c for c in shown}
+        if reply in on_page and find_node(tree, reply) is not None:
             source, ctx.reply_to = on_page[reply], reply
         else:
             source, quoted = Threads(rt).one(reply, who)
@@ -84,8 +106,8 @@ def discussion(
             ctx.quote = {"source": "comment", "comment_id": reply, "text": source.body_text,
                          "label": f"Quote: {display_name(source)}"}  # fmt: skip
     return {
-        "story": story, "tree": tree, "sort": sort.value, "next_cursor": page.next_cursor,
-        "ctx": ctx, "base": base,
+        "story": story, "tree": tree, "sort": sort.value, "next_cursor": next_cursor,
+        "ctx": ctx, "base": base, "partial": replies is not None or focus is not None,
     }  # fmt: skip
 
 
@@ -101,20 +123,28 @@ def index(request: Request) -> Response:
     return render(request, "index.html", stories=rows)
 
 
+# A cursor is a path: up to 201 segments of 5 characters.
+AfterQ = Query(None, max_length=1024)
+
+
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
 def story_page(
     story_id: PathId,
     request: Request,
     sort: Sort = SortQ,
-    after: str | None = Query(None, max_length=255),
+    after: str | None = AfterQ,
     reply: QueryId = None,
     quote: QueryId = None,
     edit: QueryId = None,
+    replies: QueryId = None,
 ) -> Response:
+    """The story and a page of its discussion; `?replies=<id>&after=` continues a cut
+    subtree for readers without JavaScript."""
     story = stories(request).get(story_id)
     context = discussion(
-        request, story, sort=sort, after=after, reply=reply, quote=quote, edit=edit
-    )
+        request, story, sort=sort, after=after, reply=reply, quote=quote, edit=edit,
+        replies=replies,
+    )  # fmt: skip
     return render(request, "story.html", **context)
 
 
@@ -153,6 +183,27 @@ def thread_fragment(
     return render(request, template, **context)
 
 
+@router.get("/fragments/replies", response_class=HTMLResponse)
+def replies_fragment(
+    request: Request,
+    story_id: int = Query(alias="story", ge=1, le=MAX_ID),
+    head: int = Query(ge=1, le=MAX_ID),
+    after: str | None = AfterQ,
+) -> Response:
+    """The continuation of a cut subtree for veche.js: each run of new replies inside an
+    `<ol data-into=ID>` naming the comment on screen they go under, then the next link."""
+    rt = runtime(request)
+    who = viewer(request)
+    story = stories(request).get(story_id)
+    window = Threads(rt).replies(story, head, who, after=after)
+    views = window_views(window, story, who, rt.clock(), max_level=PAGE_DEPTH)
+    dctx = DiscussionCtx(
+        story=story, base=rt.config.base_url, csrf=csrf_token(request), key=new_key(),
+        can_comment=policy.can_comment(story, who), guest=who.user is None,
+    )  # fmt: skip
+    return render(request, "fragment_replies.html", groups=views.groups, more=views.more, ctx=dctx)
+
+
 @router.get("/fragments/comments/{comment_id}", response_class=HTMLResponse)
 def comment_fragment(comment_id: PathId, request: Request) -> Response:
     """One comment with its replies, to put in place after a write."""
@@ -161,6 +212,8 @@ def comment_fragment(comment_id: PathId, request: Request) -> Response:
     ctx = Threads(rt).context(comment_id, who)
     story = stories(request).get(ctx.comment.story_id)
     _ancestors, view = context_views(ctx, story, who, rt.clock(), max_level=PAGE_DEPTH)
+    if ctx.cut is not None:
+        view.more = more_view(story.id, ctx.cut)
     dctx = DiscussionCtx(
         story=story, base=rt.config.base_url, csrf=csrf_token(request), key=new_key(),
         can_comment=policy.can_comment(story, who), guest=who.user is None,

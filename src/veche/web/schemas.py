@@ -81,6 +81,12 @@ class QuoteOut(BaseModel):
     state_label: str
 
 
+class MoreRepliesOut(BaseModel):
+    count: int = Field(description="Stored replies after the cursor (held ones included)")
+    cursor: str = Field(description="The last path read; pass as `after`")
+    href: str = Field(description="The continuation: GET it for the next replies")
+
+
 class CommentOut(BaseModel):
     id: int
     story_id: int
@@ -102,6 +108,21 @@ class CommentOut(BaseModel):
         description="Set when display nesting is capped and this reply sits beside its parent"
     )
     replies: list[CommentOut]
+    more_replies: MoreRepliesOut | None = Field(
+        default=None,
+        description="Set on the comment whose replies this response cut: the rest of its "
+        "subtree, in display order, from `href`",
+    )
+
+
+class RepliesOut(BaseModel):
+    """A continuation of a cut subtree. Each comment in `comments` nests its replies; one
+    whose parent is not in this response goes under that parent, already on screen."""
+
+    story_id: int
+    head_id: int
+    comments: list[CommentOut]
+    more_replies: MoreRepliesOut | None
 
 
 class StoryOut(BaseModel):

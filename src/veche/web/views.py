@@ -12,7 +12,7 @@ from veche.domain.presence import is_online
 from veche.service import policy
 from veche.service.runtime import Viewer
 from veche.store.models import Comment, Story, User
-from veche.store.threads import CommentContext
+from veche.store.threads import CommentContext, Cut, RepliesPage
 
 PLACEHOLDERS = {
     CommentStatus.deleted: "The comment was deleted.",
@@ -49,6 +49,29 @@ class QuoteView:
 
 
 @dataclass
+class MoreView:
+    """The continuation of a cut subtree: replies under `head_id` after `cursor`."""
+
+    head_id: int
+    count: int
+    cursor: str
+    href: str  # the hosted page, for readers without JavaScript
+    api_href: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"count": self.count, "cursor": self.cursor, "href": self.api_href}
+
+
+def more_view(story_id: int, cut: Cut) -> MoreView:
+    q = f"replies={cut.head_id}&after={cut.after}"
+    return MoreView(
+        cut.head_id, cut.count, cut.after,
+        f"/stories/{story_id}?{q}#c{cut.head_id}",
+        f"/api/v1/stories/{story_id}/comments/{cut.head_id}/replies?after={cut.after}",
+    )  # fmt: skip
+
+
+@dataclass
 class CommentView:
     id: int
     story_id: int
@@ -70,6 +93,7 @@ class CommentView:
     replies: list[CommentView] = field(default_factory=list)
     level: int = 0  # display nesting, capped; depth stays the truth
     reply_to: str | None = None  # shown when the cap put this beside its parent
+    more: MoreView | None = None  # set on the comment whose replies this page cut
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +115,7 @@ class CommentView:
             "can_reply": self.can_reply,
             "reply_to": self.reply_to,
             "replies": [r.as_json() for r in self.replies],
+            "more_replies": None if self.more is None else self.more.as_json(),
         }
 
 
@@ -212,3 +237,51 @@ def context_views(
     assert node is not None
     ancestors = [find_node(tree, a.id) for a in ctx.ancestors]
     return [replace(a, replies=[]) for a in ancestors if a is not None], node
+
+
+def attach_cuts(tree: list[CommentView], cuts: dict[int, Cut]) -> None:
+    """The continuation hangs on the comment whose range was cut (a top-level one on pages)."""
+    for head_id, cut in cuts.items():
+        node = find_node(tree, head_id)
+        if node is not None:
+            node.more = more_view(node.story_id, cut)
+
+
+@dataclass
+class WindowViews:
+    """A window of replies as the reader's screen needs it.
+
+    `tree` is the root with the chain down to the window, for a page of its own; `groups`
+    are the window's comments under the comment they belong in (all already on screen), in
+    screen order, for placing them; `forest` is the same nodes in display order, for JSON."""
+
+    tree: list[CommentView]
+    groups: list[tuple[int, list[CommentView]]]
+    forest: list[CommentView]
+    more: MoreView | None
+
+
+def window_views(
+    window: RepliesPage, story: Story, viewer: Viewer, now: dt.datetime, *, max_level: int
+) -> WindowViews:
+    chain = window.ancestors or [window.head]
+    tree = build_tree(
+        [*chain, *window.comments], story, window.quoted, viewer, now, max_level=max_level
+    )
+    more = None
+    if window.cut is not None:
+        more = more_view(story.id, window.cut)
+        attach_cuts(tree, {window.head.id: window.cut})
+    chain_ids = {c.id for c in chain}
+    groups: list[tuple[int, list[CommentView]]] = []
+    placed: dict[int, CommentView] = {}
+    for a in chain:
+        node = find_node(tree, a.id)
+        if node is None:
+            continue
+        fresh = [r for r in node.replies if r.id not in chain_ids]
+        if fresh:
+            groups.append((a.id, fresh))
+            placed.update((r.id, r) for r in fresh)
+    forest = [placed[c.id] for c in window.comments if c.id in placed]
+    return WindowViews(tree, groups, forest, more)

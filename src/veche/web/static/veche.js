@@ -181,6 +181,7 @@
       else if (action === "quote" && li) { e.preventDefault(); this.quoteComment(li, null); }
       else if (action === "edit" && li) { e.preventDefault(); this.openEdit(li); }
       else if (t.classList.contains("load-more")) { e.preventDefault(); this.loadMore(t); }
+      else if (t.classList.contains("load-replies")) { e.preventDefault(); this.loadReplies(t); }
       else if (t.classList.contains("quote-selection")) { e.preventDefault(); this.quoteSelection(); }
       else if (t.classList.contains("quote-clear")) { e.preventDefault(); this.clearQuote(t.closest("form")); }
       else if (t.classList.contains("cancel") && t.closest("form.comment-form, form.edit-form")) {
@@ -476,6 +477,40 @@
       for (const li of Array.from(content.children)) if (li.matches("li.comment")) list.appendChild(li);
       const more = content.querySelector(".more");
       const current = link.closest(".more");
+      if (more) current.replaceWith(more); else current.remove();
+    }
+
+    repliesOf(li) {
+      let list = li.querySelector(":scope > ol.replies");
+      if (!list) {
+        list = document.createElement("ol");
+        list.className = "replies";
+        li.querySelector(":scope > .comment-card").after(list);
+      }
+      return list;
+    }
+
+    async loadReplies(link) {
+      // The rest of a cut subtree: every run of replies names the comment on screen it
+      // belongs under (the server read their ancestors to nest and level them as here).
+      if (link.dataset.loading) return;
+      link.dataset.loading = "1";
+      const q = new URLSearchParams({ story: this.storyId, head: link.dataset.head, after: link.dataset.after });
+      let content;
+      try {
+        content = await this.fragment("/fragments/replies?" + q.toString());
+      } catch (e) {
+        delete link.dataset.loading;
+        return;  // the link still works as a plain page
+      }
+      for (const run of Array.from(content.querySelectorAll("ol[data-into]"))) {
+        const into = this.byId(run.dataset.into);
+        if (!into) continue;
+        const list = this.repliesOf(into);
+        for (const li of Array.from(run.children)) if (!this.byId(li.dataset.commentId)) list.appendChild(li);
+      }
+      const more = content.querySelector(".more-replies");
+      const current = link.closest(".more-replies");
       if (more) current.replaceWith(more); else current.remove();
     }
 

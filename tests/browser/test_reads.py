@@ -1,0 +1,48 @@
+"""Bounded pages in Chromium: "N more replies" loads the rest of a cut subtree in place."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests import bulk
+from tests.browser.conftest import Live
+from tests.bulk import Node
+from tests.conftest import World
+
+pytestmark = pytest.mark.browser
+
+
+def test_more_replies_loads_the_rest_of_a_cut_subtree_in_place(page: Page, live: Live) -> None:
+    # 6 replies with 5 replies each, and a chain deeper than the display cap after them.
+    made = bulk.build(
+        World(live.rt, live.story), [Node([*bulk.fan(6, 5), Node(bulk.chain(12))]), Node([])]
+    )
+    k = live.rt.config.replies_per_root
+    page.goto(f"{live.base}/stories/{live.story.id}")
+    expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
+    items = page.locator("li.comment")
+    expect(items).to_have_count(2 + k)
+    link = page.locator("a.load-replies")
+    expect(link).to_have_text(f"{len(made) - 2 - k} more replies")
+    link.click()
+    expect(items).to_have_count(2 + 2 * k)
+    expect(link).to_have_text(f"{len(made) - 2 - 2 * k} more replies")
+    link.click()
+    expect(items).to_have_count(len(made))
+    expect(page.locator("a.load-replies")).to_have_count(0)
+    # Document order is display order, and each reply sits inside its parent's list.
+    numbers = [items.nth(i).get_attribute("data-number") for i in range(len(made))]
+    assert numbers == [
+        ".".join(str(int(p[i : i + 5], 36)) for i in range(0, len(p), 5)) for _i, p, _s in made
+    ]
+    nested = page.evaluate(
+        """() => Array.from(document.querySelectorAll("li.comment")).every(li => {
+             const n = li.dataset.number.split(".");
+             if (n.length === 1) return li.parentElement.matches("ol.comments");
+             const holder = li.parentElement.closest("li.comment");
+             const parent = n.slice(0, -1).join(".");
+             return holder.dataset.number === parent || li.querySelector(".reply-to") !== null;
+           })"""
+    )
+    assert nested
