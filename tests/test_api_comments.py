@@ -50,7 +50,7 @@ def test_create_reply_and_quote_a_comment(client: TestClient, world: World) -> N
     assert alt["quote"]["state"] == "altered"
     assert alt["quote"]["label"] == "Quote: Denis Z"
     assert alt["quote"]["comment_id"] == top["id"]
-    assert alt["quote"]["href"] == f"/stories/{world.story.id}#c{top['id']}"
+    assert alt["quote"]["href"] == f"/stories/{world.story.id}/comments/{top['id']}#c{top['id']}"
     ok = created(
         client, world, guest, "Indeed.",
         quote={"source": "comment", "comment_id": top["id"], "text": "our  runaways\nfrom mobilization"},

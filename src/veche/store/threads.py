@@ -196,10 +196,16 @@ def read_permalink(s: Session, comment: Comment, *, per_root: int) -> RepliesPag
         else by_path(s, comment.story_id, comment.path[: paths.SEGMENT])
     )
     assert root is not None, "a comment's root is never deleted"
-    first = read_replies(s, root, after=None, limit=per_root)
-    if comment.depth == 0 or any(c.id == comment.id for c in first.comments):
-        return first
-    return read_replies(s, root, after=comment.path, limit=per_root, inclusive=True)
+    if comment.depth > 0:
+        first = select(Comment.path).where(
+            Comment.story_id == root.story_id,
+            Comment.path > root.path,
+            Comment.path < paths.subtree_end(root.path),
+        )
+        shown = s.scalars(first.order_by(Comment.path).limit(per_root)).all()
+        if comment.path not in shown:
+            return read_replies(s, root, after=comment.path, limit=per_root, inclusive=True)
+    return read_replies(s, root, after=None, limit=per_root)
 
 
 def by_path(s: Session, story_id: int, path: str) -> Comment | None:

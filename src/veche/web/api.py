@@ -19,6 +19,7 @@ from veche.web.schemas import (
     ContextOut,
     ErrorOut,
     PathId,
+    PermalinkOut,
     RepliesOut,
     StoryOut,
     ThreadOut,
@@ -142,6 +143,22 @@ def replies(
         {"story_id": story.id, "head_id": head_id, "more_replies": more,
          "comments": [v.as_json() for v in views.forest]}
     )  # fmt: skip
+
+
+@router.get("/stories/{story_id}/comments/{comment_id}")
+def permalink(
+    story_id: PathId, comment_id: PathId, request: Request, who: Viewer = Depends(viewer)
+) -> PermalinkOut:
+    """The part of the thread that shows one comment, however deep in a cut subtree."""
+    rt = runtime(request)
+    story = stories(request).get(story_id)
+    window = Threads(rt).permalink(story, comment_id, who)
+    views = window_views(window, story, who, rt.clock(), max_level=API_DEPTH)
+    return PermalinkOut(
+        story=story_out(story, rt.config.base_url),
+        comment_id=comment_id,
+        comments=[CommentOut.model_validate(v.as_json()) for v in views.tree],
+    )
 
 
 def _one(request: Request, comment: Comment, who: Viewer) -> CommentOut:

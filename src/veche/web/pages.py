@@ -148,6 +148,22 @@ def story_page(
     return render(request, "story.html", **context)
 
 
+@router.get("/stories/{story_id}/comments/{comment_id}", response_class=HTMLResponse)
+def comment_page(
+    story_id: PathId,
+    comment_id: PathId,
+    request: Request,
+    reply: QueryId = None,
+    quote: QueryId = None,
+    edit: QueryId = None,
+) -> Response:
+    """A comment's permalink: the story with the block of the thread that shows it (its
+    root, its ancestors, the comment and the replies around it), scrolled to by `#c<id>`."""
+    story = stories(request).get(story_id)
+    context = discussion(request, story, focus=comment_id, reply=reply, quote=quote, edit=edit)
+    return render(request, "story.html", **context)
+
+
 @router.get("/embed/discussion", response_class=HTMLResponse)
 def embed_page(
     request: Request,

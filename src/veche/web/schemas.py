@@ -142,6 +142,16 @@ class ThreadOut(BaseModel):
     next_cursor: str | None
 
 
+class PermalinkOut(BaseModel):
+    """The block of the thread that shows one comment: its root with the root's first
+    replies when the comment is among them, else the root, the chain down to the comment
+    and the replies from it on; `more_replies` on the root continues after that."""
+
+    story: StoryOut
+    comment_id: int
+    comments: list[CommentOut]
+
+
 class ContextOut(BaseModel):
     story: StoryOut
     ancestors: list[CommentOut]

@@ -95,6 +95,15 @@ class CommentView:
     reply_to: str | None = None  # shown when the cap put this beside its parent
     more: MoreView | None = None  # set on the comment whose replies this page cut
 
+    @property
+    def href(self) -> str:
+        return comment_href(self.story_id, self.id)
+
+    @property
+    def page(self) -> str:
+        """The permalink page without its anchor, for ?reply= / ?edit= links."""
+        return f"/stories/{self.story_id}/comments/{self.id}"
+
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -131,6 +140,11 @@ def story_href(story: Story) -> str:
     return f"/stories/{story.id}"
 
 
+def comment_href(story_id: int, comment_id: int) -> str:
+    """The permalink: the page that shows this comment, whatever page it would fall on."""
+    return f"/stories/{story_id}/comments/{comment_id}#c{comment_id}"
+
+
 def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteView | None:
     if c.quote_source is None or c.quote_text is None or c.quote_state is None:
         return None
@@ -142,7 +156,7 @@ def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteVi
         who = "deleted comment"
         if source is not None and source.status is CommentStatus.visible:
             who = display_name(source)
-        label, href = f"Quote: {who}", f"{story_href(story)}#c{c.quote_comment_id}"
+        label, href = f"Quote: {who}", comment_href(story.id, c.quote_comment_id or 0)
         if source is not None and source.status is CommentStatus.removed:
             text = None
     return QuoteView(
