@@ -261,3 +261,13 @@ def test_bad_continuations_are_refused(client: TestClient, world: World) -> None
     whole = client.get(f"{base}/{first[0]}/replies").json()
     assert [n["id"] for n in whole["comments"]] == [m[0] for m in made[1:4]]
     assert whole["more_replies"] is None
+
+
+def test_a_card_reads_one_comment_not_its_subtree(client: TestClient, world: World) -> None:
+    made = bulk.build(world, [Node(bulk.fan(100, 49))])
+    reply = made[1]  # its 49 replies, and the 5,000 under its root, stay unread
+    with reads(world.rt) as seen:
+        card = client.get(f"/fragments/comments/{reply[0]}/card")
+    assert card.status_code == 200
+    assert card.text.count('class="comment-card"') == 1 and "<li" not in card.text
+    assert seen.comments <= 2  # the comment and its parent

@@ -69,6 +69,16 @@ def _deep_chain_checks(client: TestClient, world: World, ids: list[int]) -> None
         inside = re.findall(r'data-comment-id="(\d+)"', one)
         assert inside[0] == str(ids[position])
         assert len(inside) == (40 - position if position < PAGE_DEPTH - 1 else 1)
+    # A card alone is the very card the whole page shows: level, "↳ handle" and all.
+    for position in (0, PAGE_DEPTH - 1, PAGE_DEPTH, PAGE_DEPTH + 3):
+        card = client.get(f"/fragments/comments/{ids[position]}/card").text.strip()
+        card = card.replace("https://veche.test", "")  # fragments link to veche absolutely
+        assert card.count("<article") == 1 and "<li" not in card
+        on_page = re.search(
+            rf'id="c{ids[position]}".*?(<article.*?</article>)', html.text, flags=re.DOTALL
+        )
+        assert on_page is not None
+        assert card == on_page.group(1)
 
 
 def test_replies_past_the_storage_bound_are_refused(client: TestClient, world: World) -> None:

@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests import bulk
 from tests.browser.conftest import Live
+from tests.browser.test_hosted import comment, post, sign_up
 from tests.bulk import Node
 from tests.conftest import World
 
@@ -46,3 +47,39 @@ def test_more_replies_loads_the_rest_of_a_cut_subtree_in_place(page: Page, live:
            })"""
     )
     assert nested
+
+
+def test_an_edit_swaps_only_the_card(page: Page, live: Live) -> None:
+    page.goto(f"{live.base}/stories/{live.story.id}")
+    sign_up(page, live, "Ilze", "Ilze Ozola")
+    post(page, ".discussion-head ~ form.comment-form", "The bridge is closed.")
+    top = comment(page, "The bridge is closed.")
+    page.click(f"#c{top} > .comment-card [data-action=reply]")
+    post(page, f"#c{top} > .comment-card form.comment-form", "Since when?")
+    reply = comment(page, "Since when?")
+    # Marks that survive only if the replies' elements are left alone.
+    page.evaluate(f"document.getElementById('c{reply}').dataset.untouched = 'yes'")
+    page.click(f"#c{reply} > .comment-card [data-action=reply]")
+    page.fill(f"#c{reply} > .comment-card form.comment-form textarea", "half-typed")
+
+    page.click(f"#c{top} > .comment-card [data-action=edit]")
+    edit = page.locator(f"#c{top} form.edit-form")
+    edit.locator("textarea").fill("The bridge is closed until Friday.")
+    with page.expect_response(lambda r: r.url.endswith(f"/fragments/comments/{top}/card")):
+        edit.locator("button[type=submit]").click()
+    expect(page.locator(f"#c{top} > .comment-card .body")).to_have_text(
+        "The bridge is closed until Friday."
+    )
+    expect(page.locator(f"#c{reply}[data-untouched=yes]")).to_have_count(1)
+    expect(page.locator(f"#c{reply} > .comment-card form.comment-form textarea")).to_have_value(
+        "half-typed"
+    )
+
+    delete = page.locator(f"#c{top} > .comment-card form[data-action=delete] button")
+    delete.click()
+    delete.click()  # confirm
+    expect(page.locator(f"#c{top} > .comment-card .placeholder")).to_have_text(
+        "The comment was deleted."
+    )
+    expect(page.locator(f"#c{top}.status-deleted")).to_have_count(1)
+    expect(page.locator(f"#c{reply}[data-untouched=yes]")).to_have_count(1)

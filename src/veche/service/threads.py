@@ -105,6 +105,16 @@ class Threads:
             raise NotFound("There is no such comment.")
         return found
 
+    def card(
+        self, comment_id: int, viewer: Viewer
+    ) -> tuple[Comment, Comment | None, dict[int, Comment]]:
+        """What an edit or a deletion changes: the comment alone, never its replies."""
+        with self.rt.db.session(write=False) as s:
+            found = threads.read_card(s, comment_id)
+        if found is None or not policy.can_see(found[0], viewer):
+            raise NotFound("There is no such comment.")
+        return found
+
     def context(self, comment_id: int, viewer: Viewer) -> threads.CommentContext:
         with self.rt.db.session(write=False) as s:
             ctx = threads.read_context(s, comment_id, per_root=self.per_root)

@@ -219,6 +219,17 @@ def read_one(s: Session, comment_id: int) -> tuple[Comment, dict[int, Comment]] 
     return None if comment is None else (comment, _quoted(s, [comment]))
 
 
+def read_card(
+    s: Session, comment_id: int
+) -> tuple[Comment, Comment | None, dict[int, Comment]] | None:
+    """One comment, its parent (whom a capped reply names) and its quote's source."""
+    comment = get(s, comment_id)
+    if comment is None:
+        return None
+    parent = get(s, comment.parent_id) if comment.parent_id is not None else None
+    return comment, parent, _quoted(s, [comment])
+
+
 def read_context(s: Session, comment_id: int, *, per_root: int = 20) -> CommentContext | None:
     """A comment, its ancestors and its first `per_root` replies (the rest is a cut)."""
     comment = get(s, comment_id)

@@ -23,6 +23,7 @@ from veche.web.views import (
     CommentView,
     attach_cuts,
     build_tree,
+    card_view,
     comment_view,
     context_views,
     display_name,
@@ -218,6 +219,22 @@ def replies_fragment(
         can_comment=policy.can_comment(story, who), guest=who.user is None,
     )  # fmt: skip
     return render(request, "fragment_replies.html", groups=views.groups, more=views.more, ctx=dctx)
+
+
+@router.get("/fragments/comments/{comment_id}/card", response_class=HTMLResponse)
+def card_fragment(comment_id: PathId, request: Request) -> Response:
+    """One comment's card without its replies: veche.js swaps it in after an edit or a
+    deletion, so a change to one comment never reads or re-renders its subtree."""
+    rt = runtime(request)
+    who = viewer(request)
+    comment, parent, quoted = Threads(rt).card(comment_id, who)
+    story = stories(request).get(comment.story_id)
+    view = card_view(comment, parent, story, quoted, who, rt.clock())
+    dctx = DiscussionCtx(
+        story=story, base=rt.config.base_url, csrf=csrf_token(request), key=new_key(),
+        can_comment=policy.can_comment(story, who), guest=who.user is None,
+    )  # fmt: skip
+    return render(request, "fragment_card.html", comment=view, ctx=dctx)
 
 
 @router.get("/fragments/comments/{comment_id}", response_class=HTMLResponse)

@@ -228,6 +228,30 @@ def build_tree(
     return roots
 
 
+def card_view(
+    c: Comment,
+    parent: Comment | None,
+    story: Story,
+    quoted: dict[int, Comment],
+    viewer: Viewer,
+    now: dt.datetime,
+    *,
+    max_level: int = PAGE_DEPTH,
+) -> CommentView:
+    """One comment levelled as build_tree would level it: on a thread every ancestor of a
+    shown comment is shown, so its display level depends on its depth alone."""
+    view = comment_view(c, story, quoted, viewer, now)
+    view.level = min(c.depth, max_level - 1)
+    if c.depth >= max_level and parent is not None:
+        gone = parent.status in policy.GONE
+        view.reply_to = (
+            "a deleted comment"
+            if gone
+            else author_view(parent.author, parent.guest_name, now).handle
+        )
+    return view
+
+
 def find_node(tree: list[CommentView], comment_id: int) -> CommentView | None:
     stack = list(tree)
     while stack:

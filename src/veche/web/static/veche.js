@@ -464,8 +464,12 @@
     }
 
     async refresh(li) {
-      const content = await this.fragment("/fragments/comments/" + li.dataset.commentId);
-      li.replaceWith(content.querySelector("li.comment"));
+      // Only the card changes after an edit or a deletion: its replies (and any reply form
+      // open among them) stay as they are, and the server reads one comment, not a subtree.
+      const content = await this.fragment("/fragments/comments/" + li.dataset.commentId + "/card");
+      const card = content.querySelector(".comment-card");
+      li.querySelector(":scope > .comment-card").replaceWith(card);
+      li.className = li.className.replace(/\bstatus-\S+/, "status-" + card.dataset.status);
     }
 
     async loadMore(link) {
