@@ -32,14 +32,17 @@ def chain(world: World, length: int) -> tuple[list[int], str]:
 
 
 def test_a_deep_chain_renders_with_capped_nesting(world: World) -> None:
-    ids, _token = chain(world, 40)
+    ids, token = chain(world, 40)
     # Every reply on one page, to see the whole chain levelled (pages cut at 20 by default).
     roomy = with_config(world.rt, replies_per_root=50)
     with TestClient(create_app(roomy.config, roomy), base_url="https://veche.test") as client:
-        _deep_chain_checks(client, world, ids)
+        _deep_chain_checks(client, world, ids, cards=False)
+        # Signed in, the page is the shared body composed with their controls, server-side.
+        client.headers.update(bearer(token))
+        _deep_chain_checks(client, world, ids, cards=True)
 
 
-def _deep_chain_checks(client: TestClient, world: World, ids: list[int]) -> None:
+def _deep_chain_checks(client: TestClient, world: World, ids: list[int], *, cards: bool) -> None:
     html = client.get(f"/stories/{world.story.id}")
     assert html.status_code == 200
     levels = [int(x) for x in re.findall(r'class="comment level-(\d+)', html.text)]
@@ -69,6 +72,8 @@ def _deep_chain_checks(client: TestClient, world: World, ids: list[int]) -> None
         inside = re.findall(r'data-comment-id="(\d+)"', one)
         assert inside[0] == str(ids[position])
         assert len(inside) == (40 - position if position < PAGE_DEPTH - 1 else 1)
+    if not cards:
+        return  # an anonymous page is shared: Reply for everyone, the card is only theirs
     # A card alone is the very card the whole page shows: level, "↳ handle" and all.
     for position in (0, PAGE_DEPTH - 1, PAGE_DEPTH, PAGE_DEPTH + 3):
         card = client.get(f"/fragments/comments/{ids[position]}/card").text.strip()

@@ -33,6 +33,12 @@ class Config:
     page_size: int = 20
     # Replies shown under each top-level comment before "N more replies": bounds every read.
     replies_per_root: int = 20
+    # Rendered shared thread bodies kept per node, and how long browsers and CDNs may keep
+    # an anonymous reader's copy (presence dots are at most page_cache_ttl old).
+    page_cache_bytes: int = 32 * 1024 * 1024
+    page_cache_ttl: int = 60
+    cache_max_age: int = 10
+    cache_stale_while_revalidate: int = 30
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -49,4 +55,9 @@ class Config:
             rate_limit_writes=env.get("VECHE_RATE_LIMIT_WRITES") or base.rate_limit_writes,
             rate_limit_auth=env.get("VECHE_RATE_LIMIT_AUTH") or base.rate_limit_auth,
             replies_per_root=int(env.get("VECHE_REPLIES_PER_ROOT") or base.replies_per_root),
+            page_cache_bytes=int(env.get("VECHE_PAGE_CACHE_BYTES") or base.page_cache_bytes),
+            cache_max_age=int(env.get("VECHE_CACHE_MAX_AGE") or base.cache_max_age),
+            cache_stale_while_revalidate=int(
+                env.get("VECHE_CACHE_STALE_WHILE_REVALIDATE") or base.cache_stale_while_revalidate
+            ),
         )

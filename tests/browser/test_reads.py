@@ -83,3 +83,44 @@ def test_an_edit_swaps_only_the_card(page: Page, live: Live) -> None:
     )
     expect(page.locator(f"#c{top}.status-deleted")).to_have_count(1)
     expect(page.locator(f"#c{reply}[data-untouched=yes]")).to_have_count(1)
+
+
+def test_the_overlay_brings_each_viewer_s_half_to_shared_html(page: Page, live: Live) -> None:
+    from veche.service.accounts import Accounts
+    from veche.service.comments import Comments, Draft
+    from veche.service.runtime import Viewer
+    from veche.service.stories import SiteSettings, Stories
+
+    Stories(live.rt).update_site("news", SiteSettings(allow_guests=True))
+    # An anonymous reader gets the shared page; the overlay gives its form a key and a token.
+    page.goto(f"{live.base}/stories/{live.story.id}")
+    root = page.locator("[data-veche-discussion][data-ready=yes]")
+    expect(root).to_be_attached()
+    assert root.get_attribute("data-csrf")
+    form = page.locator(".discussion-head ~ form.comment-form")
+    assert form.locator("input[name=idempotency_key]").input_value()
+    assert form.locator("input[name=csrf]").input_value()
+
+    live.user("Vera", "Vera V")
+    accounts = Accounts(live.rt)
+    _u, token = accounts.sign_in("Vera", "correct horse battery", ip="127.0.0.1")
+    vera = Viewer(accounts.resolve(token), "127.0.0.1")
+    made = [
+        Comments(live.rt).create(live.story.id, Draft(f"Vera says {i}"), vera)[0].id
+        for i in range(live.rt.config.page_size + 2)
+    ]
+    page.goto(f"{live.base}/signin?next=/stories/{live.story.id}")
+    page.fill("input[name=login]", "Vera")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("form.auth-form button[type=submit]")
+    expect(page.locator(f"#c{made[0]} > .comment-card [data-action=edit]")).to_be_visible()
+    # The next page is a shared fragment: the overlay adds Vera's controls to it.
+    page.click("a.load-more")
+    last = page.locator(f"#c{made[-1]} > .comment-card")
+    expect(last.locator("[data-action=edit]")).to_be_visible()
+    expect(last.locator("form[data-action=delete] button")).to_have_text("Delete")
+    last.locator("form[data-action=delete] button").click()
+    last.locator("form[data-action=delete] button").click()  # confirm
+    expect(page.locator(f"#c{made[-1]} > .comment-card .placeholder")).to_have_text(
+        "The comment was deleted."
+    )

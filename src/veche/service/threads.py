@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from veche.domain import paths
 from veche.domain.errors import InvalidInput, NotFound
 from veche.service import policy
-from veche.service.runtime import Runtime, Viewer
+from veche.service.runtime import Runtime
 from veche.store import threads
 from veche.store.models import Comment, Story
 
@@ -22,6 +24,30 @@ def check_cursor(value: str | None, field: str, max_length: int = 255) -> None:
         raise InvalidInput("The page cursor is not valid.", field=field)
 
 
+Grant = Literal["edit", "delete", "remove"]
+
+
+@dataclass(frozen=True)
+class OverlayFacts:
+    """What one viewer may do on a page of the shared body, and what it leaves out for them."""
+
+    grants: dict[int, tuple[Grant, ...]]  # comment id → ("edit", "delete", "remove")
+    granted: list[Comment]
+    held: list[Comment]  # their own held comments (a moderator: all), not in the shared body
+    quoted: dict[int, Comment]
+
+
+def grants_of(c: Comment, story: Story, who: policy.Who, now: dt.datetime) -> tuple[Grant, ...]:
+    names: list[Grant] = []
+    if policy.can_edit(c, story, who, now):
+        names.append("edit")
+    if policy.can_delete(c, who):
+        names.append("delete")
+    if policy.can_remove(c, who):
+        names.append("remove")
+    return tuple(names)
+
+
 class Threads:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -33,7 +59,7 @@ class Threads:
     def page(
         self,
         story: Story,
-        viewer: Viewer,
+        viewer: policy.Who,
         *,
         sort: threads.Sort = threads.Sort.oldest,
         after: str | None = None,
@@ -54,7 +80,7 @@ class Threads:
         self,
         story: Story,
         head_id: int,
-        viewer: Viewer,
+        viewer: policy.Who,
         *,
         after: str | None = None,
         limit: int | None = None,
@@ -71,7 +97,7 @@ class Threads:
             window = threads.read_replies(s, head, after=after, limit=limit)
         return self._visible(window, viewer)
 
-    def permalink(self, story: Story, comment_id: int, viewer: Viewer) -> threads.RepliesPage:
+    def permalink(self, story: Story, comment_id: int, viewer: policy.Who) -> threads.RepliesPage:
         """The block of the thread that shows one comment, with its root and ancestors."""
         with self.rt.db.session(write=False) as s:
             comment = threads.get(s, comment_id)
@@ -86,7 +112,7 @@ class Threads:
         return shown
 
     @staticmethod
-    def _visible(window: threads.RepliesPage, viewer: Viewer) -> threads.RepliesPage:
+    def _visible(window: threads.RepliesPage, viewer: policy.Who) -> threads.RepliesPage:
         """Filter a window together with its ancestors, so replies under a held comment stay
         hidden although that comment is not in the window itself."""
         chain = {c.id for c in window.ancestors}
@@ -97,7 +123,24 @@ class Threads:
             comments=[c for c in seen if c.id not in chain],
         )
 
-    def one(self, comment_id: int, viewer: Viewer) -> tuple[Comment, dict[int, Comment]]:
+    def overlay(
+        self, story: Story, ids: list[int], viewer: policy.Who, now: dt.datetime
+    ) -> OverlayFacts:
+        """Ask the policy about each comment on the reader's screen; anonymous readers own
+        nothing and moderate nothing, so their overlay costs no query."""
+        if viewer.user_id is None:
+            return OverlayFacts({}, [], [], {})
+        mine = None if policy.is_moderator(viewer) else viewer.user_id
+        statuses = [st.value for st in policy.HELD]
+        with self.rt.db.session(write=False) as s:
+            rows = threads.read_own(s, story.id, ids, mine)
+            held = threads.read_held(s, story.id, mine, statuses, limit=20)
+            quoted = threads.quoted_of(s, held)
+        grants = {c.id: g for c in rows if (g := grants_of(c, story, viewer, now))}
+        granted = [c for c in rows if c.id in grants]
+        return OverlayFacts(grants, granted, held, quoted)
+
+    def one(self, comment_id: int, viewer: policy.Who) -> tuple[Comment, dict[int, Comment]]:
         """A comment as a write returns it: cheap whatever the size of its subtree."""
         with self.rt.db.session(write=False) as s:
             found = threads.read_one(s, comment_id)
@@ -106,7 +149,7 @@ class Threads:
         return found
 
     def card(
-        self, comment_id: int, viewer: Viewer
+        self, comment_id: int, viewer: policy.Who
     ) -> tuple[Comment, Comment | None, dict[int, Comment]]:
         """What an edit or a deletion changes: the comment alone, never its replies."""
         with self.rt.db.session(write=False) as s:
@@ -115,7 +158,7 @@ class Threads:
             raise NotFound("There is no such comment.")
         return found
 
-    def context(self, comment_id: int, viewer: Viewer) -> threads.CommentContext:
+    def context(self, comment_id: int, viewer: policy.Who) -> threads.CommentContext:
         with self.rt.db.session(write=False) as s:
             ctx = threads.read_context(s, comment_id, per_root=self.per_root)
         if ctx is None or not policy.can_see(ctx.comment, viewer):

@@ -72,6 +72,10 @@ def _quoted(s: Session, comments: list[Comment]) -> dict[int, Comment]:
     return {c.id: c for c in s.scalars(select(Comment).where(Comment.id.in_(ids)))}
 
 
+def quoted_of(s: Session, comments: list[Comment]) -> dict[int, Comment]:
+    return _quoted(s, comments)
+
+
 def _first_replies(
     s: Session, story_id: int, heads: Sequence[str], per_head: int
 ) -> dict[str, list[Comment]]:
@@ -239,6 +243,29 @@ def read_context(s: Session, comment_id: int, *, per_root: int = 20) -> CommentC
     window = read_replies(s, comment, after=None, limit=per_root)
     everything = [*ancestors, comment, *window.comments]
     return CommentContext(ancestors, comment, window.comments, _quoted(s, everything), window.cut)
+
+
+def read_own(s: Session, story_id: int, ids: Sequence[int], author_id: int | None) -> list[Comment]:
+    """The listed comments of a story, only `author_id`'s when given: what an overlay asks
+    the policy about. Primary-key lookups, as many as the reader has on screen."""
+    if not ids:
+        return []
+    q = select(Comment).where(Comment.story_id == story_id, Comment.id.in_(ids))
+    if author_id is not None:
+        q = q.where(Comment.author_id == author_id)
+    return list(s.scalars(q.order_by(Comment.path)).unique())
+
+
+def read_held(
+    s: Session, story_id: int, author_id: int | None, statuses: Sequence[str], limit: int
+) -> list[Comment]:
+    """Held comments of a story (only `author_id`'s when given), which the shared body leaves
+    out. There is no index on status: this walks the story's comments, so it is asked only
+    for signed-in readers; a partial index on held rows would make it cheap."""
+    q = select(Comment).where(Comment.story_id == story_id, Comment.status.in_(statuses))
+    if author_id is not None:
+        q = q.where(Comment.author_id == author_id)
+    return list(s.scalars(q.order_by(Comment.path).limit(limit)).unique())
 
 
 def by_idempotency_key(s: Session, key: str) -> Comment | None:

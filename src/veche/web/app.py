@@ -13,7 +13,8 @@ from veche.config import Config
 from veche.domain.errors import RateLimited, VecheError
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories
-from veche.web import api, api_auth, forms, pages
+from veche.web import api, api_auth, api_reads, forms, pages
+from veche.web.cache import PageCache
 from veche.web.headers import SecurityHeaders
 from veche.web.templating import STATIC
 
@@ -60,6 +61,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     )
     app.state.runtime = rt
     app.state.stories = Stories(rt)
+    app.state.page_cache = PageCache(
+        config.page_cache_bytes, ttl=config.page_cache_ttl, clock=lambda: rt.clock().timestamp()
+    )
     app.add_middleware(SecurityHeaders, stories=app.state.stories)
 
     @app.exception_handler(VecheError)
@@ -84,6 +88,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         return _error(request, exc.status_code, "http_error", message, None)
 
     app.include_router(api_auth.router)
+    app.include_router(api_reads.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(forms.router)

@@ -1,115 +1,36 @@
-"""Server-rendered pages: the hosted story, the embeddable discussion, and its fragments."""
+"""Server-rendered pages: the hosted story, the embeddable discussion, and its fragments.
+
+A thread page without form state is a shared body (see web/shared.py): anonymous readers
+get it as is, cacheable; signed-in ones get it composed with their overlay on the server.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
 
-from veche.domain.enums import CommentStatus
-from veche.domain.errors import InvalidInput
-from veche.service import policy
+from veche.domain.errors import InvalidInput, NotFound
 from veche.service.threads import Threads
 from veche.store.models import Story
 from veche.store.threads import Sort
+from veche.web import shared
+from veche.web.discussion import discussion, viewer_ctx
 from veche.web.identity import client_ip, csrf_token, runtime, stories, viewer
 from veche.web.schemas import MAX_ID, PathId, QueryId
-from veche.web.templating import STATIC, new_key, render
+from veche.web.templating import STATIC, env, render
 from veche.web.views import (
+    EVERYONE,
     PAGE_DEPTH,
-    CommentView,
-    attach_cuts,
-    build_tree,
     card_view,
-    comment_view,
     context_views,
-    display_name,
-    find_node,
     more_view,
     window_views,
 )
 
+__all__ = ["discussion", "router"]
+
 router = APIRouter(include_in_schema=False)
-
-
-@dataclass
-class DiscussionCtx:
-    """What every comment in a rendered discussion needs to know about the page around it."""
-
-    story: Story
-    base: str
-    csrf: str
-    key: str
-    can_comment: bool
-    guest: bool
-    reply_to: int | None = None  # a reply form under this comment, which is on the page
-    top_parent: CommentView | None = None  # or the top form replies to one that is not
-    edit_id: int | None = None
-    quote: dict[str, Any] | None = None
-    form_body: str = ""
-    form_error: str | None = None
-
-
-def discussion(
-    request: Request,
-    story: Story,
-    *,
-    sort: Sort = Sort.oldest,
-    after: str | None = None,
-    base: str = "",
-    reply: int | None = None,
-    quote: int | None = None,
-    edit: int | None = None,
-    form_body: str = "",
-    form_error: str | None = None,
-    replies: int | None = None,
-    focus: int | None = None,
-) -> dict[str, Any]:
-    """Template context for a discussion; shared by hosted pages, embeds and fragments.
-
-    With `replies` it shows the continuation of that comment's cut replies (after `after`),
-    with `focus` the block that holds one comment (a permalink); else a page of the thread."""
-    rt = runtime(request)
-    who = viewer(request)
-    now = rt.clock()
-    threads = Threads(rt)
-    next_cursor = None
-    if replies is not None or focus is not None:
-        if replies is not None:
-            window = threads.replies(story, replies, who, after=after)
-        else:
-            window = threads.permalink(story, focus or 0, who)
-        tree = window_views(window, story, who, now, max_level=PAGE_DEPTH).tree
-        shown = [*window.ancestors, window.head, *window.comments]
-    else:
-        page = threads.page(story, who, sort=sort, after=after)
-        tree = build_tree(page.comments, story, page.quoted, who, now)
-        attach_cuts(tree, page.cuts)
-        shown, next_cursor = page.comments, page.next_cursor
-    ctx = DiscussionCtx(
-        story=story, base=base, csrf=csrf_token(request), key=new_key(),
-        can_comment=policy.can_comment(story, who), guest=who.user is None, edit_id=edit,
-        form_body=form_body, form_error=form_error,
-    )  # fmt: skip
-    if reply is not None:
-        on_page = {c.id: c for c in shown}
-        if reply in on_page and find_node(tree, reply) is not None:
-            source, ctx.reply_to = on_page[reply], reply
-        else:
-            source, quoted = Threads(rt).one(reply, who)
-            if source.story_id != story.id:
-                raise InvalidInput("That comment is not in this discussion.", field="reply")
-            ctx.top_parent = comment_view(source, story, quoted, who, rt.clock())
-        if quote == reply and source.status is CommentStatus.visible:
-            ctx.quote = {"source": "comment", "comment_id": reply, "text": source.body_text,
-                         "label": f"Quote: {display_name(source)}"}  # fmt: skip
-    return {
-        "story": story, "tree": tree, "sort": sort.value, "next_cursor": next_cursor,
-        "ctx": ctx, "base": base, "partial": replies is not None or focus is not None,
-    }  # fmt: skip
 
 
 SortQ = Query(Sort.oldest)
@@ -128,6 +49,26 @@ def index(request: Request) -> Response:
 AfterQ = Query(None, max_length=1024)
 
 
+def _page(
+    request: Request, story: Story, kind: str, params: tuple[str, ...], **kw: object
+) -> Response:
+    """A hosted thread page: the shared body for anonymous readers (public, with an ETag),
+    composed with the viewer's overlay on the server for signed-in ones (private)."""
+    entry = shared.shared(
+        request, story, kind, params,
+        lambda: shared.html(request, "story.html", **discussion(request, story, shared=True, **kw)),  # type: ignore[arg-type]
+    )  # fmt: skip
+    if shared.anonymous(request):
+        return shared.respond(request, entry, vary="Cookie")
+    body = entry.body.decode()
+    context = shared.overlay_context(request, story, shared.ids_in(body), "")
+    overlay = env.get_template("fragment_overlay.html").render(
+        request=request, viewer=viewer(request), csrf=csrf_token(request), **context
+    )
+    headers = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
+    return HTMLResponse(shared.compose(body, overlay), headers=headers)
+
+
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
 def story_page(
     story_id: PathId,
@@ -140,8 +81,11 @@ def story_page(
     replies: QueryId = None,
 ) -> Response:
     """The story and a page of its discussion; `?replies=<id>&after=` continues a cut
-    subtree for readers without JavaScript."""
+    subtree for readers without JavaScript; `?reply=`/`?edit=` open forms (per viewer)."""
     story = stories(request).get(story_id)
+    if reply is None and edit is None:
+        params = (sort.value, after or "", str(replies or ""))
+        return _page(request, story, "story", params, sort=sort, after=after, replies=replies)
     context = discussion(
         request, story, sort=sort, after=after, reply=reply, quote=quote, edit=edit,
         replies=replies,
@@ -161,6 +105,11 @@ def comment_page(
     """A comment's permalink: the story with the block of the thread that shows it (its
     root, its ancestors, the comment and the replies around it), scrolled to by `#c<id>`."""
     story = stories(request).get(story_id)
+    if reply is None and edit is None:
+        try:
+            return _page(request, story, "comment", (str(comment_id),), focus=comment_id)
+        except NotFound:
+            pass  # held from everyone else: perhaps it is the viewer's own, or they moderate
     context = discussion(request, story, focus=comment_id, reply=reply, quote=quote, edit=edit)
     return render(request, "story.html", **context)
 
@@ -195,9 +144,14 @@ def thread_fragment(
     else:
         raise InvalidInput("Give a story id or a url.")
     base = runtime(request).config.base_url
-    context = discussion(request, story, sort=sort, after=after, base=base)
     template = "fragment_page.html" if after else "discussion.html"
-    return render(request, template, **context)
+    entry = shared.shared(
+        request, story, template, (sort.value, after or ""),
+        lambda: shared.html(
+            request, template, **discussion(request, story, sort=sort, after=after, base=base, shared=True)
+        ),
+    )  # fmt: skip
+    return shared.respond(request, entry)
 
 
 @router.get("/fragments/replies", response_class=HTMLResponse)
@@ -210,15 +164,31 @@ def replies_fragment(
     """The continuation of a cut subtree for veche.js: each run of new replies inside an
     `<ol data-into=ID>` naming the comment on screen they go under, then the next link."""
     rt = runtime(request)
-    who = viewer(request)
     story = stories(request).get(story_id)
-    window = Threads(rt).replies(story, head, who, after=after)
-    views = window_views(window, story, who, rt.clock(), max_level=PAGE_DEPTH)
-    dctx = DiscussionCtx(
-        story=story, base=rt.config.base_url, csrf=csrf_token(request), key=new_key(),
-        can_comment=policy.can_comment(story, who), guest=who.user is None,
-    )  # fmt: skip
-    return render(request, "fragment_replies.html", groups=views.groups, more=views.more, ctx=dctx)
+
+    def make() -> tuple[bytes, str]:
+        window = Threads(rt).replies(story, head, EVERYONE, after=after)
+        views = window_views(window, story, EVERYONE, rt.clock(), max_level=PAGE_DEPTH)
+        ctx = viewer_ctx(request, story, rt.config.base_url, shared=True)
+        return shared.html(
+            request, "fragment_replies.html", groups=views.groups, more=views.more, ctx=ctx
+        )
+
+    entry = shared.shared(request, story, "replies", (str(head), after or ""), make)
+    return shared.respond(request, entry)
+
+
+@router.get("/fragments/overlay", response_class=HTMLResponse)
+def overlay_fragment(
+    request: Request,
+    story_id: int = Query(alias="story", ge=1, le=MAX_ID),
+    ids: str | None = Query(None, max_length=12_000),
+) -> Response:
+    """The viewer's half of a shared page for veche.js: tokens, chrome, the controls the
+    policy grants on `ids` (the comments on screen) and their own held comments."""
+    story = stories(request).get(story_id)
+    base = runtime(request).config.base_url
+    return shared.overlay_response(request, story, shared.parse_ids(ids), base)
 
 
 @router.get("/fragments/comments/{comment_id}/card", response_class=HTMLResponse)
@@ -230,10 +200,7 @@ def card_fragment(comment_id: PathId, request: Request) -> Response:
     comment, parent, quoted = Threads(rt).card(comment_id, who)
     story = stories(request).get(comment.story_id)
     view = card_view(comment, parent, story, quoted, who, rt.clock())
-    dctx = DiscussionCtx(
-        story=story, base=rt.config.base_url, csrf=csrf_token(request), key=new_key(),
-        can_comment=policy.can_comment(story, who), guest=who.user is None,
-    )  # fmt: skip
+    dctx = viewer_ctx(request, story, rt.config.base_url)
     return render(request, "fragment_card.html", comment=view, ctx=dctx)
 
 
@@ -247,10 +214,7 @@ def comment_fragment(comment_id: PathId, request: Request) -> Response:
     _ancestors, view = context_views(ctx, story, who, rt.clock(), max_level=PAGE_DEPTH)
     if ctx.cut is not None:
         view.more = more_view(story.id, ctx.cut)
-    dctx = DiscussionCtx(
-        story=story, base=rt.config.base_url, csrf=csrf_token(request), key=new_key(),
-        can_comment=policy.can_comment(story, who), guest=who.user is None,
-    )  # fmt: skip
+    dctx = viewer_ctx(request, story, rt.config.base_url)
     return render(request, "fragment_comment.html", comment=view, ctx=dctx)
 
 

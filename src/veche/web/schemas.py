@@ -152,6 +152,25 @@ class PermalinkOut(BaseModel):
     comments: list[CommentOut]
 
 
+class OverlayOut(BaseModel):
+    """One viewer's half of a shared thread body."""
+
+    viewer: UserOut | None
+    can_comment: bool = Field(description="Whether this viewer may comment and reply here")
+    csrf: str | None = Field(
+        description="Send as X-CSRF-Token on writes made with the session cookie; "
+        "null with a bearer token, which needs none"
+    )
+    idempotency_key: str = Field(description="A fresh key for the next comment")
+    grants: dict[str, list[Literal["edit", "delete", "remove"]]] = Field(
+        description="Comment id → what this viewer may do to it (the policy's answer)"
+    )
+    held: list[CommentOut] = Field(
+        description="Their own comments awaiting a moderator (a moderator's: all), which "
+        "the shared body leaves out; each goes under its parent_id"
+    )
+
+
 class ContextOut(BaseModel):
     story: StoryOut
     ancestors: list[CommentOut]

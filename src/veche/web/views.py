@@ -7,10 +7,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from veche.domain import paths
-from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
+from veche.domain.enums import CommentStatus, QuoteSource, QuoteState, Role
 from veche.domain.presence import is_online
 from veche.service import policy
-from veche.service.runtime import Viewer
 from veche.store.models import Comment, Story, User
 from veche.store.threads import CommentContext, Cut, RepliesPage
 
@@ -23,6 +22,19 @@ QUOTE_STATES = {
     QuoteState.altered: "altered — not what the source says",
     QuoteState.source_deleted: "source deleted",
 }
+
+
+@dataclass(frozen=True)
+class _Everyone:
+    """The reader a shared, cacheable body is rendered for: signed in as nobody. Any visible
+    comment takes replies (whether *you* may reply is the overlay's `can_comment`); it owns
+    nothing, moderates nothing and sees no held comment."""
+
+    user_id: int | None = 0  # no comment has author 0
+    role: Role | None = None
+
+
+EVERYONE = _Everyone()
 # Nesting is capped only here, when displaying: deeper replies sit beside their parent.
 PAGE_DEPTH = 8
 API_DEPTH = 32
@@ -174,7 +186,7 @@ def display_name(c: Comment) -> str:
 
 
 def comment_view(
-    c: Comment, story: Story, quoted: dict[int, Comment], viewer: Viewer, now: dt.datetime
+    c: Comment, story: Story, quoted: dict[int, Comment], viewer: policy.Who, now: dt.datetime
 ) -> CommentView:
     gone = c.status in policy.GONE
     mine = policy.is_own(c, viewer)
@@ -203,7 +215,7 @@ def build_tree(
     comments: list[Comment],
     story: Story,
     quoted: dict[int, Comment],
-    viewer: Viewer,
+    viewer: policy.Who,
     now: dt.datetime,
     *,
     max_level: int = PAGE_DEPTH,
@@ -233,7 +245,7 @@ def card_view(
     parent: Comment | None,
     story: Story,
     quoted: dict[int, Comment],
-    viewer: Viewer,
+    viewer: policy.Who,
     now: dt.datetime,
     *,
     max_level: int = PAGE_DEPTH,
@@ -263,7 +275,7 @@ def find_node(tree: list[CommentView], comment_id: int) -> CommentView | None:
 
 
 def context_views(
-    ctx: CommentContext, story: Story, viewer: Viewer, now: dt.datetime, *, max_level: int
+    ctx: CommentContext, story: Story, viewer: policy.Who, now: dt.datetime, *, max_level: int
 ) -> tuple[list[CommentView], CommentView]:
     """A comment with its replies, levelled and capped exactly as in the whole thread (its
     ancestors are read for that), plus the ancestors themselves without their replies."""
@@ -300,7 +312,7 @@ class WindowViews:
 
 
 def window_views(
-    window: RepliesPage, story: Story, viewer: Viewer, now: dt.datetime, *, max_level: int
+    window: RepliesPage, story: Story, viewer: policy.Who, now: dt.datetime, *, max_level: int
 ) -> WindowViews:
     chain = window.ancestors or [window.head]
     tree = build_tree(
