@@ -124,3 +124,26 @@ def test_the_overlay_brings_each_viewer_s_half_to_shared_html(page: Page, live: 
     expect(page.locator(f"#c{made[-1]} > .comment-card .placeholder")).to_have_text(
         "The comment was deleted."
     )
+
+
+def test_an_embed_s_first_load_opens_its_discussion_with_a_post(page: Page, live: Live) -> None:
+    from veche.service.stories import Stories
+
+    url = f"{live.publisher}/2026/new-page"
+    methods: list[str] = []
+    page.on("request", lambda r: methods.append(r.method) if "/api/v1/threads" in r.url else None)
+    page.goto(f"{live.publisher}/2026/storm")
+    expect(page.locator(".veche-embed [data-veche-discussion][data-ready=yes]")).to_be_attached()
+    # A second embed on the publisher's page, for a page veche has never seen.
+    page.evaluate(
+        """([src, url]) => { const s = document.createElement("script"); s.src = src;
+             s.dataset.storyUrl = url; s.dataset.storyTitle = "Harbour reopens";
+             document.body.appendChild(s); }""",
+        [f"{live.base}/embed.js", url],
+    )
+    root = page.locator(".veche-embed").nth(1).locator("[data-veche-discussion][data-ready=yes]")
+    expect(root).to_be_attached()
+    expect(root.locator(".empty")).to_have_text("No comments yet.")
+    assert methods == ["POST"]
+    story = Stories(live.rt).by_url(url, create=False)
+    assert (story.title, story.title_confirmed) == ("Harbour reopens", False)

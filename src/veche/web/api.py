@@ -43,7 +43,8 @@ def writer(request: Request, who: Viewer = Depends(viewer)) -> Viewer:
 
 def story_out(story: Story, base_url: str) -> StoryOut:
     return StoryOut(
-        id=story.id, url=story.url, title=story.title, is_open=story.is_open,
+        id=story.id, url=story.url, title=story.title, title_confirmed=story.title_confirmed,
+        is_open=story.is_open,
         comment_count=story.comment_count, page_url=base_url + story_href(story),
         guests_allowed=policy.guests_allowed(story),
     )  # fmt: skip

@@ -20,7 +20,7 @@ from veche.store.models import Story
 from veche.store.threads import Sort
 from veche.web import shared
 from veche.web.api import ERRORS, story_out
-from veche.web.identity import client_ip, csrf_token, runtime, stories, viewer
+from veche.web.identity import csrf_token, runtime, stories, viewer
 from veche.web.schemas import (
     CommentOut,
     OverlayOut,
@@ -85,13 +85,13 @@ def thread(
 def thread_by_url(
     request: Request,
     url: str = Query(max_length=2048),
-    title: str | None = Query(None, max_length=1000),
     sort: Sort = SortQ,
     after: str | None = AfterQ,
     limit: int | None = LimitQ,
 ) -> Response:
-    """The thread of a publisher's page; its story is made on first sight for allowed sites."""
-    story = stories(request).by_url(url, title=title, ip=client_ip(request))
+    """The thread of a publisher's page. Reading never creates it: an unknown page is a 404
+    (the embed then asks with `POST /threads`)."""
+    story = stories(request).by_url(url, create=False)
     return _thread(request, story, sort, after, limit)
 
 

@@ -13,7 +13,7 @@ from veche.config import Config
 from veche.domain.errors import RateLimited, VecheError
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories
-from veche.web import api, api_auth, api_reads, forms, pages
+from veche.web import api, api_auth, api_reads, api_stories, forms, pages
 from veche.web.cache import PageCache
 from veche.web.headers import SecurityHeaders
 from veche.web.templating import STATIC
@@ -89,6 +89,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
 
     app.include_router(api_auth.router)
     app.include_router(api_reads.router)
+    app.include_router(api_stories.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(forms.router)

@@ -6,6 +6,9 @@ get it as is, cacheable; signed-in ones get it composed with their overlay on th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
@@ -16,7 +19,7 @@ from veche.store.models import Story
 from veche.store.threads import Sort
 from veche.web import shared
 from veche.web.discussion import discussion, viewer_ctx
-from veche.web.identity import client_ip, csrf_token, runtime, stories, viewer
+from veche.web.identity import csrf_token, runtime, stories, viewer
 from veche.web.schemas import MAX_ID, PathId, QueryId
 from veche.web.templating import STATIC, env, render
 from veche.web.views import (
@@ -50,20 +53,23 @@ AfterQ = Query(None, max_length=1024)
 
 
 def _page(
-    request: Request, story: Story, kind: str, params: tuple[str, ...], **kw: object
+    request: Request,
+    story: Story,
+    kind: str,
+    params: tuple[str, ...],
+    context: Callable[[], dict[str, Any]],
 ) -> Response:
     """A hosted thread page: the shared body for anonymous readers (public, with an ETag),
     composed with the viewer's overlay on the server for signed-in ones (private)."""
     entry = shared.shared(
-        request, story, kind, params,
-        lambda: shared.html(request, "story.html", **discussion(request, story, shared=True, **kw)),  # type: ignore[arg-type]
-    )  # fmt: skip
+        request, story, kind, params, lambda: shared.html(request, "story.html", **context())
+    )
     if shared.anonymous(request):
         return shared.respond(request, entry, vary="Cookie")
     body = entry.body.decode()
-    context = shared.overlay_context(request, story, shared.ids_in(body), "")
+    pieces = shared.overlay_context(request, story, shared.ids_in(body), "")
     overlay = env.get_template("fragment_overlay.html").render(
-        request=request, viewer=viewer(request), csrf=csrf_token(request), **context
+        request=request, viewer=viewer(request), csrf=csrf_token(request), **pieces
     )
     headers = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
     return HTMLResponse(shared.compose(body, overlay), headers=headers)
@@ -85,7 +91,10 @@ def story_page(
     story = stories(request).get(story_id)
     if reply is None and edit is None:
         params = (sort.value, after or "", str(replies or ""))
-        return _page(request, story, "story", params, sort=sort, after=after, replies=replies)
+        return _page(
+            request, story, "story", params,
+            lambda: discussion(request, story, sort=sort, after=after, replies=replies, shared=True),
+        )  # fmt: skip
     context = discussion(
         request, story, sort=sort, after=after, reply=reply, quote=quote, edit=edit,
         replies=replies,
@@ -107,7 +116,10 @@ def comment_page(
     story = stories(request).get(story_id)
     if reply is None and edit is None:
         try:
-            return _page(request, story, "comment", (str(comment_id),), focus=comment_id)
+            return _page(
+                request, story, "comment", (str(comment_id),),
+                lambda: discussion(request, story, focus=comment_id, shared=True),
+            )  # fmt: skip
         except NotFound:
             pass  # held from everyone else: perhaps it is the viewer's own, or they moderate
     context = discussion(request, story, focus=comment_id, reply=reply, quote=quote, edit=edit)
@@ -118,11 +130,11 @@ def comment_page(
 def embed_page(
     request: Request,
     url: str = Query(max_length=2048),
-    title: str | None = Query(None, max_length=1000),
     sort: Sort = SortQ,
 ) -> Response:
-    """The discussion alone, for a link or an iframe; the script embed is preferred."""
-    story = stories(request).by_url(url, title=title, ip=client_ip(request))
+    """The discussion alone, for a link or an iframe; the script embed is preferred. Only
+    for a story that exists: loading a page never creates one."""
+    story = stories(request).by_url(url, create=False)
     return render(request, "embed.html", **discussion(request, story, sort=sort))
 
 
@@ -131,7 +143,6 @@ def thread_fragment(
     request: Request,
     story_id: int | None = Query(None, alias="story", ge=1, le=MAX_ID),
     url: str | None = Query(None, max_length=2048),
-    title: str | None = Query(None, max_length=1000),
     sort: Sort = SortQ,
     after: str | None = Query(None, max_length=255),
 ) -> Response:
@@ -140,7 +151,7 @@ def thread_fragment(
     if story_id is not None:
         story = svc.get(story_id)
     elif url:
-        story = svc.by_url(url, title=title, ip=client_ip(request))
+        story = svc.by_url(url, create=False)
     else:
         raise InvalidInput("Give a story id or a url.")
     base = runtime(request).config.base_url

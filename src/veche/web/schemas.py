@@ -129,6 +129,9 @@ class StoryOut(BaseModel):
     id: int
     url: str
     title: str
+    title_confirmed: bool = Field(
+        description="False while the title is what a reader's browser sent, not the publisher"
+    )
     is_open: bool
     comment_count: int
     page_url: str

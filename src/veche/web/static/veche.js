@@ -97,9 +97,17 @@
 
     async load(sort) {
       const q = new URLSearchParams({ url: this.storyUrl });
-      if (this.storyTitle) q.set("title", this.storyTitle);
       if (sort) q.set("sort", sort);
-      const content = await this.fragment("/fragments/thread?" + q.toString());
+      let content;
+      try {
+        content = await this.fragment("/fragments/thread?" + q.toString());
+      } catch (e) {
+        // Reads never create: the page's first load asks for its discussion with a POST
+        // (the server checks this page's origin; the title stays provisional).
+        if (!(e instanceof ApiError) || e.status !== 404) throw e;
+        await this.request("POST", "/api/v1/threads", { url: this.storyUrl, title: this.storyTitle });
+        content = await this.fragment("/fragments/thread?" + q.toString());
+      }
       const old = this.root;
       if (old) old.replaceWith(content); else this.container.appendChild(content);
       await this.applyOverlay(true);
