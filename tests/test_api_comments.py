@@ -50,7 +50,7 @@ def test_create_reply_and_quote_a_comment(client: TestClient, world: World) -> N
     assert alt["quote"]["state"] == "altered"
     assert alt["quote"]["label"] == "Quote: Denis Z"
     assert alt["quote"]["comment_id"] == top["id"]
-    assert alt["quote"]["href"] == f"/stories/{world.story.id}#c{top['id']}"
+    assert alt["quote"]["href"] == f"/stories/{world.story.id}/comments/{top['id']}#c{top['id']}"
     ok = created(
         client, world, guest, "Indeed.",
         quote={"source": "comment", "comment_id": top["id"], "text": "our  runaways\nfrom mobilization"},
@@ -193,20 +193,62 @@ def test_sort_newest_and_context(client: TestClient, world: World) -> None:
 
 
 def test_thread_by_url_only_for_allowed_origins(client: TestClient, world: World) -> None:
-    r = client.get(
-        "/api/v1/threads", params={"url": f"{ORIGIN}/2026/new-page", "title": "New page"}
+    page = f"{ORIGIN}/2026/new-page"
+    # Reading never creates: an unknown page is a readable 404, and nothing is stored.
+    err = error(client.get("/api/v1/threads", params={"url": page}), 404, "not_found")
+    assert "no discussion for that page" in err["message"]
+    r = client.post(
+        "/api/v1/threads", json={"url": page, "title": "New page"}, headers={"Origin": ORIGIN}
     )
-    assert r.status_code == 200, r.text
-    story = r.json()["story"]
-    assert (story["url"], story["title"], story["comment_count"]) == (
-        f"{ORIGIN}/2026/new-page", "New page", 0,
-    )  # fmt: skip
-    again = client.get("/api/v1/threads", params={"url": f"{ORIGIN}/2026/new-page"}).json()
+    assert r.status_code == 201, r.text
+    story = r.json()
+    assert (story["url"], story["title"], story["comment_count"]) == (page, "New page", 0)
+    assert story["title_confirmed"] is False
+    again = client.get("/api/v1/threads", params={"url": page}).json()
     assert again["story"]["id"] == story["id"]
     err = error(
-        client.get("/api/v1/threads", params={"url": "https://evil.example/x"}), 404, "not_found"
-    )
+        client.post("/api/v1/threads", json={"url": "https://evil.example/x"}, headers={"Origin": ORIGIN}),
+        404, "not_found",
+    )  # fmt: skip
     assert "evil.example" in err["message"]
+
+
+def test_only_the_publisher_s_pages_open_a_discussion_and_titles_stay_provisional(
+    client: TestClient, world: World, cli: Any
+) -> None:
+    from veche.cli.main import main
+
+    page = f"{ORIGIN}/2026/resignation"
+    body = {"url": page, "title": "BREAKING: Editor-in-chief resigns"}
+    error(client.post("/api/v1/threads", json=body), 403, "forbidden")  # no Origin
+    foreign = {"Origin": "https://evil.example"}
+    error(client.post("/api/v1/threads", json=body, headers=foreign), 403, "forbidden")
+    embed = client.get(f"/embed/discussion?url={page}")
+    assert embed.status_code == 404 and "no discussion for that page" in embed.text
+    assert client.get(f"/fragments/thread?url={page}").status_code == 404
+    made = client.post("/api/v1/threads", json=body, headers={"Origin": ORIGIN})
+    assert made.status_code == 201 and made.json()["title_confirmed"] is False
+    html = client.get(f"/stories/{made.json()['id']}").text
+    assert "not confirmed by the publisher" in html
+    # A later browser title changes nothing; the publisher's word does.
+    later = {"url": page, "title": "Editor stays on"}
+    r = client.post("/api/v1/threads", json=later, headers={"Origin": ORIGIN})
+    assert r.status_code == 200 and r.json()["title"] == body["title"]
+    sid = str(made.json()["id"])
+    out = cli.invoke(main, ["story", "title", sid, "Editor-in-chief stays on"])
+    assert out.exit_code == 0, out.output
+    r = client.post("/api/v1/threads", json=later, headers={"Origin": ORIGIN})
+    assert (r.json()["title"], r.json()["title_confirmed"]) == ("Editor-in-chief stays on", True)
+    assert "not confirmed" not in client.get(f"/stories/{sid}").text
+    provisional = client.post(
+        "/api/v1/threads", json={"url": f"{ORIGIN}/2026/other", "title": "Other"},
+        headers={"Origin": ORIGIN},
+    ).json()  # fmt: skip
+    out = cli.invoke(main, ["story", "title", str(provisional["id"]), "--confirm"])
+    assert out.exit_code == 0, out.output
+    got = client.get("/api/v1/threads", params={"url": f"{ORIGIN}/2026/other"}).json()
+    assert got["story"]["title"] == "Other" and got["story"]["title_confirmed"] is True
+    assert cli.invoke(main, ["story", "title", sid]).exit_code != 0
 
 
 def test_idempotency_key_header_replay(client: TestClient, world: World) -> None:

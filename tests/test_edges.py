@@ -130,8 +130,13 @@ def test_story_urls_lose_tracking_tags_and_stay_in_bounds() -> None:
 def test_embed_story_creation_is_rate_limited(client: TestClient, world: World) -> None:
     limited = with_config(world.rt, rate_limit_writes="2/minute")
     with TestClient(create_app(limited.config, limited), base_url="https://veche.test") as c:
-        codes = [c.get(f"/api/v1/threads?url={ORIGIN}/page-{i}").status_code for i in range(3)]
-        assert codes == [200, 200, 429]
+        codes = [
+            c.post(
+                "/api/v1/threads", json={"url": f"{ORIGIN}/page-{i}"}, headers={"Origin": ORIGIN}
+            ).status_code
+            for i in range(3)
+        ]
+        assert codes == [201, 201, 429]
         assert c.get(f"/api/v1/threads?url={ORIGIN}/page-0").status_code == 200
     index = client.get("/").text
     assert "page-0" not in index and "Storm cuts the coast road" in index

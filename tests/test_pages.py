@@ -65,7 +65,7 @@ def test_form_post_error_keeps_the_text_and_success_redirects(
     data["body"] = "A fine comment"
     r = client.post(f"/stories/{world.story.id}/comments", data=data, follow_redirects=False)
     assert r.status_code == 303
-    assert re.fullmatch(rf"/stories/{world.story.id}#c\d+", r.headers["location"])
+    assert re.fullmatch(rf"/stories/{world.story.id}/comments/(\d+)#c\1", r.headers["location"])
     again = client.post(f"/stories/{world.story.id}/comments", data=data, follow_redirects=False)
     assert again.headers["location"] == r.headers["location"]  # a resubmit is not a second post
     assert client.get(f"/stories/{world.story.id}").text.count("A fine comment") == 1

@@ -6,11 +6,12 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import World, bearer
+from tests.conftest import World, bearer, with_config
 from veche.domain import paths
 from veche.service.comments import Comments, Draft
 from veche.service.runtime import Viewer
 from veche.store.models import User
+from veche.web.app import create_app
 from veche.web.views import API_DEPTH, PAGE_DEPTH
 
 
@@ -30,8 +31,18 @@ def chain(world: World, length: int) -> tuple[list[int], str]:
     return ids, token
 
 
-def test_a_deep_chain_renders_with_capped_nesting(client: TestClient, world: World) -> None:
-    ids, _token = chain(world, 40)
+def test_a_deep_chain_renders_with_capped_nesting(world: World) -> None:
+    ids, token = chain(world, 40)
+    # Every reply on one page, to see the whole chain levelled (pages cut at 20 by default).
+    roomy = with_config(world.rt, replies_per_root=50)
+    with TestClient(create_app(roomy.config, roomy), base_url="https://veche.test") as client:
+        _deep_chain_checks(client, world, ids, cards=False)
+        # Signed in, the page is the shared body composed with their controls, server-side.
+        client.headers.update(bearer(token))
+        _deep_chain_checks(client, world, ids, cards=True)
+
+
+def _deep_chain_checks(client: TestClient, world: World, ids: list[int], *, cards: bool) -> None:
     html = client.get(f"/stories/{world.story.id}")
     assert html.status_code == 200
     levels = [int(x) for x in re.findall(r'class="comment level-(\d+)', html.text)]
@@ -61,6 +72,18 @@ def test_a_deep_chain_renders_with_capped_nesting(client: TestClient, world: Wor
         inside = re.findall(r'data-comment-id="(\d+)"', one)
         assert inside[0] == str(ids[position])
         assert len(inside) == (40 - position if position < PAGE_DEPTH - 1 else 1)
+    if not cards:
+        return  # an anonymous page is shared: Reply for everyone, the card is only theirs
+    # A card alone is the very card the whole page shows: level, "↳ handle" and all.
+    for position in (0, PAGE_DEPTH - 1, PAGE_DEPTH, PAGE_DEPTH + 3):
+        card = client.get(f"/fragments/comments/{ids[position]}/card").text.strip()
+        card = card.replace("https://veche.test", "")  # fragments link to veche absolutely
+        assert card.count("<article") == 1 and "<li" not in card
+        on_page = re.search(
+            rf'id="c{ids[position]}".*?(<article.*?</article>)', html.text, flags=re.DOTALL
+        )
+        assert on_page is not None
+        assert card == on_page.group(1)
 
 
 def test_replies_past_the_storage_bound_are_refused(client: TestClient, world: World) -> None:

@@ -66,6 +66,14 @@ class Config:
     lock_timeout_ms: int = 10_000
     # NORMAL: in WAL mode a power loss may lose the last commits, never corrupts the file.
     sqlite_synchronous: str = "NORMAL"
+    # Replies shown under each top-level comment before "N more replies": bounds every read.
+    replies_per_root: int = 20
+    # Rendered shared thread bodies kept per node, and how long browsers and CDNs may keep
+    # an anonymous reader's copy (presence dots are at most page_cache_ttl old).
+    page_cache_bytes: int = 32 * 1024 * 1024
+    page_cache_ttl: int = 60
+    cache_max_age: int = 10
+    cache_stale_while_revalidate: int = 30
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -89,5 +97,11 @@ class Config:
             lock_timeout_ms=_int(env, "VECHE_LOCK_TIMEOUT_MS", base.lock_timeout_ms),
             sqlite_synchronous=_choice(
                 env, "VECHE_SQLITE_SYNCHRONOUS", base.sqlite_synchronous, SYNCHRONOUS
+            ),
+            replies_per_root=_int(env, "VECHE_REPLIES_PER_ROOT", base.replies_per_root),
+            page_cache_bytes=_int(env, "VECHE_PAGE_CACHE_BYTES", base.page_cache_bytes),
+            cache_max_age=_int(env, "VECHE_CACHE_MAX_AGE", base.cache_max_age),
+            cache_stale_while_revalidate=_int(
+                env, "VECHE_CACHE_STALE_WHILE_REVALIDATE", base.cache_stale_while_revalidate
             ),
         )

@@ -11,6 +11,9 @@ pytestmark = pytest.mark.browser
 
 
 def sign_up(page: Page, live: Live, handle: str, name: str) -> None:
+    # A story page fetches its overlay, which gives an anonymous reader their cookie; leaving
+    # before it answers would let that cookie land after the sign-up form's own.
+    page.wait_for_load_state("networkidle")
     page.goto(f"{live.base}/signup?next=/stories/{live.story.id}")
     page.fill("input[name=handle]", handle)
     page.fill("input[name=display_name]", name)

@@ -172,7 +172,7 @@ def site_update(name: str, **opts: Any) -> None:
 
 @main.group()
 def story() -> None:
-    """Stories: close a discussion to new comments, or open it again."""
+    """Stories: close a discussion to new comments, or open it again; confirm titles."""
 
 
 def _set_open(story_id: int, is_open: bool) -> None:
@@ -192,6 +192,19 @@ def story_close(story_id: int) -> None:
 @click.argument("story_id", type=int)
 def story_open(story_id: int) -> None:
     _set_open(story_id, True)
+
+
+@story.command("title")
+@click.argument("story_id", type=int)
+@click.argument("title", required=False)
+@click.option("--confirm", is_flag=True, help="Confirm the current (provisional) title.")
+def story_title(story_id: int, title: str | None, confirm: bool) -> None:
+    """Set a story's title (it is then confirmed), or confirm the one a browser sent."""
+    if title is None and not confirm:
+        raise click.UsageError("Give a new title, or --confirm the current one.")
+    rt = _runtime()
+    done = _guard(Stories(rt).update_content, story_id, title=title, confirm_title=confirm)
+    click.echo(f"The title of story {done.id} is “{done.title}”, confirmed.")
 
 
 @main.group("import")

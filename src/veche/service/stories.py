@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import IntegrityError
 
 from veche.domain import validation
-from veche.domain.errors import Conflict, InvalidInput, NotFound
+from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.live.broker import Notice
 from veche.security.ratelimit import client_bucket
@@ -125,14 +125,15 @@ class Stories:
     def by_url(
         self, url: str, *, title: str | None = None, create: bool = True, ip: str | None = None
     ) -> Story:
-        """Find a story by URL; embeds create it on first load, for allowed origins only,
-        and a client creating many is rate-limited like any other writer."""
+        """Find a story by URL; an embed's first load creates it (a POST, for allowed origins
+        only), rate-limited like any other writer. A browser's title is provisional, and an
+        existing story's title is never changed here, confirmed or not."""
         url = validation.http_url(url, "story URL", field="url")
         with self.rt.db.session(write=False) as s:
             story = store.story_by_url(s, url)
         if story is not None or not create:
             if story is None:
-                raise NotFound("There is no story at that URL.")
+                raise NotFound("There is no discussion for that page yet.")
             return story
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -152,6 +153,8 @@ class Stories:
                     site=site,
                     url=url,
                     title=validation.title(title) if title and title.strip() else url[:300],
+                    # A browser said so: shown as provisional until the publisher confirms.
+                    title_confirmed=False,
                     created_at=self.rt.clock(),
                 )
                 s.add(story)
@@ -163,6 +166,31 @@ class Stories:
                 raise
             return story
         return story
+
+    def open_thread(
+        self, url: str, title: str | None, *, origin: str | None, ip: str
+    ) -> tuple[Story, bool]:
+        """An embed asks for its page's discussion: the page (Origin) must be an allowed
+        origin of the site the story URL belongs to. Returns the story and whether it is new."""
+        url = validation.http_url(url, "story URL", field="url")
+        parts = urlsplit(url)
+        with self.rt.db.session(write=False) as s:
+            site = next(
+                (
+                    x
+                    for x in store.all_sites(s)
+                    if f"{parts.scheme}://{parts.netloc}" in x.allowed_origins
+                ),
+                None,
+            )
+            existing = store.story_by_url(s, url)
+        if site is None:
+            raise NotFound(f"No site here allows pages from {parts.scheme}://{parts.netloc}.")
+        if origin is None or origin not in site.allowed_origins:
+            raise Forbidden("Only the publisher's own pages may open a discussion here.")
+        if existing is not None:
+            return existing, False
+        return self.by_url(url, title=title, ip=ip), True
 
     def create(
         self,
@@ -200,8 +228,10 @@ class Stories:
         image_caption: str | None = None,
         photo_credit: str | None = None,
         is_open: bool | None = None,
+        confirm_title: bool = False,
     ) -> Story:
-        """Editing the article re-checks every quote of it."""
+        """Editing the article re-checks every quote of it. A title set here is the
+        publisher's, so it is confirmed; `confirm_title` confirms the current one."""
         with self.rt.db.session() as s:
             # OF stories: PostgreSQL refuses FOR UPDATE on the outer-joined site.
             story = s.get(Story, story_id, with_for_update={"of": Story})
@@ -209,6 +239,8 @@ class Stories:
                 raise NotFound("There is no such story.")
             if title is not None:
                 story.title = validation.title(title)
+            if title is not None or confirm_title:
+                story.title_confirmed = True
             if is_open is not None:
                 story.is_open = is_open
             set_content(story, body, image_caption, photo_credit, keep=True)

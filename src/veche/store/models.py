@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -82,6 +83,8 @@ class Story(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     title: Mapped[str] = mapped_column(String(300))
+    # False while the title is what a reader's browser sent; the publisher confirms it.
+    title_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     body_src: Mapped[str | None] = mapped_column(Text, default=None)
     body_html: Mapped[str | None] = mapped_column(Text, default=None)
     body_text: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,12 +1,17 @@
-"""The one read path for comments: a page of a thread is two index range scans."""
+"""The one read path for comments: every read is a bounded number of index range scans.
+
+A page is its top-level comments and, under each, at most `per_root` replies in display
+order; the rest of a subtree is a keyset continuation over `(story_id, path)`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from veche.domain import paths
 from veche.store.models import Comment, Story
@@ -18,19 +23,46 @@ class Sort(StrEnum):
 
 
 @dataclass(frozen=True)
+class Cut:
+    """Where the replies under `head` stop, and how many stored replies follow in its range.
+
+    `after` is the last path read (shown or held back); the continuation starts after it."""
+
+    head_id: int
+    head_path: str
+    after: str
+    count: int
+
+
+@dataclass(frozen=True)
 class ThreadPage:
     story: Story
-    comments: list[Comment]  # display order: each top-level comment then its subtree
+    comments: list[Comment]  # display order: each top-level comment then its first replies
     next_cursor: str | None
     quoted: dict[int, Comment]  # sources of quotes on this page, for "Quote: <handle>"
+    cuts: dict[int, Cut] = field(default_factory=dict)  # by top-level comment id
+
+
+@dataclass(frozen=True)
+class RepliesPage:
+    """A window of the replies under `head`, in display order. `ancestors` are the comments
+    between `head` and the window's first row (the reader already has them on screen); they
+    are read only so the window nests and levels exactly as in the whole thread."""
+
+    head: Comment
+    ancestors: list[Comment]  # every proper ancestor of the first row, root first
+    comments: list[Comment]
+    cut: Cut | None
+    quoted: dict[int, Comment]
 
 
 @dataclass(frozen=True)
 class CommentContext:
     ancestors: list[Comment]
     comment: Comment
-    subtree: list[Comment]  # the comment's replies, in display order
+    subtree: list[Comment]  # the comment's first replies, in display order
     quoted: dict[int, Comment]
+    cut: Cut | None = None
 
 
 def _quoted(s: Session, comments: list[Comment]) -> dict[int, Comment]:
@@ -40,8 +72,69 @@ def _quoted(s: Session, comments: list[Comment]) -> dict[int, Comment]:
     return {c.id: c for c in s.scalars(select(Comment).where(Comment.id.in_(ids)))}
 
 
-def read_page(s: Session, story: Story, *, sort: Sort, after: str | None, limit: int) -> ThreadPage:
-    tops_q = select(Comment.path).where(Comment.story_id == story.id, Comment.depth == 0)
+def quoted_of(s: Session, comments: list[Comment]) -> dict[int, Comment]:
+    return _quoted(s, comments)
+
+
+def _first_replies(
+    s: Session, story_id: int, heads: Sequence[str], per_head: int
+) -> dict[str, list[Comment]]:
+    """Up to `per_head + 1` replies under each top-level head, in one statement: a UNION ALL
+    of LIMITed range scans on ix_comments_story_path, so no subtree is read past its limit.
+    The union is the FROM of the outer query (an `id IN (…)` lets PostgreSQL hash-join a
+    scan of the whole table)."""
+    if not heads:
+        return {}
+    table = Comment.__table__
+    branches = [
+        select(sub)
+        for sub in (
+            select(*table.c)
+            .where(
+                table.c.story_id == story_id,
+                table.c.path > h,
+                table.c.path < paths.subtree_end(h),
+            )
+            .order_by(table.c.path)
+            .limit(per_head + 1)
+            .subquery()
+            for h in heads
+        )
+    ]
+    windows = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
+    row = aliased(Comment, windows)
+    out: dict[str, list[Comment]] = {h: [] for h in heads}
+    for c in s.scalars(select(row).order_by(row.path)).unique():
+        out[c.path[: paths.SEGMENT]].append(c)
+    return out
+
+
+def remaining(s: Session, story_id: int, spans: Sequence[tuple[str, str]]) -> list[int]:
+    """How many comments follow `after` inside each head's range, in one statement.
+
+    A `count(*)` over `(story_id, path)` bounds: it walks index entries only (a covering
+    index on SQLite, an index-only scan on a vacuumed PostgreSQL table), never comment rows.
+    It counts held comments too, so "N more" may promise a few a reader will not see."""
+    if not spans:
+        return []
+    counts = [
+        select(func.count())
+        .select_from(Comment)
+        .where(
+            Comment.story_id == story_id,
+            Comment.path > after,
+            Comment.path < paths.subtree_end(head),
+        )
+        .scalar_subquery()
+        for head, after in spans
+    ]
+    return [int(n) for n in s.execute(select(*counts)).one()]
+
+
+def read_page(
+    s: Session, story: Story, *, sort: Sort, after: str | None, limit: int, per_root: int
+) -> ThreadPage:
+    tops_q = select(Comment).where(Comment.story_id == story.id, Comment.depth == 0)
     if sort is Sort.oldest:
         if after:
             tops_q = tops_q.where(Comment.path > after)
@@ -50,32 +143,78 @@ def read_page(s: Session, story: Story, *, sort: Sort, after: str | None, limit:
         if after:
             tops_q = tops_q.where(Comment.path < after)
         tops_q = tops_q.order_by(Comment.path.desc())
-    tops = list(s.scalars(tops_q.limit(limit + 1)))
+    tops = list(s.scalars(tops_q.limit(limit + 1)).unique())
     more = len(tops) > limit
     tops = tops[:limit]
     if not tops:
         return ThreadPage(story, [], None, {})
-    lo, hi = min(tops), paths.subtree_end(max(tops))
-    rows = list(
-        s.scalars(
-            select(Comment)
-            .where(Comment.story_id == story.id, Comment.path >= lo, Comment.path < hi)
-            .order_by(Comment.path)
-        ).unique()
+    replies = _first_replies(s, story.id, [t.path for t in tops], per_root)
+    rows: list[Comment] = []
+    cut_at: list[tuple[Comment, str]] = []
+    for top in tops:
+        under = replies[top.path]
+        if len(under) > per_root:
+            under = under[:per_root]
+            cut_at.append((top, under[-1].path))
+        rows += [top, *under]
+    counts = remaining(s, story.id, [(t.path, a) for t, a in cut_at])
+    cuts = {t.id: Cut(t.id, t.path, a, n) for (t, a), n in zip(cut_at, counts, strict=True)}
+    return ThreadPage(story, rows, tops[-1].path if more else None, _quoted(s, rows), cuts)
+
+
+def _ancestors(s: Session, story_id: int, path: str, above: int = 0) -> list[Comment]:
+    """The proper ancestors of `path`, root first, skipping the first `above` levels."""
+    prefixes = [path[:i] for i in range(paths.SEGMENT * (above + 1), len(path), paths.SEGMENT)]
+    if not prefixes:
+        return []
+    q = select(Comment).where(Comment.story_id == story_id, Comment.path.in_(prefixes))
+    return list(s.scalars(q.order_by(Comment.path)).unique())
+
+
+def read_replies(
+    s: Session, head: Comment, *, after: str | None, limit: int, inclusive: bool = False
+) -> RepliesPage:
+    """Replies under `head` in display order, from after `after` (or from it, `inclusive`),
+    with the ancestors the first of them needs to nest under; at most `limit` rows."""
+    start = after if after is not None else head.path
+    end = paths.subtree_end(head.path)
+    q = select(Comment).where(Comment.story_id == head.story_id, Comment.path < end)
+    q = q.where(Comment.path >= start if inclusive else Comment.path > start)
+    rows = list(s.scalars(q.order_by(Comment.path).limit(limit + 1)).unique())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ancestors = _ancestors(s, head.story_id, rows[0].path) if rows else []
+    cut = None
+    if more:
+        [count] = remaining(s, head.story_id, [(head.path, rows[-1].path)])
+        cut = Cut(head.id, head.path, rows[-1].path, count)
+    return RepliesPage(head, ancestors, rows, cut, _quoted(s, [*ancestors, *rows]))
+
+
+def read_permalink(s: Session, comment: Comment, *, per_root: int) -> RepliesPage:
+    """The block of the thread that shows `comment`: its root with the root's first replies
+    when it is among them, else its root, its ancestors and the replies from it on."""
+    root = (
+        comment
+        if comment.depth == 0
+        else by_path(s, comment.story_id, comment.path[: paths.SEGMENT])
     )
-    if sort is Sort.newest:
-        rows = _newest_first(rows)
-    return ThreadPage(story, rows, tops[-1] if more else None, _quoted(s, rows))
+    assert root is not None, "a comment's root is never deleted"
+    if comment.depth > 0:
+        first = select(Comment.path).where(
+            Comment.story_id == root.story_id,
+            Comment.path > root.path,
+            Comment.path < paths.subtree_end(root.path),
+        )
+        shown = s.scalars(first.order_by(Comment.path).limit(per_root)).all()
+        if comment.path not in shown:
+            return read_replies(s, root, after=comment.path, limit=per_root, inclusive=True)
+    return read_replies(s, root, after=None, limit=per_root)
 
 
-def _newest_first(rows: list[Comment]) -> list[Comment]:
-    """Reverse the order of top-level groups; replies inside stay in conversation order."""
-    groups: list[list[Comment]] = []
-    for c in rows:
-        if c.depth == 0 or not groups:
-            groups.append([])
-        groups[-1].append(c)
-    return [c for g in reversed(groups) for c in g]
+def by_path(s: Session, story_id: int, path: str) -> Comment | None:
+    q = select(Comment).where(Comment.story_id == story_id, Comment.path == path)
+    return s.scalars(q).unique().first()
 
 
 def read_one(s: Session, comment_id: int) -> tuple[Comment, dict[int, Comment]] | None:
@@ -84,35 +223,49 @@ def read_one(s: Session, comment_id: int) -> tuple[Comment, dict[int, Comment]] 
     return None if comment is None else (comment, _quoted(s, [comment]))
 
 
-def read_context(s: Session, comment_id: int) -> CommentContext | None:
-    comment = s.get(Comment, comment_id)
+def read_card(
+    s: Session, comment_id: int
+) -> tuple[Comment, Comment | None, dict[int, Comment]] | None:
+    """One comment, its parent (whom a capped reply names) and its quote's source."""
+    comment = get(s, comment_id)
     if comment is None:
         return None
-    prefixes = [comment.path[:i] for i in range(paths.SEGMENT, len(comment.path), paths.SEGMENT)]
-    ancestors = (
-        list(
-            s.scalars(
-                select(Comment)
-                .where(Comment.story_id == comment.story_id, Comment.path.in_(prefixes))
-                .order_by(Comment.path)
-            ).unique()
-        )
-        if prefixes
-        else []
-    )
-    subtree = list(
-        s.scalars(
-            select(Comment)
-            .where(
-                Comment.story_id == comment.story_id,
-                Comment.path > comment.path,
-                Comment.path < paths.subtree_end(comment.path),
-            )
-            .order_by(Comment.path)
-        ).unique()
-    )
-    everything = [*ancestors, comment, *subtree]
-    return CommentContext(ancestors, comment, subtree, _quoted(s, everything))
+    parent = get(s, comment.parent_id) if comment.parent_id is not None else None
+    return comment, parent, _quoted(s, [comment])
+
+
+def read_context(s: Session, comment_id: int, *, per_root: int = 20) -> CommentContext | None:
+    """A comment, its ancestors and its first `per_root` replies (the rest is a cut)."""
+    comment = get(s, comment_id)
+    if comment is None:
+        return None
+    ancestors = _ancestors(s, comment.story_id, comment.path)
+    window = read_replies(s, comment, after=None, limit=per_root)
+    everything = [*ancestors, comment, *window.comments]
+    return CommentContext(ancestors, comment, window.comments, _quoted(s, everything), window.cut)
+
+
+def read_own(s: Session, story_id: int, ids: Sequence[int], author_id: int | None) -> list[Comment]:
+    """The listed comments of a story, only `author_id`'s when given: what an overlay asks
+    the policy about. Primary-key lookups, as many as the reader has on screen."""
+    if not ids:
+        return []
+    q = select(Comment).where(Comment.story_id == story_id, Comment.id.in_(ids))
+    if author_id is not None:
+        q = q.where(Comment.author_id == author_id)
+    return list(s.scalars(q.order_by(Comment.path)).unique())
+
+
+def read_held(
+    s: Session, story_id: int, author_id: int | None, statuses: Sequence[str], limit: int
+) -> list[Comment]:
+    """Held comments of a story (only `author_id`'s when given), which the shared body leaves
+    out. There is no index on status: this walks the story's comments, so it is asked only
+    for signed-in readers; a partial index on held rows would make it cheap."""
+    q = select(Comment).where(Comment.story_id == story_id, Comment.status.in_(statuses))
+    if author_id is not None:
+        q = q.where(Comment.author_id == author_id)
+    return list(s.scalars(q.order_by(Comment.path).limit(limit)).unique())
 
 
 def by_idempotency_key(s: Session, key: str) -> Comment | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from veche.domain.enums import QuoteSource
 from veche.service import policy
@@ -10,8 +10,7 @@ from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.service.runtime import Viewer
 from veche.service.threads import Threads
 from veche.store.models import Comment, Story
-from veche.store.threads import Sort
-from veche.web.identity import check_csrf, client_ip, runtime, stories, viewer
+from veche.web.identity import check_csrf, runtime, stories, viewer
 from veche.web.schemas import (
     CommentEditIn,
     CommentIn,
@@ -20,9 +19,14 @@ from veche.web.schemas import (
     ErrorOut,
     PathId,
     StoryOut,
-    ThreadOut,
 )
-from veche.web.views import API_DEPTH, build_tree, comment_view, context_views, story_href
+from veche.web.views import (
+    API_DEPTH,
+    comment_view,
+    context_views,
+    more_view,
+    story_href,
+)
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429)
@@ -39,69 +43,24 @@ def writer(request: Request, who: Viewer = Depends(viewer)) -> Viewer:
 
 def story_out(story: Story, base_url: str) -> StoryOut:
     return StoryOut(
-        id=story.id, url=story.url, title=story.title, is_open=story.is_open,
+        id=story.id, url=story.url, title=story.title, title_confirmed=story.title_confirmed,
+        is_open=story.is_open,
         comment_count=story.comment_count, page_url=base_url + story_href(story),
         guests_allowed=policy.guests_allowed(story),
     )  # fmt: skip
-
-
-def _thread(
-    request: Request, story: Story, who: Viewer, sort: Sort, after: str | None, limit: int | None
-) -> ThreadOut:
-    rt = runtime(request)
-    page = Threads(rt).page(story, who, sort=sort, after=after, limit=limit)
-    tree = build_tree(page.comments, story, page.quoted, who, rt.clock(), max_level=API_DEPTH)
-    return ThreadOut(
-        story=story_out(story, rt.config.base_url),
-        sort=sort.value,
-        comments=[CommentOut.model_validate(v.as_json()) for v in tree],
-        next_cursor=page.next_cursor,
-    )
-
-
-SortQ = Query(Sort.oldest, description="Order of top-level comments; replies stay oldest first")
-AfterQ = Query(None, max_length=255, description="next_cursor of the previous page")
-LimitQ = Query(None, ge=1, le=100, description="Top-level comments per page")
-
-
-@router.get("/stories/{story_id}/comments")
-def thread(
-    story_id: PathId,
-    request: Request,
-    sort: Sort = SortQ,
-    after: str | None = AfterQ,
-    limit: int | None = LimitQ,
-    who: Viewer = Depends(viewer),
-) -> ThreadOut:
-    """A page of the thread: top-level comments, each with its whole subtree."""
-    story = stories(request).get(story_id)
-    return _thread(request, story, who, sort, after, limit)
-
-
-@router.get("/threads")
-def thread_by_url(
-    request: Request,
-    url: str = Query(max_length=2048),
-    title: str | None = Query(None, max_length=1000),
-    sort: Sort = SortQ,
-    after: str | None = AfterQ,
-    limit: int | None = LimitQ,
-    who: Viewer = Depends(viewer),
-) -> ThreadOut:
-    """The thread of a publisher's page; its story is made on first sight for allowed sites."""
-    story = stories(request).by_url(url, title=title, ip=client_ip(request))
-    return _thread(request, story, who, sort, after, limit)
 
 
 @router.get("/comments/{comment_id}")
 def comment_context(
     comment_id: PathId, request: Request, who: Viewer = Depends(viewer)
 ) -> ContextOut:
-    """One comment with its ancestors and its replies."""
+    """One comment with its ancestors and its first replies (`more_replies` has the rest)."""
     rt = runtime(request)
     ctx = Threads(rt).context(comment_id, who)
     story = stories(request).get(ctx.comment.story_id)
     ancestors, node = context_views(ctx, story, who, rt.clock(), max_level=API_DEPTH)
+    if ctx.cut is not None:
+        node.more = more_view(story.id, ctx.cut)
     return ContextOut(
         story=story_out(story, rt.config.base_url),
         ancestors=[CommentOut.model_validate(a.as_json()) for a in ancestors],

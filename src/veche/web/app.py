@@ -14,7 +14,8 @@ from veche.config import Config
 from veche.live.hub import Hub
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories
-from veche.web import api, api_auth, errors, forms, live, openapi, pages
+from veche.web import api, api_auth, api_reads, api_stories, errors, forms, live, openapi, pages
+from veche.web.cache import PageCache
 from veche.web.headers import SecurityHeaders
 from veche.web.middleware import BodyLimit, RequestId, ServerErrors
 from veche.web.templating import STATIC
@@ -25,18 +26,23 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     rt = runtime or Runtime.build(config)
     hub = Hub(rt, rt.broker, queue_size=config.sse_queue_size)
     stories = Stories(rt)
+    page_cache = PageCache(
+        config.page_cache_bytes, ttl=config.page_cache_ttl, clock=lambda: rt.clock().timestamp()
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         """The broker and the hub live on the server's event loop, for the process's life."""
         await rt.broker.start()
         rt.broker.add_sink(stories.on_notice)
+        rt.broker.add_sink(page_cache.on_notice)
         await hub.start(dt.timedelta(hours=config.event_retention_hours))
         try:
             yield
         finally:
             await hub.stop()
             rt.broker.remove_sink(stories.on_notice)
+            rt.broker.remove_sink(page_cache.on_notice)
             await rt.broker.stop()
 
     app = FastAPI(
@@ -51,6 +57,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.state.runtime = rt
     app.state.stories = stories
     app.state.hub = hub
+    app.state.page_cache = page_cache
     # Added innermost first: a request passes RequestId, SecurityHeaders, ServerErrors,
     # then BodyLimit — so a 500 or a 413 still has the security headers and the id.
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
@@ -60,6 +67,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     errors.install(app)
 
     app.include_router(api_auth.router)
+    app.include_router(api_reads.router)
+    app.include_router(api_stories.router)
     app.include_router(api.router)
     app.include_router(live.router)
     app.include_router(pages.router)

@@ -23,6 +23,7 @@ from veche.web.identity import (
 from veche.web.pages import discussion
 from veche.web.schemas import MAX_ID, PathId
 from veche.web.templating import render, safe_next, set_cookie
+from veche.web.views import comment_href
 
 router = APIRouter(include_in_schema=False)
 
@@ -79,7 +80,8 @@ def post_comment(
 
 
 def _back(comment_id: int, story_id: int) -> RedirectResponse:
-    return RedirectResponse(f"/stories/{story_id}#c{comment_id}", status_code=303)
+    """To the comment's permalink: the page that shows it, wherever the thread cuts."""
+    return RedirectResponse(comment_href(story_id, comment_id), status_code=303)
 
 
 @router.post("/comments/{comment_id}/edit")

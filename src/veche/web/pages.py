@@ -1,92 +1,39 @@
-"""Server-rendered pages: the hosted story, the embeddable discussion, and its fragments."""
+"""Server-rendered pages: the hosted story, the embeddable discussion, and its fragments.
+
+A thread page without form state is a shared body (see web/shared.py): anonymous readers
+get it as is, cacheable; signed-in ones get it composed with their overlay on the server.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
 
-from veche.domain.enums import CommentStatus
-from veche.domain.errors import InvalidInput
-from veche.service import policy
+from veche.domain.errors import InvalidInput, NotFound
 from veche.service.threads import Threads
 from veche.store.models import Story
 from veche.store.threads import Sort
-from veche.web.identity import client_ip, csrf_token, runtime, stories, viewer
+from veche.web import shared
+from veche.web.discussion import discussion, viewer_ctx
+from veche.web.identity import csrf_token, runtime, stories, viewer
 from veche.web.schemas import MAX_ID, PathId, QueryId
-from veche.web.templating import STATIC, new_key, render
+from veche.web.templating import STATIC, env, render
 from veche.web.views import (
+    EVERYONE,
     PAGE_DEPTH,
-    CommentView,
-    build_tree,
-    comment_view,
+    card_view,
     context_views,
-    display_name,
+    more_view,
+    window_views,
 )
 
+__all__ = ["discussion", "router"]
+
 router = APIRouter(include_in_schema=False)
-
-
-@dataclass
-class DiscussionCtx:
-    """What every comment in a rendered discussion needs to know about the page around it."""
-
-    story: Story
-    base: str
-    csrf: str
-    key: str
-    can_comment: bool
-    guest: bool
-    reply_to: int | None = None  # a reply form under this comment, which is on the page
-    top_parent: CommentView | None = None  # or the top form replies to one that is not
-    edit_id: int | None = None
-    quote: dict[str, Any] | None = None
-    form_body: str = ""
-    form_error: str | None = None
-
-
-def discussion(
-    request: Request,
-    story: Story,
-    *,
-    sort: Sort = Sort.oldest,
-    after: str | None = None,
-    base: str = "",
-    reply: int | None = None,
-    quote: int | None = None,
-    edit: int | None = None,
-    form_body: str = "",
-    form_error: str | None = None,
-) -> dict[str, Any]:
-    """Template context for a discussion; shared by hosted pages, embeds and fragments."""
-    rt = runtime(request)
-    who = viewer(request)
-    page = Threads(rt).page(story, who, sort=sort, after=after)
-    tree = build_tree(page.comments, story, page.quoted, who, rt.clock())
-    ctx = DiscussionCtx(
-        story=story, base=base, csrf=csrf_token(request), key=new_key(),
-        can_comment=policy.can_comment(story, who), guest=who.user is None, edit_id=edit,
-        form_body=form_body, form_error=form_error,
-    )  # fmt: skip
-    if reply is not None:
-        on_page = {c.id: c for c in page.comments}
-        if reply in on_page:
-            source, ctx.reply_to = on_page[reply], reply
-        else:
-            source, quoted = Threads(rt).one(reply, who)
-            if source.story_id != story.id:
-                raise InvalidInput("That comment is not in this discussion.", field="reply")
-            ctx.top_parent = comment_view(source, story, quoted, who, rt.clock())
-        if quote == reply and source.status is CommentStatus.visible:
-            ctx.quote = {"source": "comment", "comment_id": reply, "text": source.body_text,
-                         "label": f"Quote: {display_name(source)}"}  # fmt: skip
-    return {
-        "story": story, "tree": tree, "sort": sort.value, "next_cursor": page.next_cursor,
-        "ctx": ctx, "base": base,
-    }  # fmt: skip
 
 
 SortQ = Query(Sort.oldest)
@@ -101,20 +48,81 @@ def index(request: Request) -> Response:
     return render(request, "index.html", stories=rows)
 
 
+# A cursor is a path: up to 201 segments of 5 characters.
+AfterQ = Query(None, max_length=1024)
+
+
+def _page(
+    request: Request,
+    story: Story,
+    kind: str,
+    params: tuple[str, ...],
+    context: Callable[[], dict[str, Any]],
+) -> Response:
+    """A hosted thread page: the shared body for anonymous readers (public, with an ETag),
+    composed with the viewer's overlay on the server for signed-in ones (private)."""
+    entry = shared.shared(
+        request, story, kind, params, lambda: shared.html(request, "story.html", **context())
+    )
+    if shared.anonymous(request):
+        return shared.respond(request, entry, vary="Cookie")
+    body = entry.body.decode()
+    pieces = shared.overlay_context(request, story, shared.ids_in(body), "")
+    overlay = env.get_template("fragment_overlay.html").render(
+        request=request, viewer=viewer(request), csrf=csrf_token(request), **pieces
+    )
+    headers = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
+    return HTMLResponse(shared.compose(body, overlay), headers=headers)
+
+
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
 def story_page(
     story_id: PathId,
     request: Request,
     sort: Sort = SortQ,
-    after: str | None = Query(None, max_length=255),
+    after: str | None = AfterQ,
+    reply: QueryId = None,
+    quote: QueryId = None,
+    edit: QueryId = None,
+    replies: QueryId = None,
+) -> Response:
+    """The story and a page of its discussion; `?replies=<id>&after=` continues a cut
+    subtree for readers without JavaScript; `?reply=`/`?edit=` open forms (per viewer)."""
+    story = stories(request).get(story_id)
+    if reply is None and edit is None:
+        params = (sort.value, after or "", str(replies or ""))
+        return _page(
+            request, story, "story", params,
+            lambda: discussion(request, story, sort=sort, after=after, replies=replies, shared=True),
+        )  # fmt: skip
+    context = discussion(
+        request, story, sort=sort, after=after, reply=reply, quote=quote, edit=edit,
+        replies=replies,
+    )  # fmt: skip
+    return render(request, "story.html", **context)
+
+
+@router.get("/stories/{story_id}/comments/{comment_id}", response_class=HTMLResponse)
+def comment_page(
+    story_id: PathId,
+    comment_id: PathId,
+    request: Request,
     reply: QueryId = None,
     quote: QueryId = None,
     edit: QueryId = None,
 ) -> Response:
+    """A comment's permalink: the story with the block of the thread that shows it (its
+    root, its ancestors, the comment and the replies around it), scrolled to by `#c<id>`."""
     story = stories(request).get(story_id)
-    context = discussion(
-        request, story, sort=sort, after=after, reply=reply, quote=quote, edit=edit
-    )
+    if reply is None and edit is None:
+        try:
+            return _page(
+                request, story, "comment", (str(comment_id),),
+                lambda: discussion(request, story, focus=comment_id, shared=True),
+            )  # fmt: skip
+        except NotFound:
+            pass  # held from everyone else: perhaps it is the viewer's own, or they moderate
+    context = discussion(request, story, focus=comment_id, reply=reply, quote=quote, edit=edit)
     return render(request, "story.html", **context)
 
 
@@ -122,11 +130,11 @@ def story_page(
 def embed_page(
     request: Request,
     url: str = Query(max_length=2048),
-    title: str | None = Query(None, max_length=1000),
     sort: Sort = SortQ,
 ) -> Response:
-    """The discussion alone, for a link or an iframe; the script embed is preferred."""
-    story = stories(request).by_url(url, title=title, ip=client_ip(request))
+    """The discussion alone, for a link or an iframe; the script embed is preferred. Only
+    for a story that exists: loading a page never creates one."""
+    story = stories(request).by_url(url, create=False)
     return render(request, "embed.html", **discussion(request, story, sort=sort))
 
 
@@ -135,7 +143,6 @@ def thread_fragment(
     request: Request,
     story_id: int | None = Query(None, alias="story", ge=1, le=MAX_ID),
     url: str | None = Query(None, max_length=2048),
-    title: str | None = Query(None, max_length=1000),
     sort: Sort = SortQ,
     after: str | None = Query(None, max_length=255),
 ) -> Response:
@@ -144,13 +151,68 @@ def thread_fragment(
     if story_id is not None:
         story = svc.get(story_id)
     elif url:
-        story = svc.by_url(url, title=title, ip=client_ip(request))
+        story = svc.by_url(url, create=False)
     else:
         raise InvalidInput("Give a story id or a url.")
     base = runtime(request).config.base_url
-    context = discussion(request, story, sort=sort, after=after, base=base)
     template = "fragment_page.html" if after else "discussion.html"
-    return render(request, template, **context)
+    entry = shared.shared(
+        request, story, template, (sort.value, after or ""),
+        lambda: shared.html(
+            request, template, **discussion(request, story, sort=sort, after=after, base=base, shared=True)
+        ),
+    )  # fmt: skip
+    return shared.respond(request, entry)
+
+
+@router.get("/fragments/replies", response_class=HTMLResponse)
+def replies_fragment(
+    request: Request,
+    story_id: int = Query(alias="story", ge=1, le=MAX_ID),
+    head: int = Query(ge=1, le=MAX_ID),
+    after: str | None = AfterQ,
+) -> Response:
+    """The continuation of a cut subtree for veche.js: each run of new replies inside an
+    `<ol data-into=ID>` naming the comment on screen they go under, then the next link."""
+    rt = runtime(request)
+    story = stories(request).get(story_id)
+
+    def make() -> tuple[bytes, str]:
+        window = Threads(rt).replies(story, head, EVERYONE, after=after)
+        views = window_views(window, story, EVERYONE, rt.clock(), max_level=PAGE_DEPTH)
+        ctx = viewer_ctx(request, story, rt.config.base_url, shared=True)
+        return shared.html(
+            request, "fragment_replies.html", groups=views.groups, more=views.more, ctx=ctx
+        )
+
+    entry = shared.shared(request, story, "replies", (str(head), after or ""), make)
+    return shared.respond(request, entry)
+
+
+@router.get("/fragments/overlay", response_class=HTMLResponse)
+def overlay_fragment(
+    request: Request,
+    story_id: int = Query(alias="story", ge=1, le=MAX_ID),
+    ids: str | None = Query(None, max_length=12_000),
+) -> Response:
+    """The viewer's half of a shared page for veche.js: tokens, chrome, the controls the
+    policy grants on `ids` (the comments on screen) and their own held comments."""
+    story = stories(request).get(story_id)
+    base = runtime(request).config.base_url
+    return shared.overlay_response(request, story, shared.parse_ids(ids), base)
+
+
+@router.get("/fragments/comments/{comment_id}/card", response_class=HTMLResponse)
+def card_fragment(comment_id: PathId, request: Request) -> Response:
+    """One comment's card without its replies: veche.js swaps it in after an edit or a
+    deletion, so a change to one comment never reads or re-renders its subtree."""
+    rt = runtime(request)
+    who = viewer(request)
+    comment, parent, quoted = Threads(rt).card(comment_id, who)
+    story = stories(request).get(comment.story_id)
+    view = card_view(comment, parent, story, quoted, who, rt.clock())
+    dctx = viewer_ctx(request, story, rt.config.base_url)
+    return render(request, "fragment_card.html", comment=view, ctx=dctx)
 
 
 @router.get("/fragments/comments/{comment_id}", response_class=HTMLResponse)
@@ -161,10 +223,9 @@ def comment_fragment(comment_id: PathId, request: Request) -> Response:
     ctx = Threads(rt).context(comment_id, who)
     story = stories(request).get(ctx.comment.story_id)
     _ancestors, view = context_views(ctx, story, who, rt.clock(), max_level=PAGE_DEPTH)
-    dctx = DiscussionCtx(
-        story=story, base=rt.config.base_url, csrf=csrf_token(request), key=new_key(),
-        can_comment=policy.can_comment(story, who), guest=who.user is None,
-    )  # fmt: skip
+    if ctx.cut is not None:
+        view.more = more_view(story.id, ctx.cut)
+    dctx = viewer_ctx(request, story, rt.config.base_url)
     return render(request, "fragment_comment.html", comment=view, ctx=dctx)
 
 

@@ -148,6 +148,12 @@ class QuoteOut(BaseModel):
     state_label: str
 
 
+class MoreRepliesOut(BaseModel):
+    count: int = Field(description="Stored replies after the cursor (held ones included)")
+    cursor: str = Field(description="The last path read; pass as `after`")
+    href: str = Field(description="The continuation: GET it for the next replies")
+
+
 class CommentOut(BaseModel):
     id: int
     story_id: int
@@ -169,12 +175,30 @@ class CommentOut(BaseModel):
         description="Set when display nesting is capped and this reply sits beside its parent"
     )
     replies: list[CommentOut]
+    more_replies: MoreRepliesOut | None = Field(
+        default=None,
+        description="Set on the comment whose replies this response cut: the rest of its "
+        "subtree, in display order, from `href`",
+    )
+
+
+class RepliesOut(BaseModel):
+    """A continuation of a cut subtree. Each comment in `comments` nests its replies; one
+    whose parent is not in this response goes under that parent, already on screen."""
+
+    story_id: int
+    head_id: int
+    comments: list[CommentOut]
+    more_replies: MoreRepliesOut | None
 
 
 class StoryOut(BaseModel):
     id: int
     url: str
     title: str
+    title_confirmed: bool = Field(
+        description="False while the title is what a reader's browser sent, not the publisher"
+    )
     is_open: bool
     comment_count: int
     page_url: str
@@ -186,6 +210,35 @@ class ThreadOut(BaseModel):
     sort: Literal["oldest", "newest"]
     comments: list[CommentOut]
     next_cursor: str | None
+
+
+class PermalinkOut(BaseModel):
+    """The block of the thread that shows one comment: its root with the root's first
+    replies when the comment is among them, else the root, the chain down to the comment
+    and the replies from it on; `more_replies` on the root continues after that."""
+
+    story: StoryOut
+    comment_id: int
+    comments: list[CommentOut]
+
+
+class OverlayOut(BaseModel):
+    """One viewer's half of a shared thread body."""
+
+    viewer: UserOut | None
+    can_comment: bool = Field(description="Whether this viewer may comment and reply here")
+    csrf: str | None = Field(
+        description="Send as X-CSRF-Token on writes made with the session cookie; "
+        "null with a bearer token, which needs none"
+    )
+    idempotency_key: str = Field(description="A fresh key for the next comment")
+    grants: dict[str, list[Literal["edit", "delete", "remove"]]] = Field(
+        description="Comment id → what this viewer may do to it (the policy's answer)"
+    )
+    held: list[CommentOut] = Field(
+        description="Their own comments awaiting a moderator (a moderator's: all), which "
+        "the shared body leaves out; each goes under its parent_id"
+    )
 
 
 class ContextOut(BaseModel):

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from veche.domain import paths
-from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
+from veche.domain.enums import CommentStatus, QuoteSource, QuoteState, Role
 from veche.domain.presence import is_online
 from veche.service import policy
-from veche.service.runtime import Viewer
 from veche.store.models import Comment, Story, User
-from veche.store.threads import CommentContext
+from veche.store.threads import CommentContext, Cut, RepliesPage
 
 PLACEHOLDERS = {
     CommentStatus.deleted: "The comment was deleted.",
@@ -23,6 +22,19 @@ QUOTE_STATES = {
     QuoteState.altered: "altered — not what the source says",
     QuoteState.source_deleted: "source deleted",
 }
+
+
+@dataclass(frozen=True)
+class _Everyone:
+    """The reader a shared, cacheable body is rendered for: signed in as nobody. Any visible
+    comment takes replies (whether *you* may reply is the overlay's `can_comment`); it owns
+    nothing, moderates nothing and sees no held comment."""
+
+    user_id: int | None = 0  # no comment has author 0
+    role: Role | None = None
+
+
+EVERYONE = _Everyone()
 # Nesting is capped only here, when displaying: deeper replies sit beside their parent.
 PAGE_DEPTH = 8
 API_DEPTH = 32
@@ -49,6 +61,29 @@ class QuoteView:
 
 
 @dataclass
+class MoreView:
+    """The continuation of a cut subtree: replies under `head_id` after `cursor`."""
+
+    head_id: int
+    count: int
+    cursor: str
+    href: str  # the hosted page, for readers without JavaScript
+    api_href: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"count": self.count, "cursor": self.cursor, "href": self.api_href}
+
+
+def more_view(story_id: int, cut: Cut) -> MoreView:
+    q = f"replies={cut.head_id}&after={cut.after}"
+    return MoreView(
+        cut.head_id, cut.count, cut.after,
+        f"/stories/{story_id}?{q}#c{cut.head_id}",
+        f"/api/v1/stories/{story_id}/comments/{cut.head_id}/replies?after={cut.after}",
+    )  # fmt: skip
+
+
+@dataclass
 class CommentView:
     id: int
     story_id: int
@@ -70,6 +105,16 @@ class CommentView:
     replies: list[CommentView] = field(default_factory=list)
     level: int = 0  # display nesting, capped; depth stays the truth
     reply_to: str | None = None  # shown when the cap put this beside its parent
+    more: MoreView | None = None  # set on the comment whose replies this page cut
+
+    @property
+    def href(self) -> str:
+        return comment_href(self.story_id, self.id)
+
+    @property
+    def page(self) -> str:
+        """The permalink page without its anchor, for ?reply= / ?edit= links."""
+        return f"/stories/{self.story_id}/comments/{self.id}"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +136,7 @@ class CommentView:
             "can_reply": self.can_reply,
             "reply_to": self.reply_to,
             "replies": [r.as_json() for r in self.replies],
+            "more_replies": None if self.more is None else self.more.as_json(),
         }
 
 
@@ -106,6 +152,11 @@ def story_href(story: Story) -> str:
     return f"/stories/{story.id}"
 
 
+def comment_href(story_id: int, comment_id: int) -> str:
+    """The permalink: the page that shows this comment, whatever page it would fall on."""
+    return f"/stories/{story_id}/comments/{comment_id}#c{comment_id}"
+
+
 def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteView | None:
     if c.quote_source is None or c.quote_text is None or c.quote_state is None:
         return None
@@ -117,7 +168,7 @@ def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteVi
         who = "deleted comment"
         if source is not None and source.status is CommentStatus.visible:
             who = display_name(source)
-        label, href = f"Quote: {who}", f"{story_href(story)}#c{c.quote_comment_id}"
+        label, href = f"Quote: {who}", comment_href(story.id, c.quote_comment_id or 0)
         if source is not None and source.status is CommentStatus.removed:
             text = None
     return QuoteView(
@@ -135,7 +186,7 @@ def display_name(c: Comment) -> str:
 
 
 def comment_view(
-    c: Comment, story: Story, quoted: dict[int, Comment], viewer: Viewer, now: dt.datetime
+    c: Comment, story: Story, quoted: dict[int, Comment], viewer: policy.Who, now: dt.datetime
 ) -> CommentView:
     gone = c.status in policy.GONE
     mine = policy.is_own(c, viewer)
@@ -164,7 +215,7 @@ def build_tree(
     comments: list[Comment],
     story: Story,
     quoted: dict[int, Comment],
-    viewer: Viewer,
+    viewer: policy.Who,
     now: dt.datetime,
     *,
     max_level: int = PAGE_DEPTH,
@@ -189,6 +240,30 @@ def build_tree(
     return roots
 
 
+def card_view(
+    c: Comment,
+    parent: Comment | None,
+    story: Story,
+    quoted: dict[int, Comment],
+    viewer: policy.Who,
+    now: dt.datetime,
+    *,
+    max_level: int = PAGE_DEPTH,
+) -> CommentView:
+    """One comment levelled as build_tree would level it: on a thread every ancestor of a
+    shown comment is shown, so its display level depends on its depth alone."""
+    view = comment_view(c, story, quoted, viewer, now)
+    view.level = min(c.depth, max_level - 1)
+    if c.depth >= max_level and parent is not None:
+        gone = parent.status in policy.GONE
+        view.reply_to = (
+            "a deleted comment"
+            if gone
+            else author_view(parent.author, parent.guest_name, now).handle
+        )
+    return view
+
+
 def find_node(tree: list[CommentView], comment_id: int) -> CommentView | None:
     stack = list(tree)
     while stack:
@@ -200,7 +275,7 @@ def find_node(tree: list[CommentView], comment_id: int) -> CommentView | None:
 
 
 def context_views(
-    ctx: CommentContext, story: Story, viewer: Viewer, now: dt.datetime, *, max_level: int
+    ctx: CommentContext, story: Story, viewer: policy.Who, now: dt.datetime, *, max_level: int
 ) -> tuple[list[CommentView], CommentView]:
     """A comment with its replies, levelled and capped exactly as in the whole thread (its
     ancestors are read for that), plus the ancestors themselves without their replies."""
@@ -212,3 +287,51 @@ def context_views(
     assert node is not None
     ancestors = [find_node(tree, a.id) for a in ctx.ancestors]
     return [replace(a, replies=[]) for a in ancestors if a is not None], node
+
+
+def attach_cuts(tree: list[CommentView], cuts: dict[int, Cut]) -> None:
+    """The continuation hangs on the comment whose range was cut (a top-level one on pages)."""
+    for head_id, cut in cuts.items():
+        node = find_node(tree, head_id)
+        if node is not None:
+            node.more = more_view(node.story_id, cut)
+
+
+@dataclass
+class WindowViews:
+    """A window of replies as the reader's screen needs it.
+
+    `tree` is the root with the chain down to the window, for a page of its own; `groups`
+    are the window's comments under the comment they belong in (all already on screen), in
+    screen order, for placing them; `forest` is the same nodes in display order, for JSON."""
+
+    tree: list[CommentView]
+    groups: list[tuple[int, list[CommentView]]]
+    forest: list[CommentView]
+    more: MoreView | None
+
+
+def window_views(
+    window: RepliesPage, story: Story, viewer: policy.Who, now: dt.datetime, *, max_level: int
+) -> WindowViews:
+    chain = window.ancestors or [window.head]
+    tree = build_tree(
+        [*chain, *window.comments], story, window.quoted, viewer, now, max_level=max_level
+    )
+    more = None
+    if window.cut is not None:
+        more = more_view(story.id, window.cut)
+        attach_cuts(tree, {window.head.id: window.cut})
+    chain_ids = {c.id for c in chain}
+    groups: list[tuple[int, list[CommentView]]] = []
+    placed: dict[int, CommentView] = {}
+    for a in chain:
+        node = find_node(tree, a.id)
+        if node is None:
+            continue
+        fresh = [r for r in node.replies if r.id not in chain_ids]
+        if fresh:
+            groups.append((a.id, fresh))
+            placed.update((r.id, r) for r in fresh)
+    forest = [placed[c.id] for c in window.comments if c.id in placed]
+    return WindowViews(tree, groups, forest, more)

@@ -97,15 +97,76 @@
 
     async load(sort) {
       const q = new URLSearchParams({ url: this.storyUrl });
-      if (this.storyTitle) q.set("title", this.storyTitle);
       if (sort) q.set("sort", sort);
-      const content = await this.fragment("/fragments/thread?" + q.toString());
+      let content;
+      try {
+        content = await this.fragment("/fragments/thread?" + q.toString());
+      } catch (e) {
+        // Reads never create: the page's first load asks for its discussion with a POST
+        // (the server checks this page's origin; the title stays provisional).
+        if (!(e instanceof ApiError) || e.status !== 404) throw e;
+        await this.request("POST", "/api/v1/threads", { url: this.storyUrl, title: this.storyTitle });
+        content = await this.fragment("/fragments/thread?" + q.toString());
+      }
       const old = this.root;
       if (old) old.replaceWith(content); else this.container.appendChild(content);
-      this.restoreDrafts();
-      const out = this.root.querySelector(".signout");
-      if (out) out.hidden = false;
+      await this.applyOverlay(true);
       this.root.dataset.ready = "yes";
+    }
+
+    // -- the per-viewer overlay -------------------------------------------------------------
+    // Thread HTML is shared by every reader (and cached); who I am, my tokens, my Edit /
+    // Delete / Remove controls and my held comments come from /fragments/overlay.
+    onScreen(scope) {
+      return Array.from((scope || this.root).querySelectorAll("li.comment[data-comment-id]"), (li) => li.dataset.commentId);
+    }
+
+    between(scope, name, content) {
+      const walker = document.createTreeWalker(scope, NodeFilter.SHOW_COMMENT);
+      let start = null;
+      while (walker.nextNode()) {
+        const node = walker.currentNode;
+        if (node.nodeValue === "veche:" + name) start = node;
+        else if (start && node.nodeValue === "/veche:" + name) {
+          while (start.nextSibling && start.nextSibling !== node) start.nextSibling.remove();
+          start.after(content);
+          return;
+        }
+      }
+    }
+
+    async applyOverlay(initial, ids) {
+      const q = new URLSearchParams({ story: this.storyId, ids: (ids || this.onScreen()).join(",") });
+      let content;
+      try {
+        content = await this.fragment("/fragments/overlay?" + q.toString());
+      } catch (e) {
+        return;  // the shared page still reads fine; writes will say what went wrong
+      }
+      const piece = (name) => content.querySelector('template[data-piece="' + name + '"]');
+      if (initial) {
+        this.root.dataset.csrf = piece("csrf").content.textContent.trim();
+        if (this.mode === "hosted") this.between(document.body, "nav", piece("nav").content);
+        this.between(this.root, "me", piece("me").content);
+        this.between(this.root, "slot", piece("slot").content);
+        const out = this.root.querySelector(".signout");
+        if (out && this.mode === "embed") out.hidden = false;
+      }
+      for (const tpl of Array.from(content.querySelectorAll("template[data-controls]"))) {
+        const li = this.byId(tpl.dataset.controls);
+        const footer = li && li.querySelector(":scope > .comment-card > footer.actions");
+        if (footer && !footer.querySelector("[data-action=edit], [data-action=delete], [data-action=remove]")) {
+          footer.appendChild(tpl.content);
+        }
+      }
+      for (const tpl of Array.from(content.querySelectorAll("template[data-pending]"))) {
+        const li = tpl.content.querySelector("li.comment");
+        if (!li || this.byId(li.dataset.commentId)) continue;
+        const parent = tpl.dataset.pending && this.byId(tpl.dataset.pending);
+        if (parent) this.repliesOf(parent).appendChild(li);
+        else if (!tpl.dataset.pending) this.root.querySelector("ol.comments").prepend(li);
+      }
+      if (initial) this.restoreDrafts();
     }
 
     // -- drafts ---------------------------------------------------------------------------
@@ -177,10 +238,12 @@
       if (!t) return;
       const li = t.closest("li.comment");
       const action = t.dataset.action;
-      if (action === "reply" && li) { e.preventDefault(); this.openReply(li, true); }
-      else if (action === "quote" && li) { e.preventDefault(); this.quoteComment(li, null); }
+      // No comment form here (signed out on a sign-in-only site): the link shows the gate.
+      if (action === "reply" && li) { if (this.openReply(li, true)) e.preventDefault(); }
+      else if (action === "quote" && li) { if (this.quoteComment(li, null)) e.preventDefault(); }
       else if (action === "edit" && li) { e.preventDefault(); this.openEdit(li); }
       else if (t.classList.contains("load-more")) { e.preventDefault(); this.loadMore(t); }
+      else if (t.classList.contains("load-replies")) { e.preventDefault(); this.loadReplies(t); }
       else if (t.classList.contains("quote-selection")) { e.preventDefault(); this.quoteSelection(); }
       else if (t.classList.contains("quote-clear")) { e.preventDefault(); this.clearQuote(t.closest("form")); }
       else if (t.classList.contains("cancel") && t.closest("form.comment-form, form.edit-form")) {
@@ -237,14 +300,15 @@
 
     quoteComment(li, text) {
       const body = li.querySelector(":scope > .comment-card > .body");
-      if (!body) return;
+      if (!body) return false;
       const form = this.openReply(li, true);
-      if (!form) return;
+      if (!form) return false;
       this.setQuote(form, {
         source: "comment", comment_id: li.dataset.commentId,
         text: (text || body.innerText).trim(), label: "Quote: " + body.dataset.author,
       });
       this.saveDraft(form);
+      return true;
     }
 
     selection() {
@@ -463,8 +527,12 @@
     }
 
     async refresh(li) {
-      const content = await this.fragment("/fragments/comments/" + li.dataset.commentId);
-      li.replaceWith(content.querySelector("li.comment"));
+      // Only the card changes after an edit or a deletion: its replies (and any reply form
+      // open among them) stay as they are, and the server reads one comment, not a subtree.
+      const content = await this.fragment("/fragments/comments/" + li.dataset.commentId + "/card");
+      const card = content.querySelector(".comment-card");
+      li.querySelector(":scope > .comment-card").replaceWith(card);
+      li.className = li.className.replace(/\bstatus-\S+/, "status-" + card.dataset.status);
     }
 
     async loadMore(link) {
@@ -473,10 +541,54 @@
       const q = new URLSearchParams({ story: this.storyId, sort: this.root.dataset.sort, after: link.dataset.after });
       const content = await this.fragment("/fragments/thread?" + q.toString());
       const list = this.root.querySelector("ol.comments");
-      for (const li of Array.from(content.children)) if (li.matches("li.comment")) list.appendChild(li);
+      const added = [];
+      for (const li of Array.from(content.children)) {
+        if (li.matches("li.comment")) { list.appendChild(li); added.push(...this.onScreen(li), li.dataset.commentId); }
+      }
       const more = content.querySelector(".more");
       const current = link.closest(".more");
       if (more) current.replaceWith(more); else current.remove();
+      if (added.length) await this.applyOverlay(false, added);
+    }
+
+    repliesOf(li) {
+      let list = li.querySelector(":scope > ol.replies");
+      if (!list) {
+        list = document.createElement("ol");
+        list.className = "replies";
+        li.querySelector(":scope > .comment-card").after(list);
+      }
+      return list;
+    }
+
+    async loadReplies(link) {
+      // The rest of a cut subtree: every run of replies names the comment on screen it
+      // belongs under (the server read their ancestors to nest and level them as here).
+      if (link.dataset.loading) return;
+      link.dataset.loading = "1";
+      const q = new URLSearchParams({ story: this.storyId, head: link.dataset.head, after: link.dataset.after });
+      let content;
+      try {
+        content = await this.fragment("/fragments/replies?" + q.toString());
+      } catch (e) {
+        delete link.dataset.loading;
+        return;  // the link still works as a plain page
+      }
+      const added = [];
+      for (const run of Array.from(content.querySelectorAll("ol[data-into]"))) {
+        const into = this.byId(run.dataset.into);
+        if (!into) continue;
+        const list = this.repliesOf(into);
+        for (const li of Array.from(run.children)) {
+          if (this.byId(li.dataset.commentId)) continue;
+          list.appendChild(li);
+          added.push(li.dataset.commentId, ...this.onScreen(li));
+        }
+      }
+      const more = content.querySelector(".more-replies");
+      const current = link.closest(".more-replies");
+      if (more) current.replaceWith(more); else current.remove();
+      if (added.length) await this.applyOverlay(false, added);
     }
 
     // -- embed sign-in ----------------------------------------------------------------------
@@ -530,8 +642,14 @@
     const root = document.querySelector("[data-veche-discussion]");
     if (!root) return;
     const d = new Discussion(root.parentElement, { mode: "hosted", base: "" });
-    d.restoreDrafts();
-    root.dataset.ready = "yes";
+    if (root.dataset.csrf) {
+      // Composed for this viewer by the server already.
+      d.restoreDrafts();
+      root.dataset.ready = "yes";
+    } else {
+      // The shared page: put this reader's half in, then take over.
+      d.applyOverlay(true).then(() => { d.root.dataset.ready = "yes"; });
+    }
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,40 @@
+"""/api/v1/threads POST: an embed's first load asks for its page's discussion.
+
+Reads never create anything: a GET for an unknown story URL is a 404, so nobody can make
+a story, or title one, by loading a link."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import Field
+
+from veche.web.api import ERRORS, story_out
+from veche.web.identity import client_ip, runtime, stories
+from veche.web.schemas import StoryOut, Strict
+
+router = APIRouter(prefix="/api/v1", tags=["threads"], responses=ERRORS)
+
+
+class ThreadIn(Strict):
+    url: str = Field(max_length=2048, description="The publisher's page, as the embed sees it")
+    title: str | None = Field(
+        default=None, max_length=1000, description="Its title; provisional until confirmed"
+    )
+
+
+@router.post(
+    "/threads",
+    status_code=201,
+    responses={200: {"model": StoryOut, "description": "The story existed already"}},
+)
+def open_thread(body: ThreadIn, request: Request, response: Response) -> StoryOut:
+    """Make the story of a publisher's page on its first load. The request's Origin must be
+    an allowed origin of the site the URL belongs to, and creation is rate-limited. The
+    title stays provisional (`title_confirmed: false`) until the publisher confirms it, and
+    a later request never changes an existing story's title."""
+    story, created = stories(request).open_thread(
+        body.url, body.title, origin=request.headers.get("origin"), ip=client_ip(request)
+    )
+    if not created:
+        response.status_code = 200
+    return story_out(story, runtime(request).config.base_url)

@@ -1,0 +1,147 @@
+"""Thread responses in two halves: a shared body, the same bytes for every reader (cached per
+node, tagged by the story's version, cacheable by browsers and CDNs for anonymous readers),
+and a small per-viewer overlay (who I am, what I may do, my held comments, my tokens).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from veche.service.threads import Threads
+from veche.store.models import Story
+from veche.web.cache import Entry, PageCache
+from veche.web.discussion import ANON, HeldView, viewer_ctx
+from veche.web.identity import runtime, viewer
+from veche.web.templating import env, render
+from veche.web.views import card_view, comment_view
+
+MAX_OVERLAY_IDS = 1000
+
+
+def page_cache(request: Request) -> PageCache:
+    cache: PageCache = request.app.state.page_cache
+    return cache
+
+
+def anonymous(request: Request) -> bool:
+    """No session and no token: the reader who gets the public, cacheable response."""
+    return viewer(request).user is None
+
+
+def shared(
+    request: Request,
+    story: Story,
+    kind: str,
+    params: tuple[str, ...],
+    make: Callable[[], tuple[bytes, str]],
+) -> Entry:
+    """The shared rendering of `kind` with `params` at the story's current version, from
+    this node's cache or made now. The version is read before the thread, so an entry is
+    never older than its key says."""
+    cache = page_cache(request)
+    key = (story.id, story.event_seq, kind, params)
+    entry = cache.get(key)
+    if entry is None:
+        body, media_type = make()
+        entry = cache.put(key, body, media_type)
+    return entry
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or etag in tags or f"W/{etag}" in tags
+
+
+def respond(request: Request, entry: Entry, *, vary: str | None = None) -> Response:
+    """200 with the body, or 304 for a matching If-None-Match. Anonymous readers may keep it
+    (and CDNs share it); a signed-in reader's copy is private and always revalidated."""
+    config = runtime(request).config
+    if anonymous(request):
+        control = (
+            f"public, max-age={config.cache_max_age}, "
+            f"stale-while-revalidate={config.cache_stale_while_revalidate}"
+        )
+    else:
+        control = "private, no-cache"
+    headers = {"ETag": entry.etag, "Cache-Control": control}
+    if vary:
+        headers["Vary"] = vary
+    if _matches(request.headers.get("if-none-match"), entry.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type=entry.media_type, headers=headers)
+
+
+def html(request: Request, template: str, **context: Any) -> tuple[bytes, str]:
+    """A template rendered for nobody: no viewer, no CSRF token, no cookie set."""
+    context.setdefault("base", "")
+    text = env.get_template(template).render(request=request, viewer=ANON, csrf="", **context)
+    return text.encode(), "text/html; charset=utf-8"
+
+
+# -- the per-viewer overlay -------------------------------------------------------------------
+
+
+def parse_ids(raw: str | None) -> list[int]:
+    """`ids=1,2,3`: the comments on the reader's screen; junk is dropped, the list capped."""
+    out: list[int] = []
+    for part in (raw or "").split(",")[:MAX_OVERLAY_IDS]:
+        part = part.strip()
+        if part.isascii() and part.isdigit() and len(part) <= 10 and int(part) < 2**31:
+            out.append(int(part))
+    return out
+
+
+def overlay_context(request: Request, story: Story, ids: list[int], base: str) -> dict[str, Any]:
+    """Everything the overlay fragment shows: the viewer's chrome (nav, "commenting as", the
+    gate or the comment form with a fresh key), the controls the policy grants on the given
+    comments, and the viewer's own held comments (a moderator's: every held one)."""
+    rt = runtime(request)
+    who = viewer(request)
+    now = rt.clock()
+    facts = Threads(rt).overlay(story, ids, who, now)
+    ctx = viewer_ctx(request, story, base)
+    ctx.held = [HeldView(c.id, c.parent_id, c.body_text) for c in facts.held]
+    granted = [comment_view(c, story, {}, who, now) for c in facts.granted]
+    pending = [card_view(c, None, story, facts.quoted, who, now) for c in facts.held]
+    return {
+        "story": story, "ctx": ctx, "base": base, "granted": granted,
+        "pending": pending, "path": f"/stories/{story.id}",
+    }  # fmt: skip
+
+
+def overlay_response(request: Request, story: Story, ids: list[int], base: str) -> Response:
+    return render(request, "fragment_overlay.html", **overlay_context(request, story, ids, base))
+
+
+_PIECE = re.compile(r'<template data-piece="(\w+)">(.*?)</template>', re.DOTALL)
+_CONTROLS = re.compile(r'<template data-controls="(\d+)">(.*?)</template>', re.DOTALL)
+_MARK = "<!--veche:{0}-->"
+
+
+def compose(shared_html: str, overlay_html: str) -> str:
+    """A no-JavaScript reader's page: the shared body with the overlay's pieces put where
+    their markers are, as veche.js would put them."""
+    pieces = dict(_PIECE.findall(overlay_html))
+    out = shared_html
+    for name in ("nav", "me", "slot"):
+        start, end = _MARK.format(name), f"<!--/veche:{name}-->"
+        a, b = out.find(start), out.find(end)
+        if a >= 0 and b > a and name in pieces:
+            out = out[: a + len(start)] + pieces[name] + out[b:]
+    csrf = pieces.get("csrf", "").strip()
+    out = out.replace(' data-csrf=""', f' data-csrf="{csrf}"', 1)
+    for comment_id, controls in _CONTROLS.findall(overlay_html):
+        mark = _MARK.format(f"controls:{comment_id}")
+        out = out.replace(mark, mark + controls, 1)
+    return out
+
+
+def ids_in(body: str) -> list[int]:
+    return [int(x) for x in re.findall(r'data-comment-id="(\d+)"', body)][:MAX_OVERLAY_IDS]
