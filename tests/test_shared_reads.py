@@ -51,7 +51,7 @@ def test_an_unchanged_thread_answers_304_and_a_new_comment_a_new_etag(
         r = client.get(url)
         assert r.status_code == 200
         etag = r.headers["etag"]
-        assert re.fullmatch(rf'"s{world.story.id}-v2-[0-9a-f]{{16}}"', etag), etag
+        assert re.fullmatch(rf'"s{world.story.id}-v2-[0-9a-f]{{16}}(-(br|gzip|zstd))?"', etag), etag
         assert r.headers["cache-control"] == "public, max-age=10, stale-while-revalidate=30"
         again = client.get(url, headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b""
@@ -92,7 +92,7 @@ def test_the_shared_body_is_the_same_bytes_for_every_viewer(
     assert one.content == two.content
     assert "set-cookie" not in one.headers and "set-cookie" not in two.headers
     assert not TOKENS.search(one.text)
-    assert one.headers["vary"] == "Cookie"
+    assert "Cookie" in one.headers["vary"]
     # Signed in, the same body comes back private and must be revalidated.
     r = client.get(f"/api/v1/stories/{world.story.id}/comments", headers=bearer(ann))
     assert r.headers["cache-control"] == "private, no-cache" and r.headers["etag"]
