@@ -15,7 +15,16 @@ from urllib.parse import quote
 
 from bench import load
 from bench.client import Conn
-from bench.procs import HOST, ISSO_VENV, ROOT, Server, free_port, isso_config, start_isso, start_veche
+from bench.procs import (
+    HOST,
+    ISSO_VENV,
+    ROOT,
+    Server,
+    free_port,
+    isso_config,
+    start_isso,
+    start_veche,
+)
 from bench.threads import author_handle, make_thread
 
 WALK_CAP_S = 180.0  # a whole-thread walk that takes longer is reported as unfinished
@@ -85,33 +94,34 @@ def veche_db(size: int, data: Path) -> tuple[Path, int, float]:
     return db, seeded.story_id, seeded.seconds
 
 
-def isso_db(size: int, data: Path) -> tuple[Path, Path, float]:
+def isso_db(size: int, data: Path) -> tuple[Path, float]:
     """Isso's SQLite file for this size (its schema from Isso's code, rows inserted directly)."""
     key = _digest(str(size), (ROOT / "bench/threads.py").read_bytes(),
                   (ROOT / "bench/isso_seed.py").read_bytes())  # fmt: skip
     db = data / f"isso-{size}-{key}.db"
-    port = free_port()
     if db.exists():
-        return db, isso_config(data, db, port), 0.0
+        return db, 0.0
     for old in data.glob(f"isso-{size}-*"):
         old.unlink()
     tmp = data / f"isso-{size}.tmp"
     tmp.unlink(missing_ok=True)
-    cfg = isso_config(data, tmp, port)
+    cfg = isso_config(data, tmp, 0)
     thread = data / f"isso-{size}.json"
     thread.write_text(json.dumps({
         "uri": isso_uri(size), "title": f"Bench thread of {size} comments",
         "rows": [[r.parent, author_handle(r.author), r.body, r.created] for r in make_thread(size)],
     }))  # fmt: skip
     t0 = time.monotonic()
+    # -I: isolated, so bench/ (whose module names could shadow the stdlib) is not on sys.path
     subprocess.run(  # noqa: S603 - fixed argv
-        [str(ISSO_VENV / "bin/python"), str(ROOT / "bench/isso_seed.py"), str(cfg), str(thread)],
+        [str(ISSO_VENV / "bin/python"), "-I", str(ROOT / "bench/isso_seed.py"), str(cfg), str(thread)],
         check=True, timeout=600, capture_output=True,
     )  # fmt: skip
     seconds = time.monotonic() - t0
     thread.unlink()
+    cfg.unlink()
     tmp.rename(db)
-    return db, isso_config(data, db, port), seconds
+    return db, seconds
 
 
 async def _walk(port: int, first: str) -> Walk:
@@ -141,19 +151,18 @@ def run_size(size: int, *, data: Path, run: Path, www: Path, nginx: Server | Non
     out = SizeResult(size)
     db, story_id, secs = veche_db(size, data)
     out.seed_seconds["veche"] = secs
-    idb, cfg, isecs = isso_db(size, data)
+    idb, isecs = isso_db(size, data)
     out.seed_seconds["isso"] = isecs
     # Serve a copy: the server may write (WAL, presence), the cached seed must stay pristine.
     served = run / f"veche-{size}.db"
     shutil.copyfile(db, served)
     veche = start_veche(f"sqlite:///{served}", run, name=f"veche-{size}")
-    iport = int(cfg.stem.split("-")[1])
+    iport = free_port()
     iserved = run / f"isso-{size}.db"
     shutil.copyfile(idb, iserved)
     cfg = isso_config(run, iserved, iport)
     isso = start_isso(cfg, iport, run)
     try:
-        kw = {"duration": duration, "connections": connections, "workdir": run}
         json_path = f"/api/v1/stories/{story_id}/comments"
         html_path = f"/stories/{story_id}"
         uri = quote(isso_uri(size), safe="")
@@ -171,11 +180,25 @@ def run_size(size: int, *, data: Path, run: Path, www: Path, nginx: Server | Non
                     "(seconds each); no target uses it"
                 )
                 continue
-            body, seconds = load.probe(server.port, paths[0])
-            bodies[label] = body
-            out.single_ms[label] = seconds * 1000
-            out.results[label] = load.measure(label, server.port, paths, body_bytes=len(body),
-                                              walk_seconds=seconds, **kw)  # type: ignore[arg-type]
+            try:
+                body, seconds = load.probe(server.port, paths[0])
+                bodies[label] = body
+                out.single_ms[label] = seconds * 1000
+                out.results[label] = load.measure(
+                    label,
+                    server.port,
+                    paths,
+                    body_bytes=len(body),
+                    walk_seconds=seconds,
+                    duration=duration,
+                    connections=connections,
+                    workdir=run,
+                )
+            except (TimeoutError, OSError, RuntimeError) as exc:
+                # A server too slow for the bounds (or failing) is a result, not a crash.
+                out.skipped[label] = f"failed: {type(exc).__name__} {exc}".strip()
+        if size <= skip_walk_load_over:
+            asyncio.run(_walk(veche.port, json_path))  # warm, so the timed walk is like the rest
         walk = asyncio.run(_walk(veche.port, json_path))
         out.walk_pages, out.walk_finished = len(walk.bodies), walk.finished
         out.single_ms["veche_walk"] = walk.seconds * 1000
@@ -188,10 +211,16 @@ def run_size(size: int, *, data: Path, run: Path, www: Path, nginx: Server | Non
             )  # fmt: skip
         else:
             out.results["veche_walk"] = load.measure(
-                "veche_walk", veche.port, walk.paths, body_bytes=walk_bytes,
-                walk_seconds=walk.seconds, **kw,  # type: ignore[arg-type]
+                "veche_walk",
+                veche.port,
+                walk.paths,
+                body_bytes=walk_bytes,
+                walk_seconds=walk.seconds,
+                duration=duration,
+                connections=connections,
+                workdir=run,
             )
-        if nginx is not None:
+        if nginx is not None and "veche_json" in bodies and "veche_html" in bodies:
             d = www / str(size)
             d.mkdir(parents=True, exist_ok=True)
             (d / "first.json").write_bytes(bodies["veche_json"])
@@ -209,7 +238,15 @@ def run_size(size: int, *, data: Path, run: Path, www: Path, nginx: Server | Non
             ):
                 _, seconds = load.probe(nginx.port, paths[0])
                 out.single_ms[label] = seconds * 1000
-                out.results[label] = load.wrk(label, nginx.port, paths, body_bytes=nbytes, **kw)  # type: ignore[arg-type]
+                out.results[label] = load.wrk(
+                    label,
+                    nginx.port,
+                    paths,
+                    body_bytes=nbytes,
+                    duration=duration,
+                    connections=connections,
+                    workdir=run,
+                )
                 if len(paths) > 1:
                     r = out.results[label]
                     r.notes.append(f"{r.rate:.0f} pages/s over {len(paths)} pages")

@@ -97,7 +97,9 @@ def wrk(
     return Result(label, f"wrk -c{connections}", rate, p50, p99, n, errors, body_bytes, shown, out)
 
 
-async def _loop(port: int, paths: list[str], duration: float, clients: int) -> tuple[list[float], int, float]:
+async def _loop(
+    port: int, paths: list[str], duration: float, clients: int
+) -> tuple[list[float], int, float]:
     """`clients` connections, each walking `paths` in order until the time is up; the
     latency sample is one walk (all paths), so a walk of many pages counts once."""
     samples: list[float] = []
@@ -145,7 +147,9 @@ def loop(label: str, port: int, paths: list[str], *, body_bytes: int, duration: 
     )  # fmt: skip
 
 
-async def fetch(port: int, path: str, timeout: float = REQUEST_TIMEOUT_S) -> tuple[int, bytes, float]:
+async def fetch(
+    port: int, path: str, timeout: float = REQUEST_TIMEOUT_S
+) -> tuple[int, bytes, float]:
     """One request: (status, body, seconds)."""
     conn = Conn(HOST, port, timeout=timeout)
     try:

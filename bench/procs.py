@@ -47,7 +47,9 @@ class Server:
             pass
 
 
-def _spawn(name: str, argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+def _spawn(
+    name: str, argv: list[str], env: dict[str, str], cwd: Path, log: Path
+) -> subprocess.Popen[bytes]:
     out = log.open("ab")
     try:
         return subprocess.Popen(  # noqa: S603 - fixed argv built by the harness
@@ -80,7 +82,7 @@ def veche_env(db_url: str, port: int, redis_url: str | None = None) -> dict[str,
     env.update(
         VECHE_DATABASE_URL=db_url,
         VECHE_BASE_URL=f"http://{HOST}:{port}",
-        VECHE_SECRET_KEY="bench-secret-key-not-for-production",
+        VECHE_SECRET_KEY="bench-secret-key-not-for-production",  # noqa: S106 - local only
         VECHE_COOKIE_SECURE="false",
         VECHE_RATE_LIMIT_WRITES="1000000/minute",
         VECHE_RATE_LIMIT_AUTH="1000000/minute",
@@ -90,7 +92,9 @@ def veche_env(db_url: str, port: int, redis_url: str | None = None) -> dict[str,
     return env
 
 
-def start_veche(db_url: str, workdir: Path, name: str = "veche", redis_url: str | None = None) -> Server:
+def start_veche(
+    db_url: str, workdir: Path, name: str = "veche", redis_url: str | None = None
+) -> Server:
     """`veche serve` exactly as a publisher runs it: one uvicorn process."""
     port = free_port()
     log = workdir / f"{name}-{port}.log"
@@ -170,7 +174,13 @@ http {{
     for p in [workdir, www, *www.rglob("*")]:
         p.chmod(0o755 if p.is_dir() else 0o644)
     log = prefix / "logs" / "stdout.log"
-    proc = _spawn("nginx", ["/usr/sbin/nginx", "-p", str(prefix), "-c", str(conf)], dict(os.environ), prefix, log)
+    proc = _spawn(
+        "nginx",
+        ["/usr/sbin/nginx", "-p", str(prefix), "-c", str(conf)],
+        dict(os.environ),
+        prefix,
+        log,
+    )
     wait_http(port, proc)
     return Server("nginx", proc, port, log)
 

@@ -7,14 +7,13 @@ import datetime as dt
 import time
 from dataclasses import dataclass, replace
 
+from bench.threads import AUTHORS, Row, author_handle
 from veche.config import Config
 from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories, set_content
 from veche.store.models import Story, User
-
-from bench.threads import AUTHORS, Row, author_handle
 
 BATCH = 500
 SITE = "bench"
