@@ -6,12 +6,14 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VECHE = ROOT / ".venv" / "bin" / "veche"
+# The veche of the venv running the harness (normally .venv), so seeding and serving match.
+VECHE = Path(sys.executable).with_name("veche")
 ISSO_VENV = ROOT / "bench" / ".venv-isso"
 HOST = "127.0.0.1"
 
