@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 import uuid
 from collections import Counter
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import spy
 from bench.client import Conn, percentile
 from bench.procs import HOST, free_port, isso_config, start_isso, start_veche
 from bench.threads import SEED, TOP_LEVEL_SHARE, make_thread
@@ -98,7 +100,11 @@ def _run(label: str, port: int, make: Make, writers: int, duration: float, id_of
                        percentile(lat, 99) * 1000, dict(statuses), errors, command)  # fmt: skip
 
 
-def veche_writes(label: str, db_url: str, run: Path, writers: int, duration: float) -> WriteResult:
+def veche_writes(
+    label: str, db_url: str, run: Path, writers: int, duration: float,
+    profiles: list[spy.Profile] | None = None,
+) -> WriteResult:  # fmt: skip
+    """With `profiles`, py-spy samples the server during the run and the summary is added."""
     from bench.seed_veche import seed_writers
 
     story_id, tokens = seed_writers(db_url, writers, base_url="http://127.0.0.1:8000",
@@ -112,10 +118,20 @@ def veche_writes(label: str, db_url: str, run: Path, writers: int, duration: flo
         return (f"/api/v1/stories/{story_id}/comments", payload,
                 {"Authorization": f"Bearer {tokens[n]}"})  # fmt: skip
 
+    command = (
+        f"{writers} asyncio writers, POST /api/v1/stories/{{id}}/comments, bearer, {duration:.0f} s"
+    )
     try:
-        return _run(label, server.port, make, writers, duration, lambda j: j["id"],
-                    f"{writers} asyncio writers, POST /api/v1/stories/{{id}}/comments, bearer, "
-                    f"{duration:.0f} s")  # fmt: skip
+        if profiles is None:
+            return _run(label, server.port, make, writers, duration, lambda j: j["id"], command)
+        box: list[WriteResult] = []
+        load = threading.Thread(target=lambda: box.append(
+            _run(label, server.port, make, writers, duration, lambda j: j["id"], command)))  # fmt: skip
+        profiles.append(spy.record(server.pid, int(duration), run / f"profile-b2-{label}.txt",
+                                   f"B2 writes on {label}", load))  # fmt: skip
+        if not box:
+            raise RuntimeError("the write load did not finish")
+        return box[0]
     finally:
         server.stop()
 

@@ -255,7 +255,7 @@ def _profiles(run: Run, lines: list[str]) -> None:
         return
     lines += [
         "`py-spy record` (100 Hz, `--nonblocking`) on the `veche serve` process while its first "
-        "page is under the same load as in B1. Shares are of all samples of the process, idle "
+        "page is under the same load as in B1, and during the B2 write runs. Shares are of all samples of the process, idle "
         "threads included; *self* is the innermost frame, *inclusive* any frame on the stack.",
         "",
     ]
@@ -264,6 +264,12 @@ def _profiles(run: Run, lines: list[str]) -> None:
         if p.error:
             lines += [f"Profiling failed: `{p.error.strip()}`", ""]
             continue
+        lines += [
+            "Self time by package: "
+            + ", ".join(f"{name} {share:.0%}" for name, share in p.packages)
+            + ".",
+            "",
+        ]
         lines += ["| inclusive | function | | self | function |", "|---:|---|---|---:|---|"]
         for i in range(max(len(p.self_top), len(p.inclusive_top))):
             a = p.inclusive_top[i] if i < len(p.inclusive_top) else ("", 0.0)
@@ -307,6 +313,11 @@ def write_report(run: Run, out: Path) -> None:
         "```",
         run.machine["free -h"],
         "```",
+        "",
+        "Load average (1, 5, 15 min) as each step began: other jobs share the machine, and a "
+        "step that ran under more load than its neighbours is noisier:",
+        "",
+        *(f"- {k}: {v}" for k, v in run.load.items()),
         "",
         "## Versions",
         "",

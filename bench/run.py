@@ -41,6 +41,7 @@ class Run:
     b4: sse.Delivery | None = None
     profiles: list[spy.Profile] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    load: dict[str, str] = field(default_factory=dict)  # /proc/loadavg as each step began
     finished: str = ""
     seconds: float = 0.0
 
@@ -125,7 +126,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--connections", type=int, default=32, help="wrk connections (B1)")
     ap.add_argument("--writers", type=int, default=32, help="concurrent writers (B2)")
     ap.add_argument("--subscribers", type=int, default=10_000, help="SSE subscribers (B3)")
-    ap.add_argument("--profile-size", type=int, default=10_000, help="B1 size profiled; 0: none")
+    ap.add_argument(
+        "--profile-size",
+        type=int,
+        default=10_000,
+        help="B1 size profiled (B2 is profiled too); 0: no profiles",
+    )
     ap.add_argument(
         "--skip-isso-full-over",
         type=int,
@@ -156,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def step(name: str, fn: Any) -> None:
         t0 = time.monotonic()
+        result.load[name] = Path("/proc/loadavg").read_text().strip()
         print(f"bench: {name} …", flush=True)
         try:
             fn()
@@ -190,7 +197,12 @@ def main(argv: list[str] | None = None) -> None:
             "b2 sqlite",
             lambda: result.b2.append(
                 b2.veche_writes(
-                    "sqlite", f"sqlite:///{run_dir / 'b2.db'}", run_dir, args.writers, args.duration
+                    "sqlite",
+                    f"sqlite:///{run_dir / 'b2.db'}",
+                    run_dir,
+                    args.writers,
+                    args.duration,
+                    result.profiles if args.profile_size else None,
                 )
             ),
         )
@@ -199,7 +211,14 @@ def main(argv: list[str] | None = None) -> None:
             url = b2.pg_database("veche_bench")
             try:
                 result.b2.append(
-                    b2.veche_writes("postgresql", url, run_dir, args.writers, args.duration)
+                    b2.veche_writes(
+                        "postgresql",
+                        url,
+                        run_dir,
+                        args.writers,
+                        args.duration,
+                        result.profiles if args.profile_size else None,
+                    )
                 )
             finally:
                 b2.pg_database("veche_bench", drop_only=True)
@@ -228,6 +247,7 @@ def main(argv: list[str] | None = None) -> None:
 
         step("b4", run_b4)
 
+    result.load["end"] = Path("/proc/loadavg").read_text().strip()
     result.finished = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     result.seconds = time.monotonic() - t_start
     (DATA / "last-run.json").write_text(json.dumps(asdict(result), indent=1, default=str))

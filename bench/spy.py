@@ -21,6 +21,7 @@ class Profile:
     samples: int
     self_top: list[tuple[str, float]] = field(default_factory=list)  # share of samples
     inclusive_top: list[tuple[str, float]] = field(default_factory=list)
+    packages: list[tuple[str, float]] = field(default_factory=list)  # self time by package
     command: str = ""
     error: str = ""
 
@@ -39,6 +40,17 @@ def _name(frame: str) -> str:
             path = path.split(marker, 1)[1]
             break
     return f"{m.group('fn')} ({path})"
+
+
+def package(name: str) -> str:
+    """The package a shortened frame belongs to: `veche/web/views.py` → `veche.web`."""
+    path = name.rsplit(" (", 1)[-1].rstrip(")")
+    parts = path.split("/")
+    if len(parts) == 1:
+        return "stdlib " + parts[0].removesuffix(".py")
+    if parts[0] == "veche" and len(parts) > 2:
+        return "veche." + parts[1]
+    return parts[0] if parts[0] not in ("asyncio", "concurrent", "json") else "stdlib " + parts[0]
 
 
 def summarise(raw: Path, label: str, top: int = 15) -> Profile:
@@ -67,9 +79,13 @@ def summarise(raw: Path, label: str, top: int = 15) -> Profile:
         for f, c in incl.most_common()
         if not f.endswith(plumbing) and not any(p in f for p in plumbing)
     ]
+    by_package: Counter[str] = Counter()
+    for f, c in selfc.items():
+        by_package[package(f)] += c
     return Profile(
         label, total, [(f, c / total) for f, c in selfc.most_common(top)],
         [x for x in inclusive if x[1] < 0.999][:top],
+        [(k, c / total) for k, c in by_package.most_common(12)],
     )  # fmt: skip
 
 
