@@ -33,6 +33,7 @@ class WriteResult:
     errors: int
     command: str
     notes: list[str] = field(default_factory=list)
+    round: int = 1
 
     @property
     def rate(self) -> float:
@@ -136,9 +137,9 @@ def veche_writes(
         server.stop()
 
 
-def isso_writes(run: Path, writers: int, duration: float) -> WriteResult:
+def isso_writes(run: Path, writers: int, duration: float, name: str = "isso-b2") -> WriteResult:
     port = free_port()
-    cfg = isso_config(run, run / "isso-b2.db", port)
+    cfg = isso_config(run, run / f"{name}.db", port)
     server = start_isso(cfg, port, run)
     uri = "/bench/writes"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import sse
+from bench import b2, sse
 from bench.load import Result
 
 if TYPE_CHECKING:
@@ -146,25 +146,37 @@ def _b2(run: Run, lines: list[str], summary: list[tuple[str, str, str]]) -> None
         "accepted earlier in the run; veche writers are signed in (bearer tokens) and send a "
         "unique idempotency key, with `VECHE_RATE_LIMIT_WRITES=1000000/minute`; Isso gets "
         "`POST /new?uri=…` with its guard off. p50/p99 are of accepted posts. One warm-up post "
-        "per system is not counted.",
+        "per run is not counted. "
+        f"The systems take turns for {run.args['rounds']} rounds, so a burst of outside load "
+        "lands on one round rather than on one system; each system's best round is compared.",
         "",
-        "| system | accepted | seconds | accepted/s | p50 ms | p99 ms | statuses | transport errors |",
-        "|---|---:|---:|---:|---:|---:|---|---:|",
+        "| round | system | accepted | seconds | accepted/s | p50 ms | p99 ms | statuses | transport errors |",
+        "|---:|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     for w in run.b2:
         lines.append(
-            f"| {w.label} | {w.accepted:,} | {w.seconds:.1f} | {_n(w.rate)} | {_n(w.p50_ms)} | "
-            f"{_n(w.p99_ms)} | {', '.join(f'{k}: {v}' for k, v in sorted(w.statuses.items()))} | {w.errors} |"
+            f"| {w.round} | {w.label} | {w.accepted:,} | {w.seconds:.1f} | {_n(w.rate)} | "
+            f"{_n(w.p50_ms)} | {_n(w.p99_ms)} | "
+            f"{', '.join(f'{k}: {v}' for k, v in sorted(w.statuses.items()))} | {w.errors} |"
         )
     lines.append("")
-    isso = next((w for w in run.b2 if w.label == "isso"), None)
+    best: dict[str, b2.WriteResult] = {}
     for w in run.b2:
-        if w.label == "isso":
+        if w.label not in best or w.rate > best[w.label].rate:
+            best[w.label] = w
+    isso = best.get("isso")
+    lines.append("Each system's best round:")
+    lines.append("")
+    for label, w in best.items():
+        if label == "isso":
             continue
         value = w.rate / isso.rate if isso and isso.rate else None
         text = mark(value, 5.0)
-        lines.append(f"- veche on {w.label} vs Isso: {text}")
-        summary.append((f"B2: accepted/s on {w.label} vs Isso", "≥ 5\u00d7", text))
+        lines.append(
+            f"- veche on {label} ({_n(w.rate)}/s, p99 {_n(w.p99_ms)} ms) vs Isso "
+            f"({_n(isso.rate) if isso else '?'}/s, p99 {_n(isso.p99_ms) if isso else '?'} ms): {text}"
+        )
+        summary.append((f"B2: accepted/s on {label} vs Isso (best rounds)", "\u2265 5\u00d7", text))
     lines.append("")
 
 
@@ -177,10 +189,11 @@ def _delivery(d: sse.Delivery | None, name: str, lines: list[str]) -> dict[str, 
         return {}
     s = sse.summary(d)
     lines += [
-        "| subscribers asked | connected | posts | deliveries | missing | p50 ms | p99 ms | max ms | worst post reached within 1 s | server RSS before → after (KB) | per subscriber |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| subscribers asked | connected | posts | deliveries | missing | p50 ms | p99 ms | max ms | worst post reached within 1 s | all deliveries within 1 s | server RSS before → after (KB) | per subscriber |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
         f"| {d.subscribers:,} | {d.connected:,} | {d.posts} | {len(d.delays_ms):,} | {d.missing:,} | "
         f"{_n(s['p50_ms'])} | {_n(s['p99_ms'])} | {_n(s['max_ms'])} | {d.within_1s_worst:.1%} | "
+        f"{sum(1 for x in d.delays_ms if x <= 1000) / max(1, d.connected * d.posts):.1%} | "
         f"{d.rss_before_kb:,} → {d.rss_after_kb:,} | {d.per_sub_kb:.1f} KB |",
         "",
     ]
