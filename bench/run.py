@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import veche
 from bench import b1, b2, load, spy, sse
 from bench.procs import ISSO_VENV, ROOT, start_nginx, start_veche
 from bench.report import write_report
@@ -73,6 +74,7 @@ def versions() -> dict[str, str]:
     dirty = _sh(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"])
     return {
         "veche": commit + (" (src/ modified)" if dirty else ""),
+        "veche package served": str(Path(veche.__file__).parent),
         "isso": _sh(
             [
                 str(ISSO_VENV / "bin/python"),
