@@ -230,7 +230,10 @@ def main(argv: list[str] | None = None) -> None:
     if "b3" in only:
 
         def run_b3() -> None:
-            result.b3 = sse.b3(f"sqlite:///{run_dir / 'b3.db'}", run_dir, args.subscribers)
+            result.b3 = sse.b3(f"sqlite:///{run_dir / 'b3.db'}", run_dir, args.subscribers,
+                               profile=bool(args.profile_size))  # fmt: skip
+            if result.b3.profile is not None:
+                result.profiles.append(result.b3.profile)
 
         step("b3", run_b3)
 

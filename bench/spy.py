@@ -73,7 +73,11 @@ def summarise(raw: Path, label: str, top: int = 15) -> Profile:
             incl[f] += n
     if not total:
         return Profile(label, 0, error="no samples")
-    plumbing = ("(threading.py)", "(anyio/", "(asyncio/", "(concurrent/", "(selectors.py)")
+    plumbing = (
+        "(threading.py)", "(anyio/_backends", "(asyncio/", "(concurrent/", "(selectors.py)",
+        "(click/", "(uvicorn/main.py)", "(uvicorn/server.py)", "(uvicorn/_compat.py)",
+        "(veche)", "(veche/cli/main.py)",
+    )  # fmt: skip
     inclusive = [
         (f, c / total)
         for f, c in incl.most_common()
@@ -89,21 +93,32 @@ def summarise(raw: Path, label: str, top: int = 15) -> Profile:
     )  # fmt: skip
 
 
-def record(pid: int, seconds: int, out: Path, label: str, load: threading.Thread) -> Profile:
-    """Sample `pid` for `seconds` while `load` (already built, not started) runs."""
+def start(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling `pid` for `seconds` in the background; see finish()."""
     argv = [str(PY_SPY), "record", "-p", str(pid), "-d", str(seconds), "-r", "100",
             "-f", "raw", "-o", str(out), "--nonblocking"]  # fmt: skip
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
-    load.start()
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+
+
+def finish(proc: subprocess.Popen[bytes], out: Path, label: str, seconds: int) -> Profile:
     try:
         log, _ = proc.communicate(timeout=seconds + 60)
     except subprocess.TimeoutExpired:
         proc.kill()
         log, _ = proc.communicate()
-    load.join(timeout=seconds + 180)
-    command = " ".join(argv).replace(str(out.parent), "$RUN")
+    argv = proc.args if isinstance(proc.args, list) else [str(proc.args)]
+    command = " ".join(str(a) for a in argv).replace(str(out.parent), "$RUN")
     if proc.returncode != 0 or not out.exists():
         return Profile(label, 0, command=command, error=log.decode(errors="replace")[-500:])
     p = summarise(out, label)
     p.command = command
     return p
+
+
+def record(pid: int, seconds: int, out: Path, label: str, load: threading.Thread) -> Profile:
+    """Sample `pid` for `seconds` while `load` (already built, not started) runs."""
+    proc = start(pid, seconds, out)
+    load.start()
+    profile = finish(proc, out, label, seconds)
+    load.join(timeout=seconds + 180)
+    return profile

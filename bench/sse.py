@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import spy
 from bench.client import Conn, percentile
 from bench.procs import HOST, Server, rss_kb, start_veche
 
@@ -206,6 +207,7 @@ class Delivery:
     rss_after_kb: int = 0
     available: bool = True
     note: str = ""
+    profile: spy.Profile | None = None  # the subscribers' node while the posts fan out
 
     @property
     def per_sub_kb(self) -> float:
@@ -230,7 +232,7 @@ async def _post(port: int, story_id: int, token: str, body: str) -> tuple[float,
 
 async def deliver(
     label: str, *, sub_server: Server, post_server: Server, story_id: int, token: str,
-    subscribers: int, posts: int, gap: float,
+    subscribers: int, posts: int, gap: float, profile_to: Path | None = None,
 ) -> Delivery:  # fmt: skip
     """Open the subscribers on one node, post on the other (or the same), time each receipt."""
     out = Delivery(label, subscribers, 0, posts)
@@ -241,12 +243,22 @@ async def deliver(
     await asyncio.sleep(3)  # idle: what a held connection costs at rest
     out.rss_after_kb = rss_kb(sub_server.pid)
     sent: list[tuple[float, int]] = []
+    window = int(posts * gap + 3)
+    sampler = spy.start(sub_server.pid, window, profile_to) if profile_to else None
     for k in range(posts):
         sent.append(
             await _post(post_server.port, story_id, token, f"Live comment {k} for {label}.")
         )
         await asyncio.sleep(gap)
     await asyncio.sleep(3)  # stragglers
+    if sampler is not None and profile_to is not None:
+        out.profile = await asyncio.to_thread(
+            spy.finish,
+            sampler,
+            profile_to,
+            f"{label}: the node fanning out to {out.connected:,} subscribers",
+            window,
+        )
     by_id = {cid: (k, t) for k, (t, cid) in enumerate(sent)}
     reached = [0] * posts
     for s in live:
@@ -269,7 +281,7 @@ async def deliver(
     return out
 
 
-def b3(db_url: str, run: Path, subscribers: int, posts: int = 5) -> Delivery:
+def b3(db_url: str, run: Path, subscribers: int, posts: int = 5, profile: bool = True) -> Delivery:
     """One node, SQLite, N idle subscribers; a writer posts a few comments."""
     from bench.seed_veche import seed_writers
 
@@ -296,6 +308,7 @@ def b3(db_url: str, run: Path, subscribers: int, posts: int = 5) -> Delivery:
                 subscribers=subscribers,
                 posts=posts,
                 gap=1.5,
+                profile_to=run / "profile-b3.txt" if profile else None,
             )
         )
     finally:
