@@ -59,7 +59,12 @@ def _digest(*parts: str | bytes) -> str:
 
 
 def _veche_key(size: int) -> str:
-    migrations = sorted((ROOT / "src/veche/store/migrations/versions").glob("*.py"))
+    # The schema of the veche that seeds and serves (the harness's venv), which need not be
+    # this checkout's: a file seeded by another build must not be served by this one.
+    import veche
+
+    versions = Path(veche.__file__).parent / "store" / "migrations" / "versions"
+    migrations = sorted(versions.glob("*.py"))
     return _digest(
         str(size), (ROOT / "bench/threads.py").read_bytes(), (ROOT / "bench/seed_veche.py").read_bytes(),
         *(m.read_bytes() for m in migrations),
