@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.server
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import uvicorn
 from playwright.sync_api import Browser, Error, Page, sync_playwright
 
 from tests.conftest import PASSWORD, unavailable
+from tests.live_helpers import free_port
 from veche.config import Config
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime
@@ -31,13 +31,6 @@ ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
