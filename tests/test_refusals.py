@@ -95,6 +95,9 @@ def test_undecodable_urls_are_refused(client: TestClient, world: World) -> None:
     err = error(r, 422, "invalid_input")
     assert err["field"] == "url"
     assert client.get("/embed/discussion?url=https://news.example/%C3%28").status_code == 422
+    assert client.get("/api/v1/threads?url=https://news.example/%C3%A9t%C3%A9").status_code == 404
+    made = client.post("/api/v1/threads", json={"url": f"{ORIGIN}/été"}, headers={"Origin": ORIGIN})
+    assert made.status_code == 201
     ok = client.get("/api/v1/threads?url=https://news.example/%C3%A9t%C3%A9")
     assert ok.status_code == 200 and ok.json()["story"]["url"] == f"{ORIGIN}/été"
 

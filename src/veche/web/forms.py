@@ -79,6 +79,23 @@ def post_comment(
     return _back(comment.id, story_id)
 
 
+@router.post("/stories/{story_id}/comments/compose")
+def compose_comment(
+    story_id: PathId,
+    request: Request,
+    body: str = Form("", max_length=200_000),
+) -> Response:
+    """A comment written on a shared page, which carries no CSRF token or idempotency key:
+    show it again in a form that has them, for the reader to send. Nothing is written, so
+    this needs no token itself."""
+    story = stories(request).get(story_id)
+    context = discussion(
+        request, story, form_body=body,
+        form_error="Almost there: check your comment and send it.",
+    )  # fmt: skip
+    return render(request, "story.html", **context)
+
+
 def _back(comment_id: int, story_id: int) -> RedirectResponse:
     """To the comment's permalink: the page that shows it, wherever the thread cuts."""
     return RedirectResponse(comment_href(story_id, comment_id), status_code=303)
