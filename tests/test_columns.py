@@ -84,10 +84,9 @@ def url_probe(client: TestClient, world: World, n: int) -> None:
 
 def title_probe(client: TestClient, world: World, n: int) -> None:
     r = client.post(
-        "/api/v1/threads",
-        json={"url": f"{ORIGIN}/long", "title": "t" * (n + 1)},
+        "/api/v1/threads", json={"url": f"{ORIGIN}/long", "title": "t" * (n + 1)},
         headers={"Origin": ORIGIN},
-    )
+    )  # fmt: skip
     refused_422(r, "title")
     with pytest.raises(InvalidInput, match="at most 300"):
         Stories(world.rt).create("news", f"{ORIGIN}/long2", "t" * (n + 1))

@@ -65,6 +65,7 @@ def test_a_new_comment_reaches_an_open_stream(base: str, world: World) -> None:
         assert shown["body_html"] == "<p>First, from the coast.</p>\n"
         # The frame is the same for every reader: nothing in it depends on who asks.
         assert not {"can_edit", "can_delete", "body_markdown"} & set(shown)
+        assert f'id="c{first}"' in shown["html"] and 'name="csrf"' not in shown["html"]
         reply = comment(base, world, token, "And a reply.", parent_id=first)
         ev = stream.until(created(reply))[-1]
         assert ev.data["comment"]["parent_id"] == first and ev.data["comment"]["number"] == [1, 1]

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 def sign_up(page: Page, live: Live, handle: str, name: str) -> None:
     # A story page fetches its overlay, which gives an anonymous reader their cookie; leaving
     # before it answers would let that cookie land after the sign-up form's own.
-    page.wait_for_load_state("networkidle")
+    if "/stories/" in page.url:
+        expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
     page.goto(f"{live.base}/signup?next=/stories/{live.story.id}")
     page.fill("input[name=handle]", handle)
     page.fill("input[name=display_name]", name)

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from veche.service import policy
-from veche.service.runtime import Viewer
 from veche.store.models import Comment, Event, Story
-from veche.web.views import comment_view
+from veche.web.discussion import ANON, DiscussionCtx
+from veche.web.templating import env
+from veche.web.views import EVERYONE, comment_view
 
 # Fields of a comment's JSON that depend on who asks: never in a shared frame.
 PER_VIEWER = ("can_edit", "can_delete", "can_reply", "body_markdown", "replies")
 RETRY_MS = 3000
-NOBODY = Viewer(user=None, ip="")
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,20 @@ def encode(kind: str, seq: int | None, data: dict[str, Any]) -> bytes:
 
 
 def comment_json(
-    c: Comment, story: Story, quoted: dict[int, Comment], now: dt.datetime
+    c: Comment, story: Story, quoted: dict[int, Comment], now: dt.datetime, base: str
 ) -> dict[str, Any]:
-    view = comment_view(c, story, quoted, NOBODY, now)
+    """The comment as JSON, plus its shared HTML (the same bytes the cached thread holds),
+    so a page places it without asking the server once per reader."""
+    view = comment_view(c, story, quoted, EVERYONE, now)
     data = view.as_json()
     for key in PER_VIEWER:
         data.pop(key, None)
     data["path"] = c.path
+    ctx = DiscussionCtx(
+        story=story, base=base, csrf="", key="", can_comment=policy.can_comment(story, ANON),
+        guest=True,
+    )  # fmt: skip
+    data["html"] = env.get_template("fragment_comment.html").render(comment=view, ctx=ctx)
     return data
 
 
@@ -64,6 +71,7 @@ def live_event(
     story: Story,
     quoted: dict[int, Comment],
     now: dt.datetime,
+    base: str = "",
 ) -> LiveEvent:
     data: dict[str, Any] = {
         "seq": event.seq,
@@ -76,7 +84,7 @@ def live_event(
     held = False
     author = None
     if comment is not None:
-        data["comment"] = comment_json(comment, story, quoted, now)
+        data["comment"] = comment_json(comment, story, quoted, now, base)
         held = comment.status in policy.HELD
         author = comment.author_id
     return LiveEvent(event.seq, encode(event.kind, event.seq, data), author, held)

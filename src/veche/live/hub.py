@@ -175,7 +175,8 @@ class Hub:
                 if fresh is not None:
                     story = fresh
         now = self.rt.clock()
-        return [frames.live_event(e, c, story, page.quoted, now) for e, c in page.rows]
+        base = self.rt.config.base_url
+        return [frames.live_event(e, c, story, page.quoted, now, base) for e, c in page.rows]
 
     async def subscribe(
         self, story_id: int, who: policy.Who, last_event_id: int | None

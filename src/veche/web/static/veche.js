@@ -112,6 +112,7 @@
       if (old) old.replaceWith(content); else this.container.appendChild(content);
       await this.applyOverlay(true);
       this.root.dataset.ready = "yes";
+      this.startLive();
     }
 
     // -- the per-viewer overlay -------------------------------------------------------------
@@ -608,6 +609,180 @@
       await this.load();
     }
 
+    // -- live updates -----------------------------------------------------------------------
+    // One stream per page, read with fetch so the embed can send its bearer token. Every
+    // event's id is the story's seq and a reconnect sends the last one seen, so nothing is
+    // missed or shown twice. New top-level comments wait behind a button: the page never
+    // jumps under the reader. Replies, edits and deletions apply in place.
+    startLive() {
+      if (this.live || !window.fetch || !window.TextDecoder || !this.root) return;
+      this.live = { last: this.root.dataset.version || null, waiting: [], delay: 1000, reset: false };
+      this.liveLoop();
+    }
+
+    liveState(text) {
+      let el = this.root.querySelector(".live-state");
+      if (!el) {
+        el = document.createElement("p");
+        el.className = "live-state";
+        el.setAttribute("role", "status");
+        this.root.querySelector(".discussion-head").appendChild(el);
+      }
+      el.textContent = text;
+      el.hidden = !text;
+    }
+
+    async liveLoop() {
+      while (this.live) {
+        const ctrl = new AbortController();
+        let watchdog = null;
+        // The server sends a heartbeat every 15 s: silence for 45 s is a dead connection.
+        const kick = () => { clearTimeout(watchdog); watchdog = setTimeout(() => ctrl.abort(), 45000); };
+        const offline = () => ctrl.abort();  // the browser knows before the socket does
+        window.addEventListener("offline", offline);
+        try {
+          const headers = this.headers(false);
+          delete headers["X-CSRF-Token"];
+          headers.Accept = "text/event-stream";
+          if (this.live.last) headers["Last-Event-ID"] = this.live.last;
+          kick();
+          const r = await fetch(this.base + "/api/v1/stories/" + this.storyId + "/events", {
+            headers, cache: "no-store", signal: ctrl.signal,
+            credentials: this.mode === "embed" ? "omit" : "same-origin",
+          });
+          if (!r.ok || !r.body) throw new Error("stream " + r.status);
+          this.liveState("");
+          this.live.delay = 1000;
+          const reader = r.body.getReader();
+          const decoder = new TextDecoder();
+          let buffer = "";
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            kick();
+            buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+            let cut;
+            while ((cut = buffer.indexOf("\n\n")) >= 0) {
+              this.onFrame(buffer.slice(0, cut));
+              buffer = buffer.slice(cut + 2);
+            }
+          }
+        } catch (e) { /* dropped or offline: reconnect below */ }
+        clearTimeout(watchdog);
+        window.removeEventListener("offline", offline);
+        if (!this.live) return;
+        this.liveState("reconnecting…");
+        await new Promise((resume) => {
+          const again = () => { clearTimeout(timer); window.removeEventListener("online", again); resume(); };
+          const timer = setTimeout(again, navigator.onLine === false ? 3600000 : this.live.delay * (0.5 + Math.random()));
+          window.addEventListener("online", again);
+        });
+        this.live.delay = Math.min(this.live.delay * 2, 30000);
+      }
+    }
+
+    onFrame(frame) {
+      let id = null, kind = "message", data = "";
+      for (const line of frame.split("\n")) {
+        if (line.startsWith(":")) continue;  // a heartbeat
+        const at = line.indexOf(":");
+        const name = at < 0 ? line : line.slice(0, at);
+        let value = at < 0 ? "" : line.slice(at + 1);
+        if (value.startsWith(" ")) value = value.slice(1);
+        if (name === "id") id = value;
+        else if (name === "event") kind = value;
+        else if (name === "data") data += (data ? "\n" : "") + value;
+      }
+      if (id !== null) this.live.last = id;
+      if (kind === "reset") { this.live.reset = true; this.showWaiting(); return; }
+      let ev;
+      try { ev = JSON.parse(data); } catch (e) { return; }
+      if (ev && ev.comment && ev.comment.html) this.applyLive(kind, ev.comment).catch(() => {});
+    }
+
+    liveNode(c) {
+      const tpl = document.createElement("template");
+      tpl.innerHTML = c.html;  // rendered and sanitised by the server, shared by every reader
+      return tpl.content.querySelector("li.comment");
+    }
+
+    mine(c) {
+      const me = this.root.querySelector(".me .handle");
+      return Boolean(me && c.author && !c.author.guest && c.author.handle === me.textContent);
+    }
+
+    async applyLive(kind, c) {
+      const existing = this.byId(c.id);
+      if (kind === "comment.created") {
+        if (existing) return;
+        if (!c.parent_id && !this.mine(c)) {
+          this.live.waiting.push(c);
+          this.showWaiting();
+          return;
+        }
+        if (!this.placeLive(c)) return;
+      } else {
+        if (!existing) return;
+        const card = this.liveNode(c).querySelector(":scope > .comment-card");
+        existing.querySelector(":scope > .comment-card").replaceWith(card);
+        existing.className = existing.className.replace(/\bstatus-\S+/, "status-" + c.status);
+      }
+      if (this.mine(c)) await this.applyOverlay(false, [String(c.id)]);
+    }
+
+    placeLive(c) {
+      const fresh = this.liveNode(c);
+      const level = (li) => Number((li.className.match(/level-(\d+)/) || [0, 0])[1]);
+      if (c.parent_id) {
+        const parent = this.byId(c.parent_id);
+        if (!parent) return false;  // its branch is not on screen: "more replies" will show it
+        const depth = Math.min(level(parent) + 1, 7);
+        fresh.className = fresh.className.replace(/\blevel-\d+/, "level-" + depth);
+        if (depth <= level(parent)) parent.parentElement.appendChild(fresh);  // nesting capped
+        else this.repliesOf(parent).appendChild(fresh);
+      } else {
+        const list = this.root.querySelector("ol.comments");
+        if (this.root.dataset.sort === "newest") list.prepend(fresh); else list.appendChild(fresh);
+        const empty = this.root.querySelector(".empty");
+        if (empty) empty.remove();
+      }
+      const count = this.root.querySelector(".discussion-head .count");
+      if (count) count.textContent = String(Number(count.textContent) + 1);
+      return true;
+    }
+
+    showWaiting() {
+      let button = this.root.querySelector("button.new-comments");
+      if (!button) {
+        button = document.createElement("button");
+        button.type = "button";
+        button.className = "new-comments";
+        button.addEventListener("click", () => this.revealWaiting());
+        this.root.querySelector("ol.comments").before(button);
+      }
+      const n = this.live.waiting.length;
+      button.textContent = this.live.reset ? "The discussion has changed: show the latest"
+        : n === 1 ? "1 new comment" : n + " new comments";
+      button.hidden = false;
+    }
+
+    async revealWaiting() {
+      const button = this.root.querySelector("button.new-comments");
+      if (this.live.reset) {
+        // Too much was missed to replay: read the discussion again.
+        this.live.reset = false;
+        this.live.waiting = [];
+        if (this.mode === "embed") await this.load(); else window.location.reload();
+        return;
+      }
+      const shown = [];
+      for (const c of this.live.waiting.splice(0)) {
+        if (!this.byId(c.id) && this.placeLive(c)) shown.push(c);
+      }
+      if (button) button.hidden = true;
+      if (shown.length) this.byId(shown[shown.length - 1].id).scrollIntoView({ block: "nearest" });
+    }
+
     async signOut() {
       try { await this.request("POST", "/api/v1/auth/signout", {}); } catch (e) { /* revoke best effort */ }
       storage.del(this.tokenKey);
@@ -646,9 +821,10 @@
       // Composed for this viewer by the server already.
       d.restoreDrafts();
       root.dataset.ready = "yes";
+      d.startLive();
     } else {
       // The shared page: put this reader's half in, then take over.
-      d.applyOverlay(true).then(() => { d.root.dataset.ready = "yes"; });
+      d.applyOverlay(true).then(() => { d.root.dataset.ready = "yes"; d.startLive(); });
     }
   }
 

@@ -1,0 +1,89 @@
+"""Two readers on one story in Chromium: each sees the other's comments, replies, edits and
+deletions live, and a reader who drops off the network catches up without a reload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import Live
+from tests.browser.test_hosted import comment, post
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def second(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()
+
+
+def sign_in(page: Page, live: Live, handle: str) -> None:
+    page.goto(f"{live.base}/signin?next=/stories/{live.story.id}")
+    page.fill("input[name=login]", handle)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.auth-form button[type=submit]")
+    expect(page.locator(".discussion .me .handle")).to_have_text(handle)
+    expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
+
+
+def test_two_readers_see_each_other_live(page: Page, second: Page, live: Live) -> None:
+    live.user("ann", "Ann Lee")
+    live.user("bob")
+    sign_in(page, live, "ann")
+    sign_in(second, live, "bob")
+
+    # A new top-level comment waits behind a button, so Bob's page does not jump.
+    post(page, ".discussion-head ~ form.comment-form", "The coast road is open again.")
+    ann = comment(page, "The coast road is open again.")
+    waiting = second.locator("button.new-comments")
+    expect(waiting).to_have_text("1 new comment")
+    expect(second.locator(f"#c{ann}")).to_have_count(0)
+    waiting.click()
+    expect(second.locator(f"#c{ann} > .comment-card .body")).to_have_text(
+        "The coast road is open again."
+    )
+
+    # Bob's reply appears in place under Ann's comment, on Ann's page.
+    second.click(f"#c{ann} > .comment-card [data-action=reply]")
+    post(second, f"#c{ann} > .comment-card form.comment-form", "Only one lane, though.")
+    reply = comment(second, "Only one lane, though.")
+    expect(page.locator(f"#c{ann} > ol.replies > #c{reply} .body")).to_have_text(
+        "Only one lane, though."
+    )
+
+    # Ann edits; Bob sees the new text. Bob deletes; Ann sees the placeholder.
+    page.click(f"#c{ann} > .comment-card [data-action=edit]")
+    edit = page.locator(f"#c{ann} form.edit-form")
+    edit.locator("textarea").fill("The coast road is open again, one lane each way.")
+    edit.locator("button[type=submit]").click()
+    expect(second.locator(f"#c{ann} > .comment-card .body")).to_have_text(
+        "The coast road is open again, one lane each way."
+    )
+    delete = second.locator(f"#c{reply} > .comment-card form[data-action=delete] button")
+    delete.click()
+    delete.click()  # confirm
+    expect(page.locator(f"#c{reply} > .comment-card .placeholder")).to_have_text(
+        "The comment was deleted."
+    )
+
+    # Bob drops off the network; what happens meanwhile arrives when he is back.
+    second.context.set_offline(True)
+    page.click(f"#c{ann} > .comment-card [data-action=reply]")
+    post(page, f"#c{ann} > .comment-card form.comment-form", "Posted while Bob was offline.")
+    late = comment(page, "Posted while Bob was offline.")
+    expect(second.locator(".live-state")).to_have_text("reconnecting…")
+    second.context.set_offline(False)
+    expect(second.locator(f"#c{late} .body")).to_have_text(
+        "Posted while Bob was offline.", timeout=30_000
+    )
+    expect(second.locator(".live-state")).to_be_hidden()
+    # Nothing was shown twice.
+    expect(second.locator(f"#c{late}")).to_have_count(1)
+    expect(second.locator(f"#c{ann}")).to_have_count(1)
