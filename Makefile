@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check clean
+.PHONY: run test lint typecheck check clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,22 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# Benchmarks (bench/README.md): not tests, not part of `make test`. Isso gets its own venv
+# so its dependencies never mix with veche's; py-spy (a standalone binary) lives there too.
+ISSO_VENV := bench/.venv-isso
+ISSO_STAMP := $(ISSO_VENV)/.installed
+BENCH_ARGS ?=
+
+$(ISSO_STAMP):
+	test -x $(ISSO_VENV)/bin/python || $(PY) -m venv $(ISSO_VENV)
+	$(ISSO_VENV)/bin/pip install --quiet 'isso==0.14.0' 'gunicorn>=22' 'py-spy>=0.3.14'
+	touch $(ISSO_STAMP)
+
+bench: $(STAMP) $(ISSO_STAMP)
+	@command -v wrk >/dev/null && test -x /usr/sbin/nginx || \
+		{ echo "make bench needs wrk and nginx: apt-get install -y wrk nginx-light"; exit 1; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -51,7 +51,7 @@ def test_an_unchanged_thread_answers_304_and_a_new_comment_a_new_etag(
         r = client.get(url)
         assert r.status_code == 200
         etag = r.headers["etag"]
-        assert re.fullmatch(rf'"s{world.story.id}-v2-[0-9a-f]{{16}}"', etag), etag
+        assert re.fullmatch(rf'"s{world.story.id}-v2-[0-9a-f]{{16}}(-(br|gzip|zstd))?"', etag), etag
         assert r.headers["cache-control"] == "public, max-age=10, stale-while-revalidate=30"
         again = client.get(url, headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b""
@@ -92,7 +92,7 @@ def test_the_shared_body_is_the_same_bytes_for_every_viewer(
     assert one.content == two.content
     assert "set-cookie" not in one.headers and "set-cookie" not in two.headers
     assert not TOKENS.search(one.text)
-    assert one.headers["vary"] == "Cookie"
+    assert "Cookie" in one.headers["vary"]
     # Signed in, the same body comes back private and must be revalidated.
     r = client.get(f"/api/v1/stories/{world.story.id}/comments", headers=bearer(ann))
     assert r.headers["cache-control"] == "private, no-cache" and r.headers["etag"]
@@ -188,19 +188,16 @@ def test_page_cache_is_an_lru_bounded_by_bytes() -> None:
 def test_an_anonymous_reader_without_javascript_can_still_post(
     client: TestClient, world: World
 ) -> None:
-    """The shared page has no token: its form first goes to a page that only shows it again
-    with tokens (nothing is written), and sending that posts."""
+    """The shared page has no token; the first post is refused with the text kept and a
+    working form, the second goes through."""
     Stories(world.rt).update_site("news", SiteSettings(allow_guests=True))
     page = client.get(f"/stories/{world.story.id}").text
-    action = f'action="/stories/{world.story.id}/comments/compose"'
-    assert action in page and not TOKENS.search(page)
-    assert f'href="/signin?next=/stories/{world.story.id}"' in page
+    assert 'name="csrf" value=""' in page and 'name="idempotency_key" value=""' in page
     form = {"body": "A guest's view.", "csrf": "", "idempotency_key": ""}
-    again = client.post(f"/stories/{world.story.id}/comments/compose", data=form)
-    assert again.status_code == 200 and "A guest&#39;s view.</textarea>" in again.text
-    assert client.get(f"/api/v1/stories/{world.story.id}/comments").json()["comments"] == []
-    token = re.search(r'name="csrf" value="([^"]+)"', again.text)
-    key = re.search(r'name="idempotency_key" value="([^"]+)"', again.text)
+    refused = client.post(f"/stories/{world.story.id}/comments", data=form)
+    assert refused.status_code == 403 and "A guest&#39;s view." in refused.text
+    token = re.search(r'name="csrf" value="([^"]+)"', refused.text)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', refused.text)
     assert token is not None and key is not None
     form.update(csrf=token.group(1), idempotency_key=key.group(1))
     r = client.post(f"/stories/{world.story.id}/comments", data=form, follow_redirects=False)

@@ -16,6 +16,7 @@ from veche.service.runtime import Runtime
 from veche.service.stories import Stories
 from veche.web import api, api_auth, api_reads, api_stories, errors, forms, live, openapi, pages
 from veche.web.cache import PageCache
+from veche.web.compression import Compression
 from veche.web.headers import SecurityHeaders
 from veche.web.middleware import BodyLimit, RequestId, ServerErrors
 from veche.web.templating import STATIC
@@ -64,6 +65,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.add_middleware(ServerErrors)
     app.add_middleware(SecurityHeaders, stories=stories, hsts_seconds=config.hsts_seconds)
     app.add_middleware(RequestId)
+    app.add_middleware(Compression)  # outermost: it compresses what the others sent
     errors.install(app)
 
     app.include_router(api_auth.router)

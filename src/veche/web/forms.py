@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from veche.domain.enums import QuoteSource
-from veche.domain.errors import InvalidInput, RateLimited, VecheError
+from veche.domain.errors import CrossSiteRefused, InvalidInput, RateLimited, VecheError
 from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.web.identity import (
@@ -17,6 +17,7 @@ from veche.web.identity import (
     check_csrf,
     client_ip,
     runtime,
+    same_origin,
     stories,
     viewer,
 )
@@ -58,8 +59,21 @@ def post_comment(
     quote_text: str = Form(""),
     guest_name: str = Form(""),
 ) -> Response:
-    # Outside the try: a forged post gets a plain 403, not the page with its text in our box.
-    check_csrf(request, csrf)
+    try:
+        check_csrf(request, csrf)
+    except CrossSiteRefused:
+        # A forged post gets a plain 403, not a signed-in page with its text in our box. The
+        # one exception: an anonymous reader posting from the shared (cached, token-less)
+        # page on our own origin has no account a forgery could use; they get their words
+        # back in a form that now carries a token.
+        if csrf or viewer(request).user is not None or not same_origin(request):
+            raise
+        story = stories(request).get(story_id)
+        context = discussion(
+            request, story, reply=_id_or_none(parent_id), form_body=body,
+            form_error="Please send your comment again: this page needed a fresh form.",
+        )  # fmt: skip
+        return render(request, "story.html", status=403, **context)
     try:
         quote = None
         if quote_source in ("comment", "story") and quote_text.strip():
@@ -71,29 +85,17 @@ def post_comment(
     except VecheError as exc:
         # Show the form again with what they wrote: a refusal must not lose a comment.
         story = stories(request).get(story_id)
-        parent = None
-        with suppress(InvalidInput):
-            parent = _id(parent_id, "parent_id")
-        context = discussion(request, story, reply=parent, form_body=body, form_error=exc.message)
+        context = discussion(
+            request, story, reply=_id_or_none(parent_id), form_body=body, form_error=exc.message
+        )
         return _refused(render(request, "story.html", status=exc.status, **context), exc)
     return _back(comment.id, story_id)
 
 
-@router.post("/stories/{story_id}/comments/compose")
-def compose_comment(
-    story_id: PathId,
-    request: Request,
-    body: str = Form("", max_length=200_000),
-) -> Response:
-    """A comment written on a shared page, which carries no CSRF token or idempotency key:
-    show it again in a form that has them, for the reader to send. Nothing is written, so
-    this needs no token itself."""
-    story = stories(request).get(story_id)
-    context = discussion(
-        request, story, form_body=body,
-        form_error="Almost there: check your comment and send it.",
-    )  # fmt: skip
-    return render(request, "story.html", **context)
+def _id_or_none(value: str) -> int | None:
+    with suppress(InvalidInput):
+        return _id(value, "parent_id")
+    return None
 
 
 def _back(comment_id: int, story_id: int) -> RedirectResponse:

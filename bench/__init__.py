@@ -1,0 +1,1 @@
+"""Benchmarks for issue 5: veche side by side with Isso and nginx (`make bench`)."""
