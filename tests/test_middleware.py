@@ -74,8 +74,11 @@ def test_security_headers_and_cache_control_defaults(world: World) -> None:
 
     app.add_api_route("/api/v1/own-cache", own_cache)
     with TestClient(app, base_url="https://veche.test") as c:
-        page = c.get(f"/stories/{world.story.id}")
+        page = c.get("/signin")
         assert page.headers["Cache-Control"] == "no-store"
+        # A thread page sets its own: public for an anonymous reader (web/shared.py).
+        thread = c.get(f"/stories/{world.story.id}")
+        assert thread.headers["Cache-Control"].startswith("public, max-age=")
         assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
         assert "frame-ancestors 'self'" in page.headers["Content-Security-Policy"]
         assert page.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"

@@ -20,6 +20,11 @@ SEMANTIC_422 = [
     # The site's own comment length (5000 by default), markdown that renders to nothing.
     {"include-path": "/api/v1/stories/{story_id}/comments", "include-method": "POST"},
     {"include-path": "/api/v1/comments/{comment_id}", "include-method": "PATCH"},
+    # A continuation cursor must lie under its comment (a path prefix).
+    {
+        "include-path": "/api/v1/stories/{story_id}/comments/{head_id}/replies",
+        "include-method": "GET",
+    },
 ]
 
 

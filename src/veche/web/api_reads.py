@@ -63,7 +63,7 @@ def _thread(
 
 
 SortQ = Query(Sort.oldest, description="Order of top-level comments; replies stay oldest first")
-AfterQ = Query(None, max_length=255, description="next_cursor of the previous page")
+AfterQ = Query(None, min_length=1, max_length=255, description="next_cursor of the previous page")
 LimitQ = Query(None, ge=1, le=100, description="Top-level comments per page")
 
 
@@ -100,7 +100,9 @@ def replies(
     story_id: PathId,
     head_id: PathId,
     request: Request,
-    after: str | None = Query(None, max_length=1024, description="more_replies.cursor"),
+    after: str | None = Query(
+        None, min_length=1, max_length=1024, description="more_replies.cursor"
+    ),
     limit: int | None = Query(None, ge=1, le=100, description="Replies in this window"),
 ) -> Response:
     """The rest of a cut subtree, in display order, `limit` replies at a time."""
