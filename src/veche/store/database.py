@@ -69,6 +69,9 @@ class Database:
         if self.is_sqlite:
             timeout = lock_timeout_ms / 1000
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": timeout}
+            # Enough pooled connections for the threadpool: B2 showed connections beyond
+            # a pool of 5 opened, set up and closed on every request under load.
+            kwargs.update(pool_size=20, max_overflow=20)
         else:
             # No pre-ping: it cost a round trip on every checkout. A connection the server
             # dropped fails once, invalidates the pool, and the next checkout reconnects.
