@@ -40,13 +40,19 @@ class Conflict(VecheError):
     code = "conflict"
 
 
-class RateLimited(VecheError):
+class TryLater(VecheError):
+    """A refusal that passes: the answer says how many seconds to wait (Retry-After)."""
+
+    default_wait = 60
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = self.default_wait if retry_after is None else retry_after
+
+
+class RateLimited(TryLater):
     status = 429
     code = "rate_limited"
-
-    def __init__(self, message: str, *, retry_after: int = 60) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class BadCredentials(VecheError):
@@ -70,12 +76,9 @@ class TooLarge(VecheError):
     code = "too_large"
 
 
-class Overloaded(VecheError):
+class Overloaded(TryLater):
     """The database is busy (a lock held too long, no free connection): try again soon."""
 
     status = 503
     code = "overloaded"
-
-    def __init__(self, message: str, *, retry_after: int = 2) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    default_wait = 2

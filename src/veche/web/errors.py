@@ -25,7 +25,7 @@ from veche.domain.errors import (
     CrossSiteRefused,
     InvalidInput,
     Overloaded,
-    RateLimited,
+    TryLater,
     VecheError,
 )
 from veche.service.runtime import Viewer
@@ -80,7 +80,7 @@ def _error(request: Request, exc: VecheError) -> Response:
         response = plain_page(request.scope, exc.status, exc.message)
     else:
         response = error_page(request, exc.status, exc.message)
-    if isinstance(exc, RateLimited | Overloaded):
+    if isinstance(exc, TryLater):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from veche.domain.enums import QuoteSource
-from veche.domain.errors import CrossSiteRefused, InvalidInput, RateLimited, VecheError
+from veche.domain.errors import CrossSiteRefused, InvalidInput, TryLater, VecheError
 from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.web.identity import (
@@ -31,7 +31,7 @@ router = APIRouter(include_in_schema=False)
 
 def _refused(response: Response, exc: VecheError) -> Response:
     """A form that is refused re-renders, keeping the limit's Retry-After for clients."""
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, TryLater):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
