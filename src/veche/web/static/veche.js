@@ -439,10 +439,15 @@
     }
 
     async placeComment(created) {
-      const content = await this.fragment("/fragments/comments/" + created.id);
-      const fresh = content.querySelector("li.comment");
-      const existing = this.byId(created.id);
-      if (existing) { existing.replaceWith(fresh); return; }
+      const content = this.byId(created.id) ? null
+        : await this.fragment("/fragments/comments/" + created.id);
+      const fresh = content && content.querySelector("li.comment");
+      if (!fresh || this.byId(created.id)) {
+        // The live stream placed it first: keep that element (a reply may already be open
+        // under it) and only make sure my controls are on it.
+        await this.applyOverlay(false, [String(created.id)]);
+        return;
+      }
       let list;
       if (created.parent_id) {
         const parent = this.byId(created.parent_id);
