@@ -51,6 +51,8 @@ class Config:
     rate_limit_writes: str = "10/minute"
     rate_limit_auth: str = "10/minute"
     presence_debounce_seconds: int = 60
+    # How often each node asks the store who came or went, for the presence dots on streams.
+    presence_sweep_seconds: float = 10.0
     session_days: int = 30
     page_size: int = 20
     # Live streams: events older than this are pruned, and a reconnect past them is a reset.
@@ -89,6 +91,9 @@ class Config:
             trust_proxy_headers=_flag(env.get("VECHE_TRUST_PROXY_HEADERS"), False),
             rate_limit_writes=env.get("VECHE_RATE_LIMIT_WRITES") or base.rate_limit_writes,
             rate_limit_auth=env.get("VECHE_RATE_LIMIT_AUTH") or base.rate_limit_auth,
+            presence_sweep_seconds=_int(
+                env, "VECHE_PRESENCE_SWEEP_SECONDS", int(base.presence_sweep_seconds)
+            ),
             event_retention_hours=_int(
                 env, "VECHE_EVENT_RETENTION_HOURS", base.event_retention_hours
             ),

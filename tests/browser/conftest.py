@@ -90,6 +90,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
         secret_key="browser-secret",
         rate_limit_writes="1000/minute",
         rate_limit_auth="1000/minute",
+        presence_sweep_seconds=1.0,
     )
     rt = Runtime.build(config)
     rt.db.upgrade()

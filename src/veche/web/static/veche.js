@@ -702,7 +702,25 @@
       if (kind === "reset") { this.live.reset = true; this.showWaiting(); return; }
       let ev;
       try { ev = JSON.parse(data); } catch (e) { return; }
-      if (ev && ev.comment && ev.comment.html) this.applyLive(kind, ev.comment).catch(() => {});
+      if (!ev) return;
+      if (kind === "presence") this.setPresence((h) => h === ev.handle, Boolean(ev.online));
+      else if (kind === "hello" && Array.isArray(ev.online)) {
+        const online = new Set(ev.online);
+        this.setPresence(() => true, (h) => online.has(h));
+      } else if (ev.comment && ev.comment.html) this.applyLive(kind, ev.comment).catch(() => {});
+    }
+
+    // An author's dot, wherever their comments are on the page: a cached copy's dots are as
+    // old as the copy, so the stream's hello corrects them all and presence frames keep them.
+    setPresence(match, online) {
+      for (const dot of this.root.querySelectorAll(".presence[data-handle]")) {
+        const handle = dot.dataset.handle;
+        if (!match(handle)) continue;
+        const on = typeof online === "function" ? online(handle) : online;
+        dot.classList.toggle("online", on);
+        dot.classList.toggle("offline", !on);
+        dot.textContent = on ? "Online" : "Offline";
+      }
     }
 
     liveNode(c) {
