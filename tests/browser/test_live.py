@@ -13,6 +13,7 @@ from sqlalchemy import update
 from tests.browser.conftest import Live
 from tests.browser.test_hosted import comment, post
 from tests.conftest import PASSWORD
+from veche.domain.enums import Role
 from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft
 from veche.service.runtime import Viewer
@@ -116,6 +117,32 @@ def test_presence_dots_follow_readers_live(page: Page, second: Page, live: Live)
     away(live, "bob")
     expect(bob).to_have_text("Offline", timeout=15_000)
     expect(page.locator('.presence[data-handle="ann"]').first).to_have_text("Online")
+
+
+def test_a_moderator_gets_remove_on_comments_that_arrive_live(
+    page: Page, second: Page, live: Live
+) -> None:
+    live.user("mod")
+    live.user("bob")
+    with live.rt.db.session() as s:
+        s.execute(update(User).where(User.handle == "mod").values(role=Role.moderator))
+    sign_in(page, live, "mod")
+    sign_in(second, live, "bob")
+    post(second, ".discussion-head ~ form.comment-form", "Blow it to hell.")
+    top = comment(second, "Blow it to hell.")
+    page.locator("button.new-comments").click()
+    remove = page.locator(f"#c{top} > .comment-card [data-action=remove] button")
+    expect(remove).to_have_count(1)
+    second.click(f"#c{top} > .comment-card [data-action=reply]")
+    post(second, f"#c{top} > .comment-card form.comment-form", "And the reptiles with it.")
+    reply = comment(second, "And the reptiles with it.")
+    live_remove = page.locator(f"#c{reply} > .comment-card [data-action=remove] button")
+    expect(live_remove).to_have_count(1)
+    live_remove.click()
+    live_remove.click()  # confirm
+    expect(second.locator(f"#c{reply} > .comment-card .placeholder")).to_have_text(
+        "The comment was removed by a moderator."
+    )
 
 
 def away(live: Live, handle: str) -> None:

@@ -750,7 +750,13 @@
         existing.querySelector(":scope > .comment-card").replaceWith(card);
         existing.className = existing.className.replace(/\bstatus-\S+/, "status-" + c.status);
       }
-      if (this.mine(c)) await this.applyOverlay(false, [String(c.id)]);
+      if (this.mine(c) || this.moderating()) await this.applyOverlay(false, [String(c.id)]);
+    }
+
+    // A moderator's Remove control comes with the overlay, for live comments as for the rest.
+    moderating() {
+      const me = this.root.querySelector(".me");
+      return Boolean(me && (me.dataset.role === "moderator" || me.dataset.role === "admin"));
     }
 
     placeLive(c) {
@@ -804,6 +810,7 @@
       }
       if (button) button.hidden = true;
       if (shown.length) this.byId(shown[shown.length - 1].id).scrollIntoView({ block: "nearest" });
+      if (shown.length && this.moderating()) await this.applyOverlay(false, shown.map((c) => String(c.id)));
     }
 
     async signOut() {
