@@ -170,6 +170,17 @@ def site_update(name: str, **opts: Any) -> None:
     click.echo("Updated " + _describe(updated))
 
 
+@site.command("title-key")
+@click.argument("name")
+def site_title_key(name: str) -> None:
+    """Print the key this site's pages sign their story titles with.
+
+    The page's embed tag then carries data-title-signature, the hex HMAC-SHA256 of
+    data-story-url, a newline and data-story-title; a signed title is confirmed."""
+    rt = _runtime()
+    click.echo(_guard(Stories(rt).title_key, name))
+
+
 @main.group()
 def story() -> None:
     """Stories: close a discussion to new comments, or open it again; confirm titles."""

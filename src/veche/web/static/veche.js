@@ -42,6 +42,7 @@
       this.base = opts.base;        // "" when hosted, veche's origin when embedded
       this.storyUrl = opts.storyUrl || null;
       this.storyTitle = opts.storyTitle || null;
+      this.titleSignature = opts.titleSignature || null;
       this.retryTimers = new Map();
       container.addEventListener("submit", (e) => this.onSubmit(e));
       container.addEventListener("click", (e) => this.onClick(e));
@@ -95,18 +96,32 @@
       return tpl.content;
     }
 
+    opening() {
+      const body = { url: this.storyUrl, title: this.storyTitle };
+      if (this.titleSignature) body.title_signature = this.titleSignature;  // the publisher's word
+      return body;
+    }
+
     async load(sort) {
       const q = new URLSearchParams({ url: this.storyUrl });
       if (sort) q.set("sort", sort);
       let content;
+      let opened = false;
       try {
         content = await this.fragment("/fragments/thread?" + q.toString());
       } catch (e) {
         // Reads never create: the page's first load asks for its discussion with a POST
-        // (the server checks this page's origin; the title stays provisional).
+        // (the server checks this page's origin; the title stays provisional unless signed).
         if (!(e instanceof ApiError) || e.status !== 404) throw e;
-        await this.request("POST", "/api/v1/threads", { url: this.storyUrl, title: this.storyTitle });
+        await this.request("POST", "/api/v1/threads", this.opening());
         content = await this.fragment("/fragments/thread?" + q.toString());
+        opened = true;
+      }
+      const found = content.querySelector("[data-veche-discussion]");
+      if (!opened && this.titleSignature && found
+          && (found.dataset.titleConfirmed !== "yes" || found.dataset.storyTitle !== this.storyTitle)) {
+        // The publisher signed this page's title and the story still has another: confirm it.
+        this.request("POST", "/api/v1/threads", this.opening()).catch(() => {});
       }
       const old = this.root;
       if (old) old.replaceWith(content); else this.container.appendChild(content);
@@ -834,6 +849,7 @@
       const d = new Discussion(shadow, {
         mode: "embed", base, storyUrl: script.dataset.storyUrl,
         storyTitle: script.dataset.storyTitle || document.title,
+        titleSignature: script.dataset.titleSignature || null,
       });
       d.load().catch((e) => {
         const p = document.createElement("p");
