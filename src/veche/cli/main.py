@@ -65,6 +65,14 @@ def serve(host: str, port: int, demo: bool) -> None:
     uvicorn.run(app, host=host, port=port, log_level="info", log_config=None)
 
 
+@main.command("settings")
+def settings() -> None:
+    """Print every setting, its variable, default and meaning (README's table)."""
+    from veche.config import Config
+
+    click.echo(Config.docs_table(), nl=False)
+
+
 @main.group()
 def db() -> None:
     """Database schema."""
