@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +40,22 @@ class Live:
     base: str  # veche, on 127.0.0.1
     publisher: str  # the news site, on localhost: another site to the browser
     story: Story
+    server: uvicorn.Server | None = None
+
+    def cut(self) -> None:
+        """Make veche unreachable, as a dropped network does: its port refuses connections,
+        whoever asks (the page or its service worker). The live stream is not waited for."""
+        assert self.server is not None
+        self.server.should_exit = True
+        port = int(self.base.rsplit(":", 1)[1])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            except OSError:
+                return
+            time.sleep(0.05)
+        raise AssertionError("veche is still listening")
 
     def user(self, handle: str, name: str | None = None) -> None:
         Accounts(self.rt).create_user(handle, PASSWORD, display_name=name)
@@ -120,7 +137,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "veche did not start"
-    yield Live(rt, base, publisher, story)
+    yield Live(rt, base, publisher, story, server)
     server.should_exit = True
     pub.shutdown()
     pub.server_close()
