@@ -137,15 +137,19 @@ function forget() {
   return caches.delete(PAGES);
 }
 
-/** Cache first; the copy is refreshed from the network for next time. */
+/** Network first, like pages: after a deploy the page and its script must agree, so the
+ *  stored copy is only for when the network is gone. */
 async function asset(event) {
   const cache = await caches.open(STATIC);
-  const hit = await cache.match(event.request);
-  const fresh = fetch(event.request).then(async (response) => {
-    if (response.status === 200 && response.type === "basic") await cache.put(event.request, response.clone());
+  try {
+    const response = await fetch(event.request);
+    if (response.status === 200 && response.type === "basic") {
+      event.waitUntil(cache.put(event.request, response.clone()).catch(() => {}));
+    }
     return response;
-  });
-  if (!hit) return fresh;
-  event.waitUntil(fresh.catch(() => {}));
-  return hit;
+  } catch (err) {
+    const hit = await cache.match(event.request);
+    if (hit) return hit;
+    throw err;
+  }
 }
