@@ -120,8 +120,11 @@ def live(tmp_path: Path) -> Iterator[Live]:
         image_caption="The coast road after the storm", photo_credit="A. Photographer",
     )  # fmt: skip
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config, rt), host="127.0.0.1", port=port, log_level="warning")
-    )
+        uvicorn.Config(
+            create_app(config, rt), host="127.0.0.1", port=port, log_level="warning",
+            timeout_graceful_shutdown=1,  # open live streams would hold the shutdown up
+        )
+    )  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     handler = type("Handler", (_Publisher,), {})
