@@ -72,6 +72,8 @@ class Config:
     # an anonymous reader's copy (presence dots are at most page_cache_ttl old).
     page_cache_bytes: int = 32 * 1024 * 1024
     page_cache_ttl: int = 60
+    # Finished answers of those bodies (headers, each encoding) the hot path replays.
+    hot_cache_bytes: int = 64 * 1024 * 1024
     cache_max_age: int = 10
     cache_stale_while_revalidate: int = 30
 
@@ -100,6 +102,7 @@ class Config:
             ),
             replies_per_root=_int(env, "VECHE_REPLIES_PER_ROOT", base.replies_per_root),
             page_cache_bytes=_int(env, "VECHE_PAGE_CACHE_BYTES", base.page_cache_bytes),
+            hot_cache_bytes=_int(env, "VECHE_HOT_CACHE_BYTES", base.hot_cache_bytes),
             cache_max_age=_int(env, "VECHE_CACHE_MAX_AGE", base.cache_max_age),
             cache_stale_while_revalidate=_int(
                 env, "VECHE_CACHE_STALE_WHILE_REVALIDATE", base.cache_stale_while_revalidate

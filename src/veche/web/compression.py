@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_compress import CompressMiddleware, remove_compress_type
 
 remove_compress_type("text/event-stream")
-_SUFFIX = re.compile(rb'-(?:gzip|br|zstd)"')
+ETAG_SUFFIX = re.compile(rb'-(?:gzip|br|zstd)"')
 
 
 class EncodedETags:
@@ -31,10 +31,10 @@ class EncodedETags:
         headers = []
         for name, value in scope["headers"]:
             if name == b"if-none-match":
-                found = _SUFFIX.search(value)
+                found = ETAG_SUFFIX.search(value)
                 if found is not None:
                     scope["veche.etag_suffix"].append(found.group(0)[:-1])
-                value = _SUFFIX.sub(b'"', value)
+                value = ETAG_SUFFIX.sub(b'"', value)
             headers.append((name, value))
         await self.app({**scope, "headers": headers}, receive, send)
 
