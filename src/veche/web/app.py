@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from veche import __version__
 from veche.config import Config
 from veche.live.hub import Hub
+from veche.logs import configure, lean_records
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories
 from veche.web import api, api_auth, api_reads, api_stories, errors, forms, live, openapi, pages
@@ -21,6 +22,14 @@ from veche.web.headers import SecurityHeaders
 from veche.web.hot import HotCache, HotReads, StoryVersions
 from veche.web.middleware import BodyLimit, RequestId, ServerErrors
 from veche.web.templating import STATIC
+
+
+def worker_app() -> FastAPI:
+    """What each process of `veche serve --workers N` serves: a node of its own, configured
+    from the environment like the others (the parent has migrated the database)."""
+    configure()
+    lean_records()
+    return create_app()
 
 
 def create_app(config: Config | None = None, runtime: Runtime | None = None) -> FastAPI:
