@@ -59,6 +59,7 @@ def serve(host: str, port: int, demo: bool, workers: int, access_log: bool) -> N
 
     from veche.logs import configure, lean_records
     from veche.web.app import create_app
+    from veche.web.live import tune_gc
 
     if workers > 1 and not Config.from_env().redis_url:
         # Each worker is a node of its own: its streams, caches and rate limits hear the
@@ -66,6 +67,7 @@ def serve(host: str, port: int, demo: bool, workers: int, access_log: bool) -> N
         raise _Fail("--workers above 1 needs VECHE_REDIS_URL (the workers share nothing else).")
     configure()
     lean_records()
+    tune_gc()
     rt = _runtime()
     rt.db.upgrade()
     if demo:

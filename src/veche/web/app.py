@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,7 @@ def worker_app() -> FastAPI:
     from the environment like the others (the parent has migrated the database)."""
     configure()
     lean_records()
+    live.tune_gc()
     return create_app()
 
 
@@ -53,10 +55,13 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         rt.broker.add_sink(hot_cache.on_notice)
         versions.listening = True
         await hub.start(dt.timedelta(hours=config.event_retention_hours))
+        keeper = live.keep_streams(hub, config.sse_heartbeat_seconds)
+        ending = asyncio.create_task(keeper, name="veche-keep-streams")
         try:
             yield
         finally:
             versions.listening = False
+            ending.cancel()
             await hub.stop()
             rt.broker.remove_sink(stories.on_notice)
             rt.broker.remove_sink(page_cache.on_notice)

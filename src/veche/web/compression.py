@@ -43,11 +43,16 @@ class Compression:
     """The compressor, then the ETag fix on what it sends."""
 
     def __init__(self, app: ASGIApp) -> None:
+        self.app = app
         self.inner = CompressMiddleware(EncodedETags(app), minimum_size=512)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
+            return
+        if scope["path"].endswith("/events"):
+            # Never compressed; ten thousand open streams would each hold the wrappers.
+            await self.app(scope, receive, send)
             return
 
         asked: list[bytes] = []  # the encoding suffix of the tag the client revalidates

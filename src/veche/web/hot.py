@@ -31,6 +31,7 @@ from veche.web.headers import CORS_PREFIXES
 from veche.web.middleware import request_id
 
 SCOPE_KEY = "veche.hot"
+STREAMS = "/events"  # event streams: never cached, and each open one would hold a wrapper
 Headers = list[tuple[bytes, bytes]]
 # (path, query string, Accept-Encoding): all of the request a shared answer depends on.
 Target = tuple[str, bytes, bytes]
@@ -192,10 +193,10 @@ class HotReads:
         self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
-            await self.app(scope, receive, send)
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] != "GET" or path.endswith(STREAMS):
+            await self.app(scope, receive, send)  # an event stream holds nothing here
             return
-        path: str = scope["path"]
         cors = path.startswith(CORS_PREFIXES)
         encodings: list[bytes] = []
         inm: bytes | None = None

@@ -101,9 +101,14 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
+            return
+        bodiless = declared is None and "transfer-encoding" not in headers
+        if bodiless and scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)  # nothing to count (an open event stream)
             return
         seen = 0
         started = False
