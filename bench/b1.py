@@ -151,8 +151,9 @@ async def _walk(port: int, first: str) -> Walk:
 
 def run_size(size: int, *, data: Path, run: Path, www: Path, nginx: Server | None,
              duration: int, connections: int, skip_isso_full_over: int,
-             skip_walk_load_over: int) -> SizeResult:  # fmt: skip
-    """Everything B1 measures on one thread size; servers are started and stopped here."""
+             skip_walk_load_over: int, redis_url: str | None = None) -> SizeResult:  # fmt: skip
+    """Everything B1 measures on one thread size; servers are started and stopped here.
+    With `redis_url`, the first page is also read from `veche serve --workers 2`."""
     out = SizeResult(size)
     db, story_id, secs = veche_db(size, data)
     out.seed_seconds["veche"] = secs
@@ -167,13 +168,24 @@ def run_size(size: int, *, data: Path, run: Path, www: Path, nginx: Server | Non
     shutil.copyfile(idb, iserved)
     cfg = isso_config(run, iserved, iport)
     isso = start_isso(cfg, iport, run)
+    veche2: Server | None = None
     try:
+        if redis_url:
+            served2 = run / f"veche2-{size}.db"
+            shutil.copyfile(db, served2)
+            veche2 = start_veche(f"sqlite:///{served2}", run, name=f"veche2-{size}",
+                                 redis_url=redis_url, workers=2)  # fmt: skip
         json_path = f"/api/v1/stories/{story_id}/comments"
         html_path = f"/stories/{story_id}"
         uri = quote(isso_uri(size), safe="")
         targets = [
             ("veche_json", veche, [json_path]),
             ("veche_html", veche, [html_path]),
+            *(
+                [("veche2_json", veche2, [json_path]), ("veche2_html", veche2, [html_path])]
+                if veche2 is not None
+                else []
+            ),
             ("isso_first", isso, [f"/?uri={uri}&limit=20&nested_limit=5"]),
             ("isso_full", isso, [f"/?uri={uri}"]),
         ]
@@ -258,5 +270,7 @@ def run_size(size: int, *, data: Path, run: Path, www: Path, nginx: Server | Non
                     r.rate /= len(paths)
     finally:
         veche.stop()
+        if veche2 is not None:
+            veche2.stop()
         isso.stop()
     return out

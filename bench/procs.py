@@ -95,12 +95,19 @@ def veche_env(db_url: str, port: int, redis_url: str | None = None) -> dict[str,
 
 
 def start_veche(
-    db_url: str, workdir: Path, name: str = "veche", redis_url: str | None = None
+    db_url: str,
+    workdir: Path,
+    name: str = "veche",
+    redis_url: str | None = None,
+    workers: int = 1,
 ) -> Server:
-    """`veche serve` exactly as a publisher runs it: one uvicorn process."""
+    """`veche serve` exactly as a publisher runs it: one uvicorn process, or `workers`
+    (which needs Redis)."""
     port = free_port()
     log = workdir / f"{name}-{port}.log"
     argv = [str(VECHE), "serve", "--host", HOST, "--port", str(port)]
+    if workers > 1:
+        argv += ["--workers", str(workers)]
     proc = _spawn(name, argv, veche_env(db_url, port, redis_url), workdir, log)
     wait_http(port, proc)
     return Server(name, proc, port, log)

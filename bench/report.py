@@ -16,6 +16,8 @@ TIMES, DASH = "\u00d7", "\u2013"
 NAMES = {
     "veche_json": "veche first page, JSON `GET /api/v1/stories/{id}/comments`",
     "veche_html": "veche first page, HTML `GET /stories/{id}`",
+    "veche2_json": "veche, 2 workers: first page, JSON",
+    "veche2_html": "veche, 2 workers: first page, HTML",
     "veche_walk": "veche whole thread, page by page (`next_cursor`)",
     "isso_first": "Isso `GET /?uri=…&limit=20&nested_limit=5`",
     "isso_full": "Isso full `GET /?uri=…`",
@@ -111,6 +113,16 @@ def _b1(run: Run, lines: list[str], summary: list[tuple[str, str, str]]) -> None
             ("HTML first page vs nginx", _ratio(got.get("veche_html"), got.get("nginx_html")), 0.5),
             ("whole thread vs nginx", _ratio(got.get("veche_walk"), got.get("nginx_walk")), 0.5),
         ]
+        extra = [  # `veche serve --workers 2`: shown here, not among the targets
+            ("2 workers: JSON first page vs Isso's first page",
+             _ratio(got.get("veche2_json"), got.get("isso_first")), 200.0),
+            ("2 workers: HTML first page vs Isso's first page",
+             _ratio(got.get("veche2_html"), got.get("isso_first")), 200.0),
+            ("2 workers: JSON first page vs nginx",
+             _ratio(got.get("veche2_json"), got.get("nginx_json")), 0.5),
+            ("2 workers: HTML first page vs nginx",
+             _ratio(got.get("veche2_html"), got.get("nginx_html")), 0.5),
+        ]  # fmt: skip
         lines += ["| ratio (req/s over req/s) | value | target |", "|---|---:|---|"]
         for name, value, target in ratios:
             lines.append(
@@ -119,6 +131,9 @@ def _b1(run: Run, lines: list[str], summary: list[tuple[str, str, str]]) -> None
             if name.startswith("whole thread vs Isso") and r.size != 1000:
                 continue  # the target is stated for 1,000 comments
             summary.append((f"B1 {r.size:,}: {name}", f"≥ {target:g}\u00d7", mark(value, target)))
+        for name, value, target in extra:
+            if value:
+                lines.append(f"| {name} | {_n(value, 2) + TIMES} | {mark(value, target)} |")
         lines.append("")
     small, big = by_size.get(100), by_size.get(100_000)
     if small and big and "veche_json" in small.single_ms and "veche_json" in big.single_ms:
@@ -347,7 +362,8 @@ def write_report(run: Run, out: Path) -> None:
         "- veche: `veche serve --host 127.0.0.1 --port P` (one uvicorn process, access log on, as "
         "shipped) on a copy of a SQLite file seeded through `Comments.import_comment`, 500 "
         "comments per transaction; B2 also on PostgreSQL (database `veche_bench`, created and "
-        "dropped by the run).",
+        "dropped by the run). The *2 workers* rows of B1 are `veche serve --workers 2` on "
+        "another copy, with `VECHE_REDIS_URL` (Redis database 13), which several workers need.",
         "- Isso: `gunicorn -w 2 -k sync isso.run` with `ISSO_SETTINGS` pointing at a config the "
         "harness writes (guard off, moderation off); its SQLite schema is made by Isso's own "
         "code and the rows inserted directly. Isso keeps one level of nesting, so a reply to a "

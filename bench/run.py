@@ -26,6 +26,7 @@ from bench.report import write_report
 
 DATA = ROOT / "bench" / "data"
 REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL_B1 = "redis://127.0.0.1:6379/13"  # `veche serve --workers 2` needs a broker
 
 
 @dataclass
@@ -147,6 +148,10 @@ def main(argv: list[str] | None = None) -> None:
         default=10_000,
         help="larger threads: one timed walk instead of a load run",
     )
+    ap.add_argument(
+        "--no-workers-row", action="store_true",
+        help="B1 without the `veche serve --workers 2` rows (they need Redis)",
+    )  # fmt: skip
     ap.add_argument("--out", default=str(ROOT / "docs/benchmarks.md"))
     ap.add_argument("--keep-run", action="store_true", help="keep logs and run databases")
     args = ap.parse_args(argv)
@@ -184,6 +189,7 @@ def main(argv: list[str] | None = None) -> None:
                     size, data=DATA, run=run_dir, www=www, nginx=nginx, duration=args.duration,
                     connections=args.connections, skip_isso_full_over=args.skip_isso_full_over,
                     skip_walk_load_over=args.skip_walk_load_over,
+                    redis_url=None if args.no_workers_row else REDIS_URL_B1,
                 )))  # fmt: skip
         finally:
             nginx.stop()

@@ -154,8 +154,9 @@ def veche_bin() -> str:
 class Node:
     """A `veche serve` process, as a publisher runs one behind nginx."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, args: tuple[str, ...] = ()) -> None:
         self.env = env
+        self.args = args
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -164,7 +165,7 @@ class Node:
     def start(self) -> Node:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [veche_bin(), "serve", "--port", str(self.port)],
+                [veche_bin(), "serve", "--port", str(self.port), *self.args],
                 env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + 30

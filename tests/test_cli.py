@@ -176,3 +176,14 @@ def test_story_close_and_open(cli: CliRunner, rt: Runtime) -> None:
     comment, created = Comments(rt).create(made.id, Draft("Open again"), Viewer(admin, "1.2.3.4"))
     assert created and comment.body_src == "Open again"
     assert run(cli, "story", "close", "999").exit_code != 0
+
+
+def test_serve_refuses_several_workers_without_redis(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VECHE_REDIS_URL", raising=False)
+    r = run(cli, "serve", "--workers", "2")
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [
+        "Error: --workers above 1 needs VECHE_REDIS_URL (the workers share nothing else)."
+    ]

@@ -198,3 +198,38 @@ def test_a_reader_too_slow_to_drain_its_queue_is_dropped(world: World) -> None:
         sub, got, hub = pool.submit(asyncio.run, scenario()).result(timeout=30)
     assert sub.dropped and got == []  # nothing was kept for it: its stream just ended
     assert hub.topics == {}  # and it left its topic
+
+
+def test_an_idle_stream_gets_heartbeats_and_a_closed_one_leaves_its_topic(world: World) -> None:
+    """The stream's own loop: a comment line when nothing happens, and a reader who hangs up
+    is forgotten at once (not at the next heartbeat)."""
+    import socket
+    import time
+
+    from tests.conftest import with_config
+
+    rt = with_config(world.rt, sse_heartbeat_seconds=0.2)
+    with serve_in_thread(rt) as base:
+        host, port = base.removeprefix("http://").split(":")
+        sock = socket.create_connection((host, int(port)), timeout=5)
+        sock.sendall(f"GET {events_path(world)} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        got = b""
+        while got.count(b": ping") < 2:
+            got += sock.recv(4096)
+        assert b"event: hello" in got and b"text/event-stream" in got
+        health = post_free_health(base)
+        assert health["subscribers"] == 1
+        sock.close()
+        deadline = time.monotonic() + 5
+        while post_free_health(base)["subscribers"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert post_free_health(base)["subscribers"] == 0
+
+
+def post_free_health(base: str) -> dict[str, object]:
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(base + "/api/v1/health", timeout=5) as r:
+        found: dict[str, object] = json.loads(r.read())
+        return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,9 +28,8 @@ def redis_server() -> Iterator[PrivateRedis]:
     server.stop()
 
 
-@pytest.fixture
-def nodes(world: World, redis_server: PrivateRedis, tmp_path: Path) -> Iterator[list[Node]]:
-    env = {
+def node_env(world: World, redis_server: PrivateRedis) -> dict[str, str]:
+    return {
         "VECHE_DATABASE_URL": world.rt.config.database_url,
         "VECHE_REDIS_URL": redis_server.url,
         "VECHE_RATE_LIMIT_WRITES": "1000/minute",
@@ -37,6 +37,11 @@ def nodes(world: World, redis_server: PrivateRedis, tmp_path: Path) -> Iterator[
         # No timed presence sweep: only a node's notice can make another sweep at once.
         "VECHE_PRESENCE_SWEEP_SECONDS": "3600",
     }
+
+
+@pytest.fixture
+def nodes(world: World, redis_server: PrivateRedis, tmp_path: Path) -> Iterator[list[Node]]:
+    env = node_env(world, redis_server)
     started = [Node(env, tmp_path / f"node-{name}.log").start() for name in "ab"]
     for node in started:
         wait_for_broker(node)
@@ -62,6 +67,70 @@ def wait_for_broker(node: Node, connected: bool = True, timeout: float = 20.0) -
 
 def path(world: World, what: str = "events") -> str:
     return f"/api/v1/stories/{world.story.id}/{what}"
+
+
+def get(node: Node, url: str, etag: str | None = None) -> tuple[int, str, str]:
+    """(status, ETag, body) of an anonymous read."""
+    req = urllib.request.Request(node.base + url, headers={"If-None-Match": etag} if etag else {})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, r.headers["ETag"], r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["ETag"], ""
+
+
+def new_version(node: Node, url: str, old: str, timeout: float = 5.0) -> tuple[str, str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        status, etag, body = get(node, url, old)
+        if status == 200:
+            return etag, body
+        assert status == 304 and time.monotonic() < deadline, "the old version was kept"
+        time.sleep(0.02)
+
+
+def test_a_comment_posted_on_one_node_is_a_new_version_on_the_other(
+    world: World, nodes: list[Node], redis_server: PrivateRedis
+) -> None:
+    """B answers its cached copy from memory until A's notice arrives; without the broker
+    it asks the store on every read, so the new version is there at once."""
+    a, b = nodes
+    _u, token = world.user("ann")
+    url = path(world, "comments")
+    for _ in range(3):  # the first read fills B's caches, the next are answered from them
+        status, etag, _body = get(b, url)
+        assert status == 200
+    assert get(b, url, etag)[0] == 304
+    post_json(a.base, url, {"body": "Posted on A."}, token)
+    etag, body = new_version(b, url, etag)
+    assert "Posted on A." in body
+    redis_server.stop()
+    wait_for_broker(b, connected=False)
+    post_json(a.base, url, {"body": "Posted with Redis away."}, token)
+    status, fresh, body = get(b, url, etag)
+    assert status == 200 and fresh != etag and "Posted with Redis away." in body
+
+
+def test_workers_of_one_serve_share_streams_through_redis(
+    world: World, redis_server: PrivateRedis, tmp_path: Path
+) -> None:
+    node = Node(node_env(world, redis_server), tmp_path / "workers.log", ("--workers", "2"))
+    node.start()
+    try:
+        wait_for_broker(node)
+        _u, token = world.user("ann")
+        streams = [Stream(node.base, path(world)) for _ in range(4)]  # some on each worker
+        try:
+            for stream in streams:
+                assert stream.next().event == "hello"
+            made = post_json(node.base, path(world, "comments"), {"body": "One of two."}, token)
+            for stream in streams:
+                assert stream.until(created(made["id"]))[-1].id == "1"
+        finally:
+            for stream in streams:
+                stream.close()
+    finally:
+        node.stop()
 
 
 def test_a_comment_posted_on_one_node_reaches_a_stream_on_another(

@@ -168,6 +168,11 @@ class Config:
         60, "VECHE_PAGE_CACHE_TTL",
         "seconds a node keeps a rendering, which bounds how old its presence dots get", _int,
     )  # fmt: skip
+    hot_cache_bytes: int = setting(
+        64 * 1024 * 1024, "VECHE_HOT_CACHE_BYTES",
+        "finished anonymous answers of those bodies (headers, each encoding) the read hot "
+        "path replays per node", _int,
+    )  # fmt: skip
     cache_max_age: int = setting(
         10, "VECHE_CACHE_MAX_AGE", "seconds anonymous readers and CDNs may keep a thread", _int
     )

@@ -45,14 +45,29 @@ def main(ctx: click.Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="Seed a demo site and story first.")
-def serve(host: str, port: int, demo: bool) -> None:
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+    help="Server processes on this port; more than 1 needs VECHE_REDIS_URL.",
+)  # fmt: skip
+@click.option(
+    "--access-log/--no-access-log", default=True, show_default=True,
+    help="A log line per request.",
+)  # fmt: skip
+def serve(host: str, port: int, demo: bool, workers: int, access_log: bool) -> None:
     """Serve the site, API and embed (migrating the database first)."""
     import uvicorn
 
-    from veche.logs import configure
+    from veche.logs import configure, lean_records
     from veche.web.app import create_app
+    from veche.web.live import tune_gc
 
+    if workers > 1 and not Config.from_env().redis_url:
+        # Each worker is a node of its own: its streams, caches and rate limits hear the
+        # others only through Redis.
+        raise _Fail("--workers above 1 needs VECHE_REDIS_URL (the workers share nothing else).")
     configure()
+    lean_records()
+    tune_gc()
     rt = _runtime()
     rt.db.upgrade()
     if demo:
@@ -61,8 +76,15 @@ def serve(host: str, port: int, demo: bool) -> None:
         path = _guard(seed_demo, rt)
         click.echo(f"Demo story: {rt.config.base_url}{path}")
     # log_config=None: uvicorn's own lines go through our handler, request id included.
-    app = create_app(rt.config, rt)
-    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None)
+    options: dict[str, Any] = {
+        "host": host, "port": port, "log_level": "info", "log_config": None,
+        "access_log": access_log,
+    }  # fmt: skip
+    if workers > 1:
+        rt.db.dispose()
+        uvicorn.run("veche.web.app:worker_app", factory=True, workers=workers, **options)
+        return
+    uvicorn.run(create_app(rt.config, rt), **options)
 
 
 @main.command("settings")

@@ -55,6 +55,9 @@ class LocalBroker:
     def __init__(self) -> None:
         self.node = secrets.token_hex(6)
         self._sinks: list[tuple[Sink, asyncio.AbstractEventLoop | None]] = []
+        # Bumped each time the listener (re)subscribes: what was learnt in an earlier epoch
+        # may have missed notices sent while it was away.
+        self.epoch = 0
 
     @property
     def connected(self) -> bool:
@@ -195,6 +198,7 @@ class RedisBroker(LocalBroker):
             try:
                 async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(CHANNEL)
+                    self.epoch += 1
                     self._connected = True
                     delay = 0.1
                     log.info("listening for notices on Redis")

@@ -34,15 +34,24 @@ log = logging.getLogger(__name__)
 
 
 class Subscriber:
-    """A bounded queue of frames; a reader too slow to drain it is dropped, not buffered."""
+    """The frames waiting for one reader, at most `size`; a reader too slow to take them is
+    dropped, not buffered. Slotted, with a plain list and one future while it waits (no
+    queue object of its own): ten thousand idle readers each hold one of these."""
+
+    __slots__ = (
+        "_busy", "_pending", "_waiter", "cursor", "dropped", "replaying", "size", "topic", "who",
+    )  # fmt: skip
 
     def __init__(self, topic: Topic, who: policy.Who, cursor: int, size: int) -> None:
         self.topic = topic
         self.who = who
         self.cursor = cursor
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=size)
+        self.size = size
         self.replaying: list[frames.LiveEvent] | None = []  # live events held during replay
         self.dropped = False
+        self._pending: list[bytes] = []
+        self._waiter: asyncio.Future[None] | None = None
+        self._busy = False  # something was pushed since the last heartbeat
 
     def offer(self, ev: frames.LiveEvent) -> None:
         """A live event; held back while the subscriber still replays the store."""
@@ -59,27 +68,65 @@ class Subscriber:
             self.push(ev.frame)
 
     def push(self, frame: bytes) -> None:
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if self.dropped:
+            return
+        if len(self._pending) >= self.size:
             self.drop()
+            return
+        self._pending.append(frame)
+        self._busy = True
+        self._wake()
+
+    def heartbeat(self, frame: bytes) -> None:
+        """On the node's heartbeat timer: `frame` if nothing was pushed since the last one
+        (one timer for every stream, not one per stream re-armed at every frame)."""
+        if not self._busy:
+            self.push(frame)
+        self._busy = False
 
     def drop(self) -> None:
         """End the stream; the client reconnects with its Last-Event-ID and replays."""
         self.dropped = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(None)
+        self._pending = []
+        self._wake()
+
+    def take(self) -> list[bytes]:
+        """Every frame waiting, oldest first; none once dropped."""
+        taken, self._pending = self._pending, []
+        return taken
+
+    async def wait(self, timeout: float | None = None) -> None:
+        """Until a frame waits, the stream is dropped, or `timeout` seconds have passed."""
+        if self._pending or self.dropped:
+            return
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timer = None if timeout is None else loop.call_later(timeout, _settle, waiter)
+        try:
+            await waiter
+        finally:
+            if timer is not None:
+                timer.cancel()
+            self._waiter = None
+
+    def _wake(self) -> None:
+        if self._waiter is not None:
+            _settle(self._waiter)
 
     async def frames(self) -> AsyncIterator[bytes]:
+        """The frames as they come, until the stream is dropped; then it leaves its topic."""
         try:
-            while True:
-                frame = await self.queue.get()
-                if frame is None:
-                    return
-                yield frame
+            while not self.dropped:
+                for frame in self.take():
+                    yield frame
+                await self.wait()
         finally:
             self.topic.hub.leave(self)
+
+
+def _settle(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 @dataclass

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from veche.domain import validation
 from veche.domain.enums import CommentStatus
@@ -25,7 +26,7 @@ from veche.store import comments as store
 from veche.store import threads
 from veche.store.models import Comment, Event, Story
 
-__all__ = ["Comments", "Draft", "QuoteRequest"]
+__all__ = ["Comments", "Draft", "Posted", "QuoteRequest"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,18 @@ class _Checked:
     body: str
     parent: Comment | None
     quote: store.NewQuote | None
+    quoted: dict[int, Comment] = field(default_factory=dict)  # the quoted comment, by id
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What a create did. A new comment comes with the story and quote source it was
+    validated against, so it can be shown without reading it back."""
+
+    comment: Comment
+    created: bool
+    story: Story | None = None
+    quoted: dict[int, Comment] = field(default_factory=dict)
 
 
 def _last_seq(events: Iterable[Event]) -> int:
@@ -47,13 +60,18 @@ class Comments:
 
     def create(self, story_id: int, draft: Draft, viewer: Viewer) -> tuple[Comment, bool]:
         """Returns (comment, created); a replayed idempotency key returns the first comment."""
+        posted = self.post(story_id, draft, viewer)
+        return posted.comment, posted.created
+
+    def post(self, story_id: int, draft: Draft, viewer: Viewer) -> Posted:
+        """`create`, with what a new comment was validated against."""
         key = drafts.check_key(draft.idempotency_key)
         now = self.rt.clock()
         with self.rt.db.session(write=False) as s:
             if key:
                 replayed = drafts.replay(s, key, draft, viewer, story_id)
                 if replayed is not None:
-                    return replayed, False
+                    return Posted(replayed, False)
             who = str(viewer.user_id) if viewer.user_id else client_bucket(viewer.ip)
             self.rt.limiter.hit(self.rt.config.rate_limit_writes, "comment", who)
             story = _story(s, story_id)
@@ -76,9 +94,11 @@ class Comments:
                 replayed = drafts.replay(s, key, draft, viewer, story_id)
             if replayed is None:
                 raise
-            return replayed, False
+            return Posted(replayed, False)
         self.rt.publish(story_id, event.seq)
-        return comment, True
+        # Its author as this request knows them: the writer's session never loaded them.
+        set_committed_value(comment, "author", viewer.user)
+        return Posted(comment, True, story, checked.quoted)
 
     def import_comment(
         self,
@@ -102,8 +122,10 @@ class Comments:
     def _check(self, s: Session, story: Story, draft: Draft, *, importing: bool) -> _Checked:
         body = validation.comment_body(draft.body, story.site.max_comment_length)
         parent = drafts.parent(s, story, draft.parent_id, importing=importing)
-        quote = drafts.quote(s, story, draft.quote) if draft.quote else None
-        return _Checked(body, parent, quote)
+        if draft.quote is None:
+            return _Checked(body, parent, None)
+        quote, source = drafts.quote_and_source(s, story, draft.quote)
+        return _Checked(body, parent, quote, {source.id: source} if source else {})
 
     def _prepared(
         self,

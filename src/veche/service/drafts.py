@@ -88,19 +88,25 @@ def parent(s: Session, story: Story, parent_id: int | None, *, importing: bool) 
 
 
 def quote(s: Session, story: Story, q: QuoteRequest) -> NewQuote:
+    return quote_and_source(s, story, q)[0]
+
+
+def quote_and_source(s: Session, story: Story, q: QuoteRequest) -> tuple[NewQuote, Comment | None]:
+    """The quote as it will be stored, and the comment it quotes (None for the story)."""
     text = clean_text(validation.reject_nul(q.text, "quote"))
     if not text:
         raise InvalidInput("The quote is empty.", field="quote")
     if len(text) > QUOTE_MAX:
         raise InvalidInput(f"A quote is at most {QUOTE_MAX} characters.", field="quote")
     if q.source is QuoteSource.story:
-        return NewQuote(QuoteSource.story, None, text, verify(text, story.body_text or story.title))
+        state = verify(text, story.body_text or story.title)
+        return NewQuote(QuoteSource.story, None, text, state), None
     source = threads.get(s, q.comment_id) if q.comment_id is not None else None
     if source is None or source.story_id != story.id:
         raise InvalidInput("The quoted comment is not in this discussion.", field="quote")
     if source.status is not CommentStatus.visible:
         raise Conflict("The quoted comment was deleted.", field="quote")
-    return NewQuote(QuoteSource.comment, source.id, text, verify(text, source.body_text))
+    return NewQuote(QuoteSource.comment, source.id, text, verify(text, source.body_text)), source
 
 
 def replay(s: Session, key: str, draft: Draft, viewer: Viewer, story_id: int) -> Comment | None:

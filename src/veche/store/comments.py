@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from veche.domain import paths
@@ -91,21 +91,40 @@ def append_event(
     return event
 
 
-def _claim_story(s: Session, new: NewComment, *, importing: bool) -> tuple[int, int]:
-    """One UPDATE locks the story, counts the comment, hands out the event seq and, for a
-    top-level comment, its ordinal; a story closed meanwhile matches no row."""
+def _claim_statement(top_level: bool, importing: bool) -> Update:
     values: dict[str, Any] = {
         "comment_count": Story.comment_count + 1,
         "event_seq": Story.event_seq + 1,
     }
-    if new.parent_id is None:
+    if top_level:
         values["child_count"] = Story.child_count + 1
-    stmt = update(Story).where(Story.id == new.story_id)
+    stmt = update(Story).where(Story.id == bindparam("b_story"))
     if not importing:
         stmt = stmt.where(Story.is_open.is_(True))
-    row = s.execute(
-        stmt.values(**values).returning(Story.child_count, Story.event_seq)
-    ).one_or_none()
+    return stmt.values(**values).returning(Story.child_count, Story.event_seq)
+
+
+# Built once: the group writer runs these for every comment, and building, caching and
+# ORM-synchronising a fresh statement cost more than SQLite running it. They go to the
+# session's connection as Core statements: no loaded object needs their new values.
+_CLAIM_STORY = {(t, i): _claim_statement(t, i) for t in (True, False) for i in (True, False)}
+_CLAIM_PARENT = {
+    importing: (
+        update(Comment)
+        .where(Comment.id == bindparam("b_parent"))
+        .where(*(() if importing else (Comment.status == CommentStatus.visible,)))
+        .values(child_count=Comment.child_count + 1)
+        .returning(Comment.child_count)
+    )
+    for importing in (True, False)
+}
+
+
+def _claim_story(s: Session, new: NewComment, *, importing: bool) -> tuple[int, int]:
+    """One UPDATE locks the story, counts the comment, hands out the event seq and, for a
+    top-level comment, its ordinal; a story closed meanwhile matches no row."""
+    stmt = _CLAIM_STORY[(new.parent_id is None, importing)]
+    row = s.connection().execute(stmt, {"b_story": new.story_id}).one_or_none()
     if row is None:
         if s.get(Story, new.story_id) is None:
             raise NotFound("There is no such story.")
@@ -116,12 +135,8 @@ def _claim_story(s: Session, new: NewComment, *, importing: bool) -> tuple[int, 
 def _claim_parent(s: Session, new: NewComment, *, importing: bool) -> int:
     """The reply's ordinal, handed out under the parent's row lock; a parent deleted since
     validation matches no row, so nobody replies to a placeholder."""
-    stmt = update(Comment).where(Comment.id == new.parent_id)
-    if not importing:
-        stmt = stmt.where(Comment.status == CommentStatus.visible)
-    ordinal = s.execute(
-        stmt.values(child_count=Comment.child_count + 1).returning(Comment.child_count)
-    ).scalar_one_or_none()
+    stmt = _CLAIM_PARENT[importing]
+    ordinal = s.connection().execute(stmt, {"b_parent": new.parent_id}).scalar_one_or_none()
     if ordinal is None:
         raise Conflict("That comment was deleted; it cannot be replied to.", field="parent_id")
     return int(ordinal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from veche.domain.enums import QuoteSource
+from veche.domain.errors import NotFound
 from veche.service import policy
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.service.runtime import Viewer
@@ -91,10 +92,16 @@ def create_comment(
         quote = QuoteRequest(QuoteSource(body.quote.source), body.quote.text, body.quote.comment_id)
     key = body.idempotency_key or request.headers.get("idempotency-key")
     draft = Draft(body.body, body.parent_id, quote, key, body.guest_name)
-    comment, created = Comments(runtime(request)).create(story_id, draft, who)
-    if not created:
+    posted = Comments(runtime(request)).post(story_id, draft, who)
+    if not posted.created:
         response.status_code = 200
-    return _one(request, comment, who)
+        return _one(request, posted.comment, who)
+    assert posted.story is not None
+    # Shown from what the write validated and stored, not read back from the database.
+    if not policy.can_see(posted.comment, who):
+        raise NotFound("There is no such comment.")
+    view = comment_view(posted.comment, posted.story, posted.quoted, who, runtime(request).clock())
+    return CommentOut.model_validate(view.as_json())
 
 
 @router.patch("/comments/{comment_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,14 +13,25 @@ from fastapi.staticfiles import StaticFiles
 from veche import __version__
 from veche.config import Config
 from veche.live.hub import Hub
+from veche.logs import configure, lean_records
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories
 from veche.web import api, api_auth, api_reads, api_stories, errors, forms, live, openapi, pages
 from veche.web.cache import PageCache
 from veche.web.compression import Compression
 from veche.web.headers import SecurityHeaders
+from veche.web.hot import HotCache, HotReads, StoryVersions
 from veche.web.middleware import BodyLimit, RequestId, ServerErrors
 from veche.web.templating import STATIC
+
+
+def worker_app() -> FastAPI:
+    """What each process of `veche serve --workers N` serves: a node of its own, configured
+    from the environment like the others (the parent has migrated the database)."""
+    configure()
+    lean_records()
+    live.tune_gc()
+    return create_app()
 
 
 def create_app(config: Config | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -35,6 +47,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     page_cache = PageCache(
         config.page_cache_bytes, ttl=config.page_cache_ttl, clock=lambda: rt.clock().timestamp()
     )
+    versions = StoryVersions(rt.broker)
+    hot_cache = HotCache(config.hot_cache_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -42,13 +56,22 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         await rt.broker.start()
         rt.broker.add_sink(stories.on_notice)
         rt.broker.add_sink(page_cache.on_notice)
+        rt.broker.add_sink(versions.on_notice)
+        rt.broker.add_sink(hot_cache.on_notice)
+        versions.listening = True
         await hub.start(dt.timedelta(hours=config.event_retention_hours))
+        keeper = live.keep_streams(hub, config.sse_heartbeat_seconds)
+        ending = asyncio.create_task(keeper, name="veche-keep-streams")
         try:
             yield
         finally:
+            versions.listening = False
+            ending.cancel()
             await hub.stop()
             rt.broker.remove_sink(stories.on_notice)
             rt.broker.remove_sink(page_cache.on_notice)
+            rt.broker.remove_sink(versions.on_notice)
+            rt.broker.remove_sink(hot_cache.on_notice)
             await rt.broker.stop()
 
     app = FastAPI(
@@ -64,13 +87,17 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.state.stories = stories
     app.state.hub = hub
     app.state.page_cache = page_cache
+    app.state.versions = versions
+    app.state.hot_cache = hot_cache
     # Added innermost first: a request passes RequestId, SecurityHeaders, ServerErrors,
     # then BodyLimit — so a 500 or a 413 still has the security headers and the id.
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(ServerErrors)
     app.add_middleware(SecurityHeaders, stories=stories, hsts_seconds=config.hsts_seconds)
     app.add_middleware(RequestId)
-    app.add_middleware(Compression)  # outermost: it compresses what the others sent
+    app.add_middleware(Compression)  # it compresses what the others sent
+    # Outermost: a cached shared body is answered before any of the above runs.
+    app.add_middleware(HotReads, cache=hot_cache, versions=versions, clock=page_cache.clock)
     errors.install(app)
 
     app.include_router(api_auth.router)

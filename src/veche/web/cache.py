@@ -27,6 +27,7 @@ class Entry:
     media_type: str
     etag: str  # strong: the same tag always means the same bytes
     made_at: float
+    key: Key  # what it renders, at which version of the story
 
 
 def etag_for(key: Key, body: bytes) -> str:
@@ -71,7 +72,7 @@ class PageCache:
     def put(self, key: Key, body: bytes, media_type: str) -> Entry:
         """Store a rendering and return it with its tag; one larger than the whole budget is
         returned without being kept."""
-        entry = Entry(body, media_type, etag_for(key, body), self.clock())
+        entry = Entry(body, media_type, etag_for(key, body), self.clock(), key)
         if len(body) > self.max_bytes:
             return entry
         with self._lock:

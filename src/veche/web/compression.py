@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_compress import CompressMiddleware, remove_compress_type
 
 remove_compress_type("text/event-stream")
-_SUFFIX = re.compile(rb'-(?:gzip|br|zstd)"')
+ETAG_SUFFIX = re.compile(rb'-(?:gzip|br|zstd)"')
 
 
 class EncodedETags:
@@ -31,10 +31,10 @@ class EncodedETags:
         headers = []
         for name, value in scope["headers"]:
             if name == b"if-none-match":
-                found = _SUFFIX.search(value)
+                found = ETAG_SUFFIX.search(value)
                 if found is not None:
                     scope["veche.etag_suffix"].append(found.group(0)[:-1])
-                value = _SUFFIX.sub(b'"', value)
+                value = ETAG_SUFFIX.sub(b'"', value)
             headers.append((name, value))
         await self.app({**scope, "headers": headers}, receive, send)
 
@@ -43,11 +43,16 @@ class Compression:
     """The compressor, then the ETag fix on what it sends."""
 
     def __init__(self, app: ASGIApp) -> None:
+        self.app = app
         self.inner = CompressMiddleware(EncodedETags(app), minimum_size=512)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
+            return
+        if scope["path"].endswith("/events"):
+            # Never compressed; ten thousand open streams would each hold the wrappers.
+            await self.app(scope, receive, send)
             return
 
         asked: list[bytes] = []  # the encoding suffix of the tag the client revalidates

@@ -7,8 +7,8 @@ pass through untouched, and exceptions arrive unwrapped.
 from __future__ import annotations
 
 import logging
+import random
 import re
-import secrets
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -22,6 +22,14 @@ logger = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
+def request_id(incoming: str) -> str:
+    """The proxy's id when safe, else a fresh one: 16 hex digits that only need to be
+    unlikely to repeat, so not from the OS's entropy (a system call per request)."""
+    if incoming and _SAFE_ID.match(incoming):
+        return incoming
+    return f"{random.getrandbits(64):016x}"
+
+
 class RequestId:
     """Gives each request an id, for its log lines and its `X-Request-ID` answer."""
 
@@ -32,8 +40,7 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get("x-request-id", "")
-        rid = incoming if _SAFE_ID.match(incoming) else secrets.token_hex(8)
+        rid = request_id(Headers(scope=scope).get("x-request-id", ""))
         token = REQUEST_ID.set(rid)
 
         async def send_with_id(message: Message) -> None:
@@ -94,9 +101,14 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
+            return
+        bodiless = declared is None and "transfer-encoding" not in headers
+        if bodiless and scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)  # nothing to count (an open event stream)
             return
         seen = 0
         started = False

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from veche.service.threads import Threads
 from veche.store.models import Story
+from veche.web import hot
 from veche.web.cache import Entry, PageCache
 from veche.web.discussion import ANON, HeldView, viewer_ctx
 from veche.web.identity import runtime, viewer
@@ -64,6 +65,11 @@ def respond(request: Request, entry: Entry, *, vary: str | None = None) -> Respo
     (and CDNs share it); a signed-in reader's copy is private and always revalidated."""
     config = runtime(request).config
     if anonymous(request):
+        marks: list[hot.Mark] | None = request.scope.get(hot.SCOPE_KEY)
+        if marks is not None:  # the hot path may answer the next such request itself
+            story_id, seq, _kind, _params = entry.key
+            expires = entry.made_at + page_cache(request).ttl
+            marks.append(hot.Mark(story_id, seq, entry.etag, expires))
         control = (
             f"public, max-age={config.cache_max_age}, "
             f"stale-while-revalidate={config.cache_stale_while_revalidate}"
