@@ -187,3 +187,21 @@ def test_serve_refuses_several_workers_without_redis(
     assert r.output.strip().splitlines() == [
         "Error: --workers above 1 needs VECHE_REDIS_URL (the workers share nothing else)."
     ]
+
+
+def test_serve_takes_every_setting_as_an_option(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veche.cli.main import main
+    from veche.config import Config
+
+    shown = cli.invoke(main, ["serve", "--help"])
+    assert shown.exit_code == 0
+    for f in Config.settings():
+        assert f"--{f.name.replace('_', '-')}" in shown.output
+        assert f.metadata["env"] in shown.output.replace("\n", " ").replace("  ", "")
+    monkeypatch.setenv("VECHE_PAGE_SIZE", "20")  # restored after: the option sets it
+    bad = cli.invoke(main, ["serve", "--page-size", "0"])
+    assert bad.exit_code == 1 and isinstance(bad.exception, SystemExit)
+    assert "VECHE_PAGE_SIZE must be a whole number of 1 or more" in bad.output
+    assert "Traceback" not in bad.output

@@ -15,15 +15,34 @@ from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
 
 
+def _config() -> Config:
+    try:
+        return Config.from_env()
+    except ValueError as exc:  # a malformed variable: say which, not a traceback
+        raise _Fail(str(exc)) from exc
+
+
 def _runtime() -> Runtime:
     """Built per command; its pool is closed when the command ends."""
-    rt = Runtime.build(Config.from_env())
+    rt = Runtime.build(_config())
     click.get_current_context().call_on_close(rt.db.dispose)
     return rt
 
 
 class _Fail(click.ClickException):
     pass
+
+
+def _setting_options(fn: Any) -> Any:
+    """Every setting is also an option of `veche serve`, which sets its variable for this
+    process and its workers: one declaration, one meaning, whichever way it is given."""
+    for f in reversed(Config.settings()):
+        env = f.metadata["env"]
+        fn = click.option(
+            "--" + f.name.replace("_", "-"), f.name, default=None, metavar="VALUE",
+            help=f"{f.metadata['help']} (env {env})".replace("`", ""),
+        )(fn)  # fmt: skip
+    return fn
 
 
 def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -53,15 +72,23 @@ def main(ctx: click.Context) -> None:
     "--access-log/--no-access-log", default=True, show_default=True,
     help="A log line per request.",
 )  # fmt: skip
-def serve(host: str, port: int, demo: bool, workers: int, access_log: bool) -> None:
+@_setting_options
+def serve(
+    host: str, port: int, demo: bool, workers: int, access_log: bool, **given: str | None
+) -> None:
     """Serve the site, API and embed (migrating the database first)."""
+    import os
+
     import uvicorn
 
     from veche.logs import configure, lean_records
     from veche.web.app import create_app
     from veche.web.live import tune_gc
 
-    if workers > 1 and not Config.from_env().redis_url:
+    for f in Config.settings():
+        if given.get(f.name) is not None:
+            os.environ[f.metadata["env"]] = str(given[f.name])
+    if workers > 1 and not _config().redis_url:
         # Each worker is a node of its own: its streams, caches and rate limits hear the
         # others only through Redis.
         raise _Fail("--workers above 1 needs VECHE_REDIS_URL (the workers share nothing else).")
