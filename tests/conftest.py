@@ -143,8 +143,10 @@ def world(rt: Runtime) -> World:
 
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """The real CLI on the test database; each command closes its own pool."""
+    """The real CLI on the test database and with the app's secret; each command closes its
+    own pool."""
     monkeypatch.setenv("VECHE_DATABASE_URL", db_url)
+    monkeypatch.setenv("VECHE_SECRET_KEY", "test-secret-key")
     return CliRunner()
 
 

@@ -43,7 +43,15 @@ class SSE:
 class Stream:
     """One Server-Sent Events connection, read frame by frame with a deadline."""
 
-    def __init__(self, base: str, path: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        base: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        skip: tuple[str, ...] = ("presence",),
+    ) -> None:
+        """`skip`: event kinds passed over; presence comes and goes with every sign-in."""
+        self.skip = skip
         parts = urlsplit(base)
         assert parts.hostname is not None
         self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
@@ -75,7 +83,10 @@ class Stream:
                     if "id" in fields:
                         self.last_id = fields["id"]
                     data = json.loads(fields.get("data", "null"))
-                    return SSE(fields.get("id"), fields.get("event", "message"), data)
+                    kind = fields.get("event", "message")
+                    if kind not in self.skip:
+                        return SSE(fields.get("id"), kind, data)
+                fields = {}
                 continue
             if line.startswith(":"):
                 continue

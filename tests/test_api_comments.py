@@ -256,6 +256,41 @@ def test_only_the_publisher_s_pages_open_a_discussion_and_titles_stay_provisiona
     assert cli.invoke(main, ["story", "title", sid]).exit_code != 0
 
 
+def test_a_title_the_publisher_signed_is_confirmed(
+    client: TestClient, world: World, cli: Any
+) -> None:
+    from veche.cli.main import main
+    from veche.security.signing import title_signature
+
+    out = cli.invoke(main, ["site", "title-key", "news"])
+    assert out.exit_code == 0, out.output
+    key = out.output.strip()
+    assert len(key) == 64
+    assert "no site named" in cli.invoke(main, ["site", "title-key", "nope"]).output
+    origin = {"Origin": ORIGIN}
+    page, title = f"{ORIGIN}/2026/signed", "The coast road reopens"
+    signed = {"url": page, "title": title, "title_signature": title_signature(key, page, title)}
+    made = client.post("/api/v1/threads", json=signed, headers=origin)
+    assert made.status_code == 201, made.text
+    assert (made.json()["title"], made.json()["title_confirmed"]) == (title, True)
+    # A signature for another title or page is refused, and nothing is stored.
+    forged = {**signed, "url": f"{ORIGIN}/2026/forged"}
+    err = error(client.post("/api/v1/threads", json=forged, headers=origin), 403, "forbidden")
+    assert "signature does not match" in err["message"]
+    assert client.get("/api/v1/threads", params={"url": forged["url"]}).status_code == 404
+    error(client.post("/api/v1/threads", json={**signed, "title_signature": "x"}, headers=origin), 422, "invalid_input")  # fmt: skip
+    # A reader's browser got there first with a false headline: the signed load corrects it.
+    later = f"{ORIGIN}/2026/later"
+    first = client.post(
+        "/api/v1/threads", json={"url": later, "title": "BREAKING: resigns"}, headers=origin
+    ).json()
+    assert first["title_confirmed"] is False
+    real = {"url": later, "title": "Editor stays", "title_signature": title_signature(key, later, "Editor stays")}  # fmt: skip
+    r = client.post("/api/v1/threads", json=real, headers=origin)
+    assert r.status_code == 200 and r.json()["id"] == first["id"]
+    assert (r.json()["title"], r.json()["title_confirmed"]) == ("Editor stays", True)
+
+
 def test_idempotency_key_header_replay(client: TestClient, world: World) -> None:
     _a, ann = world.user("ann")
     _b, bob = world.user("bob")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -38,8 +39,12 @@ def test_the_first_view_of_a_hosted_thread_fits_in_30_kb(client: TestClient, wor
             json={"body": f"Comment {i}: " + "the coast road, the warming centre. " * 8},
             headers={"Authorization": f"Bearer {token}"},
         )
+    page = client.get(f"/stories/{world.story.id}").text
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert sorted(assets) == ["/static/offline.js", "/static/veche.css", "/static/veche.js"]
     total = 0
-    for path in (f"/stories/{world.story.id}", "/static/veche.css", "/static/veche.js"):
+    # offline.js registers /sw.js on the first view: the worker's script is downloaded too.
+    for path in (f"/stories/{world.story.id}", *assets, "/sw.js"):
         r = client.get(path, headers={"Accept-Encoding": "br, gzip"})
         assert r.status_code == 200 and r.headers.get("content-encoding") in ("br", "gzip")
         total += int(r.headers["content-length"])

@@ -56,7 +56,7 @@ def test_a_new_comment_reaches_an_open_stream(base: str, world: World) -> None:
     try:
         assert stream.status == 200
         hello = stream.next()
-        assert hello.event == "hello" and hello.data == {"seq": 0}
+        assert hello.event == "hello" and hello.data == {"seq": 0, "online": []}
         first = comment(base, world, token, "First, from the coast.")
         ev = stream.until(created(first))[-1]
         assert ev.id == "1" and ev.data["seq"] == 1

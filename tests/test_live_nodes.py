@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import urllib.error
@@ -10,11 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from tests.conftest import World
 from tests.live_helpers import Node, PrivateRedis, Stream, created, post_json
+from veche.store.models import User
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -30,6 +34,8 @@ def node_env(world: World, redis_server: PrivateRedis) -> dict[str, str]:
         "VECHE_REDIS_URL": redis_server.url,
         "VECHE_RATE_LIMIT_WRITES": "1000/minute",
         "VECHE_BASE_URL": "https://veche.test",
+        # No timed presence sweep: only a node's notice can make another sweep at once.
+        "VECHE_PRESENCE_SWEEP_SECONDS": "3600",
     }
 
 
@@ -139,6 +145,28 @@ def test_a_comment_posted_on_one_node_reaches_a_stream_on_another(
         ev = stream.until(created(made["id"]))[-1]
         assert ev.data["comment"]["body_html"] == "<p>Posted on A.</p>\n"
         assert ev.id == "1"
+    finally:
+        stream.close()
+
+
+def test_a_reader_back_on_one_node_is_shown_online_on_another(
+    world: World, nodes: list[Node]
+) -> None:
+    a, b = nodes
+    ann, token = world.user("ann")
+    post_json(a.base, path(world, "comments"), {"body": "Yesterday's view."}, token)
+    with world.rt.db.session() as s:
+        s.execute(update(User).where(User.id == ann).values(last_seen_at=LONG_AGO))
+    stream = Stream(b.base, path(world), skip=())
+    try:
+        assert stream.next().data["online"] == []
+        seen = urllib.request.Request(
+            a.base + "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(seen, timeout=5) as r:
+            assert r.status == 200
+        ev = stream.until(lambda e: e.event == "presence")[-1]
+        assert ev.data == {"handle": "ann", "online": True}
     finally:
         stream.close()
 

@@ -48,7 +48,7 @@ def test_story_page_shows_article_numbered_thread_and_placeholder(
     assert html.count("The comment was deleted.") == 1
     assert "Under first" in html and "First</p>" not in html
     assert '<span class="real-name">(Denis Zarins)</span>' in html
-    assert '<span class="presence online">Online</span>' in html
+    assert '<span class="presence online" data-handle="Denis Z">Online</span>' in html
 
 
 def test_form_post_error_keeps_the_text_and_success_redirects(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +13,31 @@ from tests.conftest import World
 from veche import logs
 from veche.config import Config
 from veche.store.database import Database
+
+
+def test_the_readme_table_is_generated_from_the_declarations(cli: Any) -> None:
+    from veche.cli.main import main
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    table = readme.split("do not edit -->\n", 1)[1].split("<!-- /settings -->", 1)[0]
+    out = cli.invoke(main, ["settings"])
+    assert out.exit_code == 0 and out.output == table == Config.docs_table()
+    documented = {line.split("`")[1] for line in table.splitlines()[2:]}
+    assert documented == {f.metadata["env"] for f in Config.settings()}
+    assert len(documented) == len(Config.settings()) > 20
+
+
+def test_every_declared_setting_is_read_from_its_variable() -> None:
+    base = Config()
+    for f in Config.settings():
+        value = getattr(base, f.name)
+        raw = {bool: "false" if value else "true", int: "7", float: "7"}.get(type(value), "x7")
+        if f.name == "sqlite_synchronous":
+            raw = "FULL"
+        got = getattr(Config.from_env({f.metadata["env"]: raw}), f.name)
+        assert got != value, f.name
+    with pytest.raises(ValueError, match="VECHE_PAGE_SIZE must be a whole number of 1"):
+        Config.from_env({"VECHE_PAGE_SIZE": "0"})
 
 
 def test_settings_come_from_the_environment() -> None:

@@ -1,110 +1,214 @@
-"""Settings come from the environment so one box and many nodes configure the same way."""
+"""Settings come from the environment so one box and many nodes configure the same way.
+
+Each setting is declared once, on `Config`: its default, its variable, its help and how its
+text is read. From that come `Config.from_env`, the options of `veche serve`, and the
+settings table in README.md (`veche settings` prints it; a test keeps the two the same).
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///" + str(Path("veche.db").resolve())
-
-
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
 SYNCHRONOUS = ("NORMAL", "FULL")
 
+Parse = Callable[[str, str], Any]  # (variable name, its text) -> value; ValueError if bad
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
+
+def _text(_name: str, raw: str) -> str:
+    return raw.strip()
+
+
+def _base_url(_name: str, raw: str) -> str:
+    return raw.strip().rstrip("/")
+
+
+def _flag(_name: str, raw: str) -> bool:
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, raw: str) -> int:
     """A non-negative whole number, or a clear failure at start-up."""
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
+    raw = raw.strip()
     if not raw.isdigit():
         raise ValueError(f"{name} must be a whole number of 0 or more, not {raw!r}")
     return int(raw)
 
 
-def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
-    raw = (env.get(name) or "").strip().upper()
-    if not raw:
-        return default
-    if raw not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
-    return raw
+def _positive(name: str, raw: str) -> int:
+    """A whole number of 1 or more: a page of nothing, or a sweep every 0 s, is a mistake."""
+    raw = raw.strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number of 1 or more, not {raw!r}")
+    return int(raw)
+
+
+def _seconds(name: str, raw: str) -> float:
+    return float(_positive(name, raw))
+
+
+def _choice(*allowed: str) -> Parse:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip().upper()
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {raw.strip()!r}")
+        return value
+
+    return parse
+
+
+def setting(default: Any, env: str, help: str, parse: Parse = _text, shown: str = "") -> Any:
+    """A Config field with its variable, its help, its parser and, when the default is
+    computed or unset, how the docs show it."""
+    meta = {"env": env, "help": help, "parse": parse, "shown": shown}
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
 class Config:
     """Everything the app factory needs; tests build one directly."""
 
-    database_url: str = DEFAULT_DATABASE_URL
-    base_url: str = "http://127.0.0.1:8000"
-    secret_key: str | None = None
-    redis_url: str | None = None
-    cookie_secure: bool = True
-    trust_proxy_headers: bool = False
-    # Writes and sign-ins per client per window; tests lower or raise them.
-    rate_limit_writes: str = "10/minute"
-    rate_limit_auth: str = "10/minute"
-    presence_debounce_seconds: int = 60
-    session_days: int = 30
-    page_size: int = 20
-    # Live streams: events older than this are pruned, and a reconnect past them is a reset.
-    event_retention_hours: int = 72
-    sse_heartbeat_seconds: float = 15.0
-    # Frames a subscriber may have waiting; a reader slower than that is dropped and replays.
-    sse_queue_size: int = 256
-    # Strict-Transport-Security max-age; 0 sends none (set it once TLS is in front).
-    hsts_seconds: int = 0
-    # Request bodies larger than this are refused with 413 before they are read.
-    max_body_bytes: int = 1024 * 1024
-    # How long a request waits for a database lock before answering 503 (both engines).
-    lock_timeout_ms: int = 10_000
-    # NORMAL: in WAL mode a power loss may lose the last commits, never corrupts the file.
-    sqlite_synchronous: str = "NORMAL"
-    # Replies shown under each top-level comment before "N more replies": bounds every read.
-    replies_per_root: int = 20
-    # Rendered shared thread bodies kept per node, and how long browsers and CDNs may keep
-    # an anonymous reader's copy (presence dots are at most page_cache_ttl old).
-    page_cache_bytes: int = 32 * 1024 * 1024
-    page_cache_ttl: int = 60
-    # Finished answers of those bodies (headers, each encoding) the hot path replays.
-    hot_cache_bytes: int = 64 * 1024 * 1024
-    cache_max_age: int = 10
-    cache_stale_while_revalidate: int = 30
+    database_url: str = setting(
+        DEFAULT_DATABASE_URL, "VECHE_DATABASE_URL",
+        "SQLAlchemy URL; `postgresql://user@host/db` uses psycopg 3",
+        shown="`sqlite:///<cwd>/veche.db`",
+    )  # fmt: skip
+    base_url: str = setting(
+        "http://127.0.0.1:8000", "VECHE_BASE_URL",
+        "public address, used in embed fragments and imported story URLs", _base_url,
+    )  # fmt: skip
+    secret_key: str | None = setting(
+        None, "VECHE_SECRET_KEY", "signs CSRF tokens and sites' title keys",
+        shown="generated once, kept in the `settings` table",
+    )  # fmt: skip
+    redis_url: str | None = setting(
+        None, "VECHE_REDIS_URL", "`redis://…` shares rate limits and live updates across nodes",
+        shown="unset (in-process)",
+    )  # fmt: skip
+    cookie_secure: bool = setting(
+        True, "VECHE_COOKIE_SECURE",
+        "`Secure` on cookies (browsers accept it on `localhost`/`127.0.0.1`)", _flag,
+    )  # fmt: skip
+    trust_proxy_headers: bool = setting(
+        False, "VECHE_TRUST_PROXY_HEADERS",
+        "believe `X-Forwarded-For` (only behind your own proxy)", _flag,
+    )  # fmt: skip
+    rate_limit_writes: str = setting(
+        "10/minute", "VECHE_RATE_LIMIT_WRITES", "comments and edits per user or address"
+    )
+    rate_limit_auth: str = setting(
+        "10/minute", "VECHE_RATE_LIMIT_AUTH", "sign-ins and sign-ups per address (IPv6 per /64)"
+    )
+    presence_debounce_seconds: int = setting(
+        60, "VECHE_PRESENCE_DEBOUNCE_SECONDS",
+        "a signed-in reader's `last seen` is written at most this often", _int,
+    )  # fmt: skip
+    presence_sweep_seconds: float = setting(
+        10.0, "VECHE_PRESENCE_SWEEP_SECONDS",
+        "how often each node asks the store whose online status changed, for the presence "
+        "dots on live streams (a reader seen after a while away makes every node ask at once)",
+        _seconds, shown="`10`",
+    )  # fmt: skip
+    session_days: int = setting(
+        30, "VECHE_SESSION_DAYS", "how long a sign-in lasts", _positive
+    )  # fmt: skip
+    page_size: int = setting(
+        20, "VECHE_PAGE_SIZE", "top-level comments on one page of a thread", _positive
+    )  # fmt: skip
+    event_retention_hours: int = setting(
+        72, "VECHE_EVENT_RETENTION_HOURS",
+        "how long the event feed is kept for reconnecting streams; older gaps get a `reset`",
+        _int,
+    )  # fmt: skip
+    sse_heartbeat_seconds: float = setting(
+        15.0, "VECHE_SSE_HEARTBEAT_SECONDS",
+        "a comment line on idle event streams, so proxies and phones keep them open",
+        _seconds, shown="`15`",
+    )  # fmt: skip
+    sse_queue_size: int = setting(
+        256, "VECHE_SSE_QUEUE_SIZE",
+        "frames a live reader may have waiting; one slower than that is dropped and replays",
+        _positive,
+    )  # fmt: skip
+    hsts_seconds: int = setting(
+        0, "VECHE_HSTS_SECONDS",
+        "when > 0, `Strict-Transport-Security: max-age=N; includeSubDomains` on every answer; "
+        "set it once TLS is in front and every subdomain serves HTTPS",
+        _int, shown="`0` (off)",
+    )  # fmt: skip
+    max_body_bytes: int = setting(
+        1024 * 1024, "VECHE_MAX_BODY_BYTES",
+        "larger request bodies are refused with 413 before they are read (chunked bodies "
+        "are counted as they arrive)",
+        _int, shown="`1048576` (1 MiB)",
+    )  # fmt: skip
+    lock_timeout_ms: int = setting(
+        10_000, "VECHE_LOCK_TIMEOUT_MS",
+        "how long a request waits for a database lock (SQLite's write lock, PostgreSQL's "
+        "`lock_timeout`) or a free pooled connection before it answers 503 with `Retry-After`",
+        _int,
+    )  # fmt: skip
+    sqlite_synchronous: str = setting(
+        "NORMAL", "VECHE_SQLITE_SYNCHRONOUS", "`NORMAL` or `FULL`; see \"Durability\" below",
+        _choice(*SYNCHRONOUS),
+    )  # fmt: skip
+    replies_per_root: int = setting(
+        20, "VECHE_REPLIES_PER_ROOT",
+        "replies shown under a top-level comment before \"N more replies\"", _int,
+    )  # fmt: skip
+    page_cache_bytes: int = setting(
+        32 * 1024 * 1024, "VECHE_PAGE_CACHE_BYTES",
+        "rendered shared thread bodies kept in memory per node", _int,
+    )  # fmt: skip
+    page_cache_ttl: int = setting(
+        60, "VECHE_PAGE_CACHE_TTL",
+        "seconds a node keeps a rendering, which bounds how old its presence dots get", _int,
+    )  # fmt: skip
+    hot_cache_bytes: int = setting(
+        64 * 1024 * 1024, "VECHE_HOT_CACHE_BYTES",
+        "finished anonymous answers of those bodies (headers, each encoding) the read hot "
+        "path replays per node", _int,
+    )  # fmt: skip
+    cache_max_age: int = setting(
+        10, "VECHE_CACHE_MAX_AGE", "seconds anonymous readers and CDNs may keep a thread", _int
+    )
+    cache_stale_while_revalidate: int = setting(
+        30, "VECHE_CACHE_STALE_WHILE_REVALIDATE",
+        "seconds they may serve it stale while refetching", _int,
+    )  # fmt: skip
+
+    @classmethod
+    def settings(cls) -> list[Field[Any]]:
+        return [f for f in fields(cls) if "env" in f.metadata]
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        """Unset or empty variables keep the default; a malformed one is a ValueError
+        that names it."""
         env = dict(os.environ if env is None else env)
-        base = cls()
-        return replace(
-            base,
-            database_url=env.get("VECHE_DATABASE_URL") or base.database_url,
-            base_url=(env.get("VECHE_BASE_URL") or base.base_url).rstrip("/"),
-            secret_key=env.get("VECHE_SECRET_KEY") or None,
-            redis_url=env.get("VECHE_REDIS_URL") or None,
-            cookie_secure=_flag(env.get("VECHE_COOKIE_SECURE"), True),
-            trust_proxy_headers=_flag(env.get("VECHE_TRUST_PROXY_HEADERS"), False),
-            rate_limit_writes=env.get("VECHE_RATE_LIMIT_WRITES") or base.rate_limit_writes,
-            rate_limit_auth=env.get("VECHE_RATE_LIMIT_AUTH") or base.rate_limit_auth,
-            event_retention_hours=_int(
-                env, "VECHE_EVENT_RETENTION_HOURS", base.event_retention_hours
-            ),
-            hsts_seconds=_int(env, "VECHE_HSTS_SECONDS", base.hsts_seconds),
-            max_body_bytes=_int(env, "VECHE_MAX_BODY_BYTES", base.max_body_bytes),
-            lock_timeout_ms=_int(env, "VECHE_LOCK_TIMEOUT_MS", base.lock_timeout_ms),
-            sqlite_synchronous=_choice(
-                env, "VECHE_SQLITE_SYNCHRONOUS", base.sqlite_synchronous, SYNCHRONOUS
-            ),
-            replies_per_root=_int(env, "VECHE_REPLIES_PER_ROOT", base.replies_per_root),
-            page_cache_bytes=_int(env, "VECHE_PAGE_CACHE_BYTES", base.page_cache_bytes),
-            hot_cache_bytes=_int(env, "VECHE_HOT_CACHE_BYTES", base.hot_cache_bytes),
-            cache_max_age=_int(env, "VECHE_CACHE_MAX_AGE", base.cache_max_age),
-            cache_stale_while_revalidate=_int(
-                env, "VECHE_CACHE_STALE_WHILE_REVALIDATE", base.cache_stale_while_revalidate
-            ),
-        )
+        given: dict[str, Any] = {}
+        for f in cls.settings():
+            name = f.metadata["env"]
+            raw = env.get(name)
+            if raw is not None and raw.strip():
+                given[f.name] = f.metadata["parse"](name, raw)
+        return replace(cls(), **given)
+
+    @classmethod
+    def docs_table(cls) -> str:
+        """The README's settings table."""
+        rows = ["| variable | default | meaning |", "|---|---|---|"]
+        for f in cls.settings():
+            shown = f.metadata["shown"] or _shown(f.default)
+            rows.append(f"| `{f.metadata['env']}` | {shown} | {f.metadata['help']} |")
+        return "\n".join(rows) + "\n"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value}`"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +40,22 @@ class Live:
     base: str  # veche, on 127.0.0.1
     publisher: str  # the news site, on localhost: another site to the browser
     story: Story
+    server: uvicorn.Server | None = None
+
+    def cut(self) -> None:
+        """Make veche unreachable, as a dropped network does: its port refuses connections,
+        whoever asks (the page or its service worker). The live stream is not waited for."""
+        assert self.server is not None
+        self.server.should_exit = True
+        port = int(self.base.rsplit(":", 1)[1])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            except OSError:
+                return
+            time.sleep(0.05)
+        raise AssertionError("veche is still listening")
 
     def user(self, handle: str, name: str | None = None) -> None:
         Accounts(self.rt).create_user(handle, PASSWORD, display_name=name)
@@ -90,6 +107,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
         secret_key="browser-secret",
         rate_limit_writes="1000/minute",
         rate_limit_auth="1000/minute",
+        presence_sweep_seconds=1.0,
     )
     rt = Runtime.build(config)
     rt.db.upgrade()
@@ -102,8 +120,11 @@ def live(tmp_path: Path) -> Iterator[Live]:
         image_caption="The coast road after the storm", photo_credit="A. Photographer",
     )  # fmt: skip
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config, rt), host="127.0.0.1", port=port, log_level="warning")
-    )
+        uvicorn.Config(
+            create_app(config, rt), host="127.0.0.1", port=port, log_level="warning",
+            timeout_graceful_shutdown=1,  # open live streams would hold the shutdown up
+        )
+    )  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     handler = type("Handler", (_Publisher,), {})
@@ -119,7 +140,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "veche did not start"
-    yield Live(rt, base, publisher, story)
+    yield Live(rt, base, publisher, story, server)
     server.should_exit = True
     pub.shutdown()
     pub.server_close()

@@ -3,14 +3,21 @@ deletions live, and a reader who drops off the network catches up without a relo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
 
 from tests.browser.conftest import Live
 from tests.browser.test_hosted import comment, post
 from tests.conftest import PASSWORD
+from veche.domain.enums import Role
+from veche.service.accounts import Accounts
+from veche.service.comments import Comments, Draft
+from veche.service.runtime import Viewer
+from veche.store.models import User
 
 pytestmark = pytest.mark.browser
 
@@ -87,3 +94,62 @@ def test_two_readers_see_each_other_live(page: Page, second: Page, live: Live) -
     # Nothing was shown twice.
     expect(second.locator(f"#c{late}")).to_have_count(1)
     expect(second.locator(f"#c{ann}")).to_have_count(1)
+
+
+def test_presence_dots_follow_readers_live(page: Page, second: Page, live: Live) -> None:
+    live.user("ann")
+    live.user("bob")
+    accounts, comments = Accounts(live.rt), Comments(live.rt)
+    for handle in ("ann", "bob"):
+        _u, token = accounts.sign_in(handle, PASSWORD, ip="127.0.0.1")
+        who = Viewer(user=accounts.resolve(token), ip="127.0.0.1")
+        comments.create(live.story.id, Draft(f"{handle} was here."), who)
+    away(live, "bob")
+    sign_in(page, live, "ann")
+    bob = page.locator('.presence[data-handle="bob"]')
+    expect(bob).to_have_text("Offline")
+    # Bob opens the story: Ann's page shows him online, without a reload.
+    sign_in(second, live, "bob")
+    expect(bob).to_have_text("Online")
+    expect(bob).to_have_class("presence online")
+    # Bob closes it, and five minutes go by: he is offline on Ann's page.
+    second.close()
+    away(live, "bob")
+    expect(bob).to_have_text("Offline", timeout=15_000)
+    expect(page.locator('.presence[data-handle="ann"]').first).to_have_text("Online")
+
+
+def test_a_moderator_gets_remove_on_comments_that_arrive_live(
+    page: Page, second: Page, live: Live
+) -> None:
+    live.user("mod")
+    live.user("bob")
+    with live.rt.db.session() as s:
+        s.execute(update(User).where(User.handle == "mod").values(role=Role.moderator))
+    sign_in(page, live, "mod")
+    sign_in(second, live, "bob")
+    post(second, ".discussion-head ~ form.comment-form", "Blow it to hell.")
+    top = comment(second, "Blow it to hell.")
+    page.locator("button.new-comments").click()
+    remove = page.locator(f"#c{top} > .comment-card [data-action=remove] button")
+    expect(remove).to_have_count(1)
+    second.click(f"#c{top} > .comment-card [data-action=reply]")
+    post(second, f"#c{top} > .comment-card form.comment-form", "And the reptiles with it.")
+    reply = comment(second, "And the reptiles with it.")
+    live_remove = page.locator(f"#c{reply} > .comment-card [data-action=remove] button")
+    expect(live_remove).to_have_count(1)
+    live_remove.click()
+    live_remove.click()  # confirm
+    expect(second.locator(f"#c{reply} > .comment-card .placeholder")).to_have_text(
+        "The comment was removed by a moderator."
+    )
+
+
+def away(live: Live, handle: str) -> None:
+    """As if the reader's last request were an hour old."""
+    with live.rt.db.session() as s:
+        s.execute(
+            update(User)
+            .where(User.handle == handle)
+            .values(last_seen_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        )

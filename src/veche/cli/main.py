@@ -87,6 +87,14 @@ def serve(host: str, port: int, demo: bool, workers: int, access_log: bool) -> N
     uvicorn.run(create_app(rt.config, rt), **options)
 
 
+@main.command("settings")
+def settings() -> None:
+    """Print every setting, its variable, default and meaning (README's table)."""
+    from veche.config import Config
+
+    click.echo(Config.docs_table(), nl=False)
+
+
 @main.group()
 def db() -> None:
     """Database schema."""
@@ -190,6 +198,17 @@ def site_update(name: str, **opts: Any) -> None:
     rt = _runtime()
     updated = _guard(Stories(rt).update_site, name, _settings(**opts))
     click.echo("Updated " + _describe(updated))
+
+
+@site.command("title-key")
+@click.argument("name")
+def site_title_key(name: str) -> None:
+    """Print the key this site's pages sign their story titles with.
+
+    The page's embed tag then carries data-title-signature, the hex HMAC-SHA256 of
+    data-story-url, a newline and data-story-title; a signed title is confirmed."""
+    rt = _runtime()
+    click.echo(_guard(Stories(rt).title_key, name))
 
 
 @main.group()

@@ -32,6 +32,7 @@ class LiveEvent:
     frame: bytes
     author_id: int | None = None
     held: bool = False  # only its author and moderators may see it
+    online_author: str | None = None  # the author's handle, if the card shows them online
 
     def visible_to(self, who: policy.Who) -> bool:
         if not self.held:
@@ -83,11 +84,15 @@ def live_event(
     }
     held = False
     author = None
+    online = None
     if comment is not None:
-        data["comment"] = comment_json(comment, story, quoted, now, base)
+        shown = data["comment"] = comment_json(comment, story, quoted, now, base)
         held = comment.status in policy.HELD
         author = comment.author_id
-    return LiveEvent(event.seq, encode(event.kind, event.seq, data), author, held)
+        byline = shown.get("author") or {}
+        if byline.get("online"):
+            online = str(byline["handle"])
+    return LiveEvent(event.seq, encode(event.kind, event.seq, data), author, held, online)
 
 
 def reset(seq: int, reason: str) -> bytes:
@@ -95,6 +100,13 @@ def reset(seq: int, reason: str) -> bytes:
     return encode("reset", seq, {"seq": seq, "reason": reason})
 
 
-def hello(seq: int) -> bytes:
-    """First frame: how long to wait before reconnecting, and where the stream starts."""
-    return f"retry: {RETRY_MS}\n".encode() + encode("hello", None, {"seq": seq})
+def hello(seq: int, online: list[str]) -> bytes:
+    """First frame: how long to wait before reconnecting, where the stream starts, and which
+    of the story's authors are online (so a page fixes dots it rendered from a cached copy)."""
+    data = {"seq": seq, "online": online}
+    return f"retry: {RETRY_MS}\n".encode() + encode("hello", None, data)
+
+
+def presence(handle: str, online: bool) -> bytes:
+    """An author came or went; no id, as it is state rather than an event to replay."""
+    return encode("presence", None, {"handle": handle, "online": online})

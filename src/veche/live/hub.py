@@ -23,9 +23,11 @@ from anyio import to_thread
 from veche.domain.errors import NotFound
 from veche.live import frames
 from veche.live.broker import LocalBroker, Notice
+from veche.live.presence import Presence
 from veche.service import policy
 from veche.service.runtime import Runtime
 from veche.store import events as store_events
+from veche.store import presence as store_presence
 from veche.store.models import Story
 
 log = logging.getLogger(__name__)
@@ -132,9 +134,20 @@ class Topic:
     hub: Hub
     story: Story
     last_seq: int
+    online: dict[int, str] = field(default_factory=dict)  # the story's online authors
     subscribers: set[Subscriber] = field(default_factory=set)
     running: asyncio.Task[None] | None = None
     again: bool = False
+
+    def announce(self, user_id: int, handle: str, *, online: bool) -> None:
+        """An author of this story came or went: every reader of it is told."""
+        if online:
+            self.online[user_id] = handle
+        else:
+            self.online.pop(user_id, None)
+        frame = frames.presence(handle, online)
+        for sub in list(self.subscribers):
+            sub.push(frame)
 
     def advance(self) -> None:
         """Read and fan out whatever the store has past `last_seq`; one reader at a time."""
@@ -152,6 +165,7 @@ class Topic:
                     if ev.seq <= self.last_seq:
                         continue
                     self.last_seq = ev.seq
+                    self._note_author(ev)
                     for sub in list(self.subscribers):
                         sub.offer(ev)
                 if len(batch) < self.hub.batch and not self.again:
@@ -160,6 +174,12 @@ class Topic:
             log.exception("could not read the events of story %s", self.story.id)
         finally:
             self.running = None
+
+    def _note_author(self, ev: frames.LiveEvent) -> None:
+        """A new author here who is online: their card says so; their going will be told."""
+        uid = ev.author_id
+        if uid is not None and ev.online_author and not ev.held and uid not in self.online:
+            self.online[uid] = ev.online_author
 
 
 class Hub:
@@ -173,6 +193,7 @@ class Hub:
         max_replay: int = 1000,
         poll_connected: float = 15.0,
         poll_disconnected: float = 1.0,
+        presence_every: float = 10.0,
     ) -> None:
         self.rt = rt
         self.broker = broker
@@ -182,11 +203,24 @@ class Hub:
         self.poll_connected = poll_connected
         self.poll_disconnected = poll_disconnected
         self.topics: dict[int, Topic] = {}
+        self.presence = Presence(self, presence_every)
         self._tasks: list[asyncio.Task[None]] = []
+
+    def stream_users(self) -> set[int]:
+        """Signed-in readers with a stream open here: they count as online."""
+        return {
+            sub.who.user_id
+            for topic in self.topics.values()
+            for sub in topic.subscribers
+            if sub.who.user_id is not None
+        }
 
     async def start(self, retention: dt.timedelta | None = None) -> None:
         self.broker.add_sink(self.on_notice)
-        self._tasks = [asyncio.create_task(self._poll(), name="veche-live-poll")]
+        self._tasks = [
+            asyncio.create_task(self._poll(), name="veche-live-poll"),
+            asyncio.create_task(self.presence.run(), name="veche-presence"),
+        ]
         if retention is not None:
             self._tasks.append(asyncio.create_task(self._prune(retention), name="veche-prune"))
 
@@ -207,6 +241,8 @@ class Hub:
         return sum(len(t.subscribers) for t in self.topics.values())
 
     def on_notice(self, notice: Notice) -> None:
+        if notice.kind == "presence":
+            self.presence.kick()
         topic = self.topics.get(notice.story_id) if notice.kind == "story" else None
         if topic is not None and notice.seq > topic.last_seq:
             topic.advance()
@@ -229,14 +265,15 @@ class Hub:
         self, story_id: int, who: policy.Who, last_event_id: int | None
     ) -> Subscriber:
         """Join a story's stream: replay the store after `last_event_id`, then go live."""
-        story, seq, first = await to_thread.run_sync(self._opening, story_id)
+        fresh = story_id not in self.topics
+        story, seq, first, online = await to_thread.run_sync(self._opening, story_id, fresh)
         topic = self.topics.get(story_id)
         if topic is None:
-            topic = self.topics[story_id] = Topic(self, story, seq)
+            topic = self.topics[story_id] = Topic(self, story, seq, online)
         start = seq if last_event_id is None else last_event_id
         sub = Subscriber(topic, who, start, self.queue_size)
         topic.subscribers.add(sub)
-        sub.push(frames.hello(seq))
+        sub.push(frames.hello(seq, sorted(topic.online.values())))
         try:
             await self._replay(sub, story, start, seq, first)
         except BaseException:
@@ -246,12 +283,16 @@ class Hub:
             topic.advance()  # this node had not heard of these yet
         return sub
 
-    def _opening(self, story_id: int) -> tuple[Story, int, int | None]:
+    def _opening(self, story_id: int, fresh: bool) -> tuple[Story, int, int | None, dict[int, str]]:
         with self.rt.db.session(write=False) as s:
             story = s.get(Story, story_id)
             if story is None:
                 raise NotFound("There is no such story.")
-            return story, story.event_seq, store_events.first_seq(s, story_id)
+            online: dict[int, str] = {}
+            if fresh:  # a topic starts knowing its online authors; sweeps keep that true
+                since = self.rt.clock() - self.presence.window
+                online = store_presence.online_authors(s, story_id, since)
+            return story, story.event_seq, store_events.first_seq(s, story_id), online
 
     async def _replay(
         self, sub: Subscriber, story: Story, start: int, seq: int, first: int | None

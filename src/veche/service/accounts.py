@@ -12,7 +12,7 @@ from veche.domain import validation
 from veche.domain.enums import Role
 from veche.domain.errors import BadCredentials, Conflict, InvalidInput
 from veche.domain.markup import clean_text
-from veche.domain.presence import needs_touch
+from veche.domain.presence import is_online, needs_touch
 from veche.security.passwords import hash_password, needs_rehash, verify_password
 from veche.security.ratelimit import client_bucket
 from veche.service.runtime import Runtime
@@ -135,7 +135,10 @@ class Accounts:
             return None
         debounce = dt.timedelta(seconds=self.rt.config.presence_debounce_seconds)
         if needs_touch(user.last_seen_at, now, debounce):
+            back = not is_online(user.last_seen_at, now)
             with self.rt.db.session() as s:
                 store.touch(s, user.id, now)
             user.last_seen_at = now
+            if back:
+                self.rt.came_online()
         return user

@@ -50,6 +50,10 @@ class Runtime:
         if seq:
             self.broker.publish(Notice("story", story_id, seq))
 
+    def came_online(self) -> None:
+        """A reader was seen after a while away: every node sweeps presence now."""
+        self.broker.publish(Notice("presence"))
+
     @property
     def secret(self) -> str:
         """From VECHE_SECRET_KEY, or generated once and kept in the settings table."""

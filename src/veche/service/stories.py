@@ -12,6 +12,7 @@ from veche.domain import validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.live.broker import Notice
+from veche.security import signing
 from veche.security.ratelimit import client_bucket
 from veche.service.runtime import Runtime
 from veche.store import comments as store_comments
@@ -167,11 +168,23 @@ class Stories:
             return story
         return story
 
+    def title_key(self, site_name: str) -> str:
+        """The key a site's pages sign their titles with (see security/signing.py)."""
+        return signing.site_key(self.rt.secret, self.site(site_name).name)
+
     def open_thread(
-        self, url: str, title: str | None, *, origin: str | None, ip: str
+        self,
+        url: str,
+        title: str | None,
+        *,
+        origin: str | None,
+        ip: str,
+        signature: str | None = None,
     ) -> tuple[Story, bool]:
         """An embed asks for its page's discussion: the page (Origin) must be an allowed
-        origin of the site the story URL belongs to. Returns the story and whether it is new."""
+        origin of the site the story URL belongs to. Returns the story and whether it is new.
+        A title signed with the site's key is the publisher's: it is set and confirmed."""
+        raw_url = url
         url = validation.http_url(url, "story URL", field="url")
         parts = urlsplit(url)
         with self.rt.db.session(write=False) as s:
@@ -188,9 +201,25 @@ class Stories:
             raise NotFound(f"No site here allows pages from {parts.scheme}://{parts.netloc}.")
         if origin is None or origin not in site.allowed_origins:
             raise Forbidden("Only the publisher's own pages may open a discussion here.")
-        if existing is not None:
-            return existing, False
-        return self.by_url(url, title=title, ip=ip), True
+        signed = signature is not None
+        if signed and not (
+            title is not None
+            and signing.title_signed(
+                signing.site_key(self.rt.secret, site.name), raw_url, title, signature or ""
+            )
+        ):
+            raise Forbidden(
+                "The title's signature does not match this page's URL and title; "
+                "sign exactly the data-story-url and data-story-title with the site's key."
+            )
+        story = existing or self.by_url(url, title=title, ip=ip)
+        if (
+            signed
+            and title is not None
+            and not (story.title_confirmed and story.title == validation.title(title))
+        ):
+            story = self.update_content(story.id, title=title)
+        return story, existing is None
 
     def create(
         self,

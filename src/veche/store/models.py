@@ -114,6 +114,9 @@ class User(Base):
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
+    # Who is online now: one range scan for the live presence sweep.
+    __table_args__ = (Index("ix_users_last_seen_at", "last_seen_at"),)
+
 
 class AuthSession(Base):
     """Server-side sessions so a sign-out or an admin can revoke them."""
@@ -170,6 +173,8 @@ class Comment(Base):
         # Paging top-level comments must not walk their subtrees.
         Index("ix_comments_story_depth_path", "story_id", "depth", "path"),
         Index("ix_comments_parent", "parent_id"),
+        # Which streamed stories a user who came online has written in.
+        Index("ix_comments_author_story", "author_id", "story_id"),
     )
 
 

@@ -260,8 +260,8 @@ def read_held(
     s: Session, story_id: int, author_id: int | None, statuses: Sequence[str], limit: int
 ) -> list[Comment]:
     """Held comments of a story (only `author_id`'s when given), which the shared body leaves
-    out. There is no index on status: this walks the story's comments, so it is asked only
-    for signed-in readers; a partial index on held rows would make it cheap."""
+    out. A reader's own are found through `ix_comments_author_story`; a moderator's (every
+    held one) walks the story's comments, as status has no index yet."""
     q = select(Comment).where(Comment.story_id == story_id, Comment.status.in_(statuses))
     if author_id is not None:
         q = q.where(Comment.author_id == author_id)

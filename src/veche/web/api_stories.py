@@ -20,6 +20,12 @@ class ThreadIn(Strict):
     title: str | None = Field(
         default=None, max_length=1000, description="Its title; provisional until confirmed"
     )
+    title_signature: str | None = Field(
+        default=None,
+        pattern="^[0-9a-fA-F]{64}$",
+        description="HMAC-SHA256 in hex, with the site's title key (`veche site title-key`), "
+        "of the url, a newline and the title, exactly as sent: the publisher confirms the title",
+    )
 
 
 @router.post(
@@ -31,9 +37,14 @@ def open_thread(body: ThreadIn, request: Request, response: Response) -> StoryOu
     """Make the story of a publisher's page on its first load. The request's Origin must be
     an allowed origin of the site the URL belongs to, and creation is rate-limited. The
     title stays provisional (`title_confirmed: false`) until the publisher confirms it, and
-    a later request never changes an existing story's title."""
+    a later request never changes an existing story's title, unless the publisher signed it
+    (`title_signature`): then it is set and confirmed. A wrong signature is a 403."""
     story, created = stories(request).open_thread(
-        body.url, body.title, origin=request.headers.get("origin"), ip=client_ip(request)
+        body.url,
+        body.title,
+        origin=request.headers.get("origin"),
+        ip=client_ip(request),
+        signature=body.title_signature,
     )
     if not created:
         response.status_code = 200

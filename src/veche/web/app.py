@@ -37,7 +37,12 @@ def worker_app() -> FastAPI:
 def create_app(config: Config | None = None, runtime: Runtime | None = None) -> FastAPI:
     config = config or Config.from_env()
     rt = runtime or Runtime.build(config)
-    hub = Hub(rt, rt.broker, queue_size=config.sse_queue_size)
+    hub = Hub(
+        rt,
+        rt.broker,
+        queue_size=config.sse_queue_size,
+        presence_every=max(config.presence_sweep_seconds, 0.2),
+    )
     stories = Stories(rt)
     page_cache = PageCache(
         config.page_cache_bytes, ttl=config.page_cache_ttl, clock=lambda: rt.clock().timestamp()

@@ -16,7 +16,7 @@ from veche.web.errors import error_json
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+    "connect-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
     "frame-ancestors {ancestors}"
 )
 # Paths a publisher's page may call from its own origin (the embed).

@@ -31,9 +31,11 @@ SEND_TIMEOUT = 30.0  # a reader whose socket takes no bytes for this long is dro
 
 STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "An endless `text/event-stream`: `hello`, then `comment.created`, "
-        "`comment.edited`, `comment.deleted`, `comment.removed`, `comment.quote_state`, "
-        "`story.updated` or `reset` events, each `data` a JSON object.",
+        "description": "An endless `text/event-stream`: `hello` (the seq it starts at and "
+        "the story's online authors), then `comment.created`, `comment.edited`, "
+        "`comment.deleted`, `comment.removed`, `comment.quote_state`, `story.updated` or "
+        "`reset` events, each with the story's seq as its `id`, and `presence` events "
+        "(`{handle, online}`, no `id`) as authors come and go; each `data` a JSON object.",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     },
     **{code: {"model": ErrorOut} for code in (404, 422)},

@@ -234,5 +234,14 @@ def embed_js() -> FileResponse:
     return FileResponse(STATIC / "veche.js", media_type="text/javascript")
 
 
+@router.get("/sw.js")
+def service_worker() -> FileResponse:
+    """The offline worker, from the root so that its scope covers /stories/; always
+    revalidated, so a new version reaches readers on their next visit."""
+    return FileResponse(
+        STATIC / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+    )
+
+
 def error_page(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", status=status, message=message)

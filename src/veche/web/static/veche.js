@@ -42,6 +42,7 @@
       this.base = opts.base;        // "" when hosted, veche's origin when embedded
       this.storyUrl = opts.storyUrl || null;
       this.storyTitle = opts.storyTitle || null;
+      this.titleSignature = opts.titleSignature || null;
       this.retryTimers = new Map();
       container.addEventListener("submit", (e) => this.onSubmit(e));
       container.addEventListener("click", (e) => this.onClick(e));
@@ -95,18 +96,32 @@
       return tpl.content;
     }
 
+    opening() {
+      const body = { url: this.storyUrl, title: this.storyTitle };
+      if (this.titleSignature) body.title_signature = this.titleSignature;  // the publisher's word
+      return body;
+    }
+
     async load(sort) {
       const q = new URLSearchParams({ url: this.storyUrl });
       if (sort) q.set("sort", sort);
       let content;
+      let opened = false;
       try {
         content = await this.fragment("/fragments/thread?" + q.toString());
       } catch (e) {
         // Reads never create: the page's first load asks for its discussion with a POST
-        // (the server checks this page's origin; the title stays provisional).
+        // (the server checks this page's origin; the title stays provisional unless signed).
         if (!(e instanceof ApiError) || e.status !== 404) throw e;
-        await this.request("POST", "/api/v1/threads", { url: this.storyUrl, title: this.storyTitle });
+        await this.request("POST", "/api/v1/threads", this.opening());
         content = await this.fragment("/fragments/thread?" + q.toString());
+        opened = true;
+      }
+      const found = content.querySelector("[data-veche-discussion]");
+      if (!opened && this.titleSignature && found
+          && (found.dataset.titleConfirmed !== "yes" || found.dataset.storyTitle !== this.storyTitle)) {
+        // The publisher signed this page's title and the story still has another: confirm it.
+        this.request("POST", "/api/v1/threads", this.opening()).catch(() => {});
       }
       const old = this.root;
       if (old) old.replaceWith(content); else this.container.appendChild(content);
@@ -702,7 +717,25 @@
       if (kind === "reset") { this.live.reset = true; this.showWaiting(); return; }
       let ev;
       try { ev = JSON.parse(data); } catch (e) { return; }
-      if (ev && ev.comment && ev.comment.html) this.applyLive(kind, ev.comment).catch(() => {});
+      if (!ev) return;
+      if (kind === "presence") this.setPresence((h) => h === ev.handle, Boolean(ev.online));
+      else if (kind === "hello" && Array.isArray(ev.online)) {
+        const online = new Set(ev.online);
+        this.setPresence(() => true, (h) => online.has(h));
+      } else if (ev.comment && ev.comment.html) this.applyLive(kind, ev.comment).catch(() => {});
+    }
+
+    // An author's dot, wherever their comments are on the page: a cached copy's dots are as
+    // old as the copy, so the stream's hello corrects them all and presence frames keep them.
+    setPresence(match, online) {
+      for (const dot of this.root.querySelectorAll(".presence[data-handle]")) {
+        const handle = dot.dataset.handle;
+        if (!match(handle)) continue;
+        const on = typeof online === "function" ? online(handle) : online;
+        dot.classList.toggle("online", on);
+        dot.classList.toggle("offline", !on);
+        dot.textContent = on ? "Online" : "Offline";
+      }
     }
 
     liveNode(c) {
@@ -732,7 +765,13 @@
         existing.querySelector(":scope > .comment-card").replaceWith(card);
         existing.className = existing.className.replace(/\bstatus-\S+/, "status-" + c.status);
       }
-      if (this.mine(c)) await this.applyOverlay(false, [String(c.id)]);
+      if (this.mine(c) || this.moderating()) await this.applyOverlay(false, [String(c.id)]);
+    }
+
+    // A moderator's Remove control comes with the overlay, for live comments as for the rest.
+    moderating() {
+      const me = this.root.querySelector(".me");
+      return Boolean(me && (me.dataset.role === "moderator" || me.dataset.role === "admin"));
     }
 
     placeLive(c) {
@@ -786,6 +825,7 @@
       }
       if (button) button.hidden = true;
       if (shown.length) this.byId(shown[shown.length - 1].id).scrollIntoView({ block: "nearest" });
+      if (shown.length && this.moderating()) await this.applyOverlay(false, shown.map((c) => String(c.id)));
     }
 
     async signOut() {
@@ -809,6 +849,7 @@
       const d = new Discussion(shadow, {
         mode: "embed", base, storyUrl: script.dataset.storyUrl,
         storyTitle: script.dataset.storyTitle || document.title,
+        titleSignature: script.dataset.titleSignature || null,
       });
       d.load().catch((e) => {
         const p = document.createElement("p");
