@@ -175,3 +175,23 @@ def test_without_the_broker_every_read_asks_the_store(unheard: TestClient, world
     assert ran
     post(world, token, "Seen at once.")
     assert unheard.get(url).headers["etag"] != before
+
+
+def test_an_answer_rendered_again_the_same_is_answered_from_memory_again(
+    client: TestClient, world: World
+) -> None:
+    """The page cache's entry ages out (presence dots); the same bytes rendered again must
+    not leave the hot copy expired for good."""
+    cache = client.app.state.page_cache  # type: ignore[attr-defined]
+    later = [0.0]
+    wall = cache.clock
+    cache.clock = lambda: wall() + later[0]
+    url = urls(world)[0]
+    first = client.get(url)
+    later[0] = cache.ttl + 1  # past the entry's life: the next read renders it again
+    again = client.get(url)
+    assert again.headers["etag"] == first.headers["etag"]
+    with statements(world.rt) as ran:
+        hot = client.get(url)
+    assert ran == []
+    same(first, hot)

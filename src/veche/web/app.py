@@ -97,7 +97,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.add_middleware(RequestId)
     app.add_middleware(Compression)  # it compresses what the others sent
     # Outermost: a cached shared body is answered before any of the above runs.
-    app.add_middleware(HotReads, cache=hot_cache, versions=versions, clock=page_cache.clock)
+    hot_clock = lambda: page_cache.clock()  # noqa: E731 - the cache's clock, as it is then
+    app.add_middleware(HotReads, cache=hot_cache, versions=versions, clock=hot_clock)
     errors.install(app)
 
     app.include_router(api_auth.router)

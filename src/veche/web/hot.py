@@ -154,7 +154,9 @@ class HotCache:
         if found is not None and found.seq > mark.seq:
             return None  # a newer answer is held already
         if found is None or found.seq != mark.seq or found.etag != mark.etag.encode():
-            found = Slot(mark.story_id, mark.seq, mark.etag.encode(), mark.expires)
+            return Slot(mark.story_id, mark.seq, mark.etag.encode(), mark.expires)
+        # The same bytes rendered again (the page cache's entry aged out): good for longer.
+        found.expires = max(found.expires, mark.expires)
         return found
 
     def put(self, target: Target, slot: Slot) -> None:
