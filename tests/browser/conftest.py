@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Error, Page, sync_playwright
+from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
 
 from tests.conftest import PASSWORD, unavailable
 from tests.live_helpers import free_port
@@ -59,6 +59,15 @@ class Live:
 
     def user(self, handle: str, name: str | None = None) -> None:
         Accounts(self.rt).create_user(handle, PASSWORD, display_name=name)
+
+    def sign_in(self, page: Page, handle: str) -> None:
+        """Through the sign-in page, back to the story, once its discussion is ready."""
+        page.goto(f"{self.base}/signin?next=/stories/{self.story.id}")
+        page.fill("input[name=login]", handle)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.auth-form button[type=submit]")
+        expect(page.locator(".discussion .me .handle")).to_have_text(handle)
+        expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
 
     def count(self) -> int:
         with self.rt.db.session(write=False) as s:

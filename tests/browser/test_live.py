@@ -31,20 +31,11 @@ def second(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def sign_in(page: Page, live: Live, handle: str) -> None:
-    page.goto(f"{live.base}/signin?next=/stories/{live.story.id}")
-    page.fill("input[name=login]", handle)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.auth-form button[type=submit]")
-    expect(page.locator(".discussion .me .handle")).to_have_text(handle)
-    expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
-
-
 def test_two_readers_see_each_other_live(page: Page, second: Page, live: Live) -> None:
     live.user("ann", "Ann Lee")
     live.user("bob")
-    sign_in(page, live, "ann")
-    sign_in(second, live, "bob")
+    live.sign_in(page, "ann")
+    live.sign_in(second, "bob")
 
     # A new top-level comment waits behind a button, so Bob's page does not jump.
     post(page, ".discussion-head ~ form.comment-form", "The coast road is open again.")
@@ -105,11 +96,11 @@ def test_presence_dots_follow_readers_live(page: Page, second: Page, live: Live)
         who = Viewer(user=accounts.resolve(token), ip="127.0.0.1")
         comments.create(live.story.id, Draft(f"{handle} was here."), who)
     away(live, "bob")
-    sign_in(page, live, "ann")
+    live.sign_in(page, "ann")
     bob = page.locator('.presence[data-handle="bob"]')
     expect(bob).to_have_text("Offline")
     # Bob opens the story: Ann's page shows him online, without a reload.
-    sign_in(second, live, "bob")
+    live.sign_in(second, "bob")
     expect(bob).to_have_text("Online")
     expect(bob).to_have_class("presence online")
     # Bob closes it, and five minutes go by: he is offline on Ann's page.
@@ -126,8 +117,8 @@ def test_a_moderator_gets_remove_on_comments_that_arrive_live(
     live.user("bob")
     with live.rt.db.session() as s:
         s.execute(update(User).where(User.handle == "mod").values(role=Role.moderator))
-    sign_in(page, live, "mod")
-    sign_in(second, live, "bob")
+    live.sign_in(page, "mod")
+    live.sign_in(second, "bob")
     post(second, ".discussion-head ~ form.comment-form", "Blow it to hell.")
     top = comment(second, "Blow it to hell.")
     page.locator("button.new-comments").click()

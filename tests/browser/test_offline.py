@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import Live
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -15,11 +14,7 @@ TOP_FORM = ".discussion-head ~ form.comment-form"
 
 def signed_in(page: Page, live: Live) -> None:
     live.user("Ilze", "Ilze Liepa")
-    page.goto(f"{live.base}/signin?next=/stories/{live.story.id}")
-    page.fill("input[name=login]", "Ilze")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.auth-form button[type=submit]")
-    expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
+    live.sign_in(page, "Ilze")
 
 
 def texts(page: Page) -> list[str]:

@@ -72,11 +72,7 @@ def saved(page: Page) -> list[str]:
 
 def sign_in(page: Page, live: Live) -> None:
     live.user("Ilze", "Ilze Liepa")
-    page.goto(f"{live.base}/signin?next=/stories/{live.story.id}")
-    page.fill("input[name=login]", "Ilze")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.auth-form button[type=submit]")
-    expect(page.locator(".discussion .me .handle")).to_have_text("Ilze")
+    live.sign_in(page, "Ilze")
 
 
 def test_a_visited_thread_reads_on_a_cut_network_marked_with_its_time(
