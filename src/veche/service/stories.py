@@ -124,11 +124,18 @@ class Stories:
         return story
 
     def by_url(
-        self, url: str, *, title: str | None = None, create: bool = True, ip: str | None = None
+        self,
+        url: str,
+        *,
+        title: str | None = None,
+        create: bool = True,
+        ip: str | None = None,
+        confirmed: bool = False,
     ) -> Story:
         """Find a story by URL; an embed's first load creates it (a POST, for allowed origins
-        only), rate-limited like any other writer. A browser's title is provisional, and an
-        existing story's title is never changed here, confirmed or not."""
+        only), rate-limited like any other writer. A browser's title is provisional unless
+        the publisher signed it (`confirmed`), and an existing story's title is never changed
+        here, confirmed or not."""
         url = validation.http_url(url, "story URL", field="url")
         with self.rt.db.session(write=False) as s:
             story = store.story_by_url(s, url)
@@ -155,7 +162,7 @@ class Stories:
                     url=url,
                     title=validation.title(title) if title and title.strip() else url[:300],
                     # A browser said so: shown as provisional until the publisher confirms.
-                    title_confirmed=False,
+                    title_confirmed=confirmed,
                     created_at=self.rt.clock(),
                 )
                 s.add(story)
@@ -212,8 +219,8 @@ class Stories:
                 "The title's signature does not match this page's URL and title; "
                 "sign exactly the data-story-url and data-story-title with the site's key."
             )
-        story = existing or self.by_url(url, title=title, ip=ip)
-        if (
+        story = existing or self.by_url(url, title=title, ip=ip, confirmed=signed)
+        if (  # a story that was there, or that another reader made a moment before
             signed
             and title is not None
             and not (story.title_confirmed and story.title == validation.title(title))
