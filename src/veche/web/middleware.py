@@ -67,21 +67,28 @@ class ServerErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watch = Started(send)
         try:
             await self.app(scope, receive, watch)
         except Exception:
             logger.exception("Unhandled error in %s %s", scope.get("method"), scope.get("path"))
-            if started:  # too late for an error body: let the server drop the connection
+            if watch.started:  # too late for an error body: let the server drop the connection
                 raise
             await plain_error(scope, 500, "internal", INTERNAL)(scope, receive, send)
+
+
+class Started:
+    """`send`, remembering whether the answer has begun: after that an error can no longer
+    be answered with a body of its own."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
 
 
 class BodyTooLarge(HTTPException):
@@ -111,7 +118,6 @@ class BodyLimit:
             await self.app(scope, receive, send)  # nothing to count (an open event stream)
             return
         seen = 0
-        started = False
 
         async def counted() -> Message:
             nonlocal seen
@@ -122,17 +128,12 @@ class BodyLimit:
                     raise BodyTooLarge
             return message
 
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watch = Started(send)
         try:
             await self.app(scope, counted, watch)
         except BodyTooLarge:
             # Usually the exception handler answers; this is for readers outside routes.
-            if started:
+            if watch.started:
                 raise
             await self._refuse(scope, receive, send)
 
