@@ -103,6 +103,10 @@ class Config:
     rate_limit_auth: str = setting(
         "10/minute", "VECHE_RATE_LIMIT_AUTH", "sign-ins and sign-ups per address (IPv6 per /64)"
     )
+    rate_limit_moderation: str = setting(
+        "600/minute", "VECHE_RATE_LIMIT_MODERATION",
+        "moderators' decisions per moderator (a flood is cleared in bulk)",
+    )  # fmt: skip
     presence_debounce_seconds: int = setting(
         60, "VECHE_PRESENCE_DEBOUNCE_SECONDS",
         "a signed-in reader's `last seen` is written at most this often", _int,

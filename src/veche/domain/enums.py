@@ -17,6 +17,21 @@ class CommentStatus(enum.StrEnum):
     rejected = "rejected"  # refused by a moderator or a scorer; its author sees why
     deleted = "deleted"  # by its author
     removed = "removed"  # by a moderator
+    shadowed = "shadowed"  # its author is shadow-banned: shown to them alone (and moderators)
+
+
+class ReportReason(enum.StrEnum):
+    abuse = "abuse"
+    spam = "spam"
+    off_topic = "off_topic"
+    misinformation = "misinformation"
+    other = "other"
+
+
+class Premoderation(enum.StrEnum):
+    off = "off"
+    all = "all"
+    new = "new"  # authors with fewer than N approved comments
 
 
 class QuoteSource(enum.StrEnum):

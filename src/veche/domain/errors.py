@@ -35,9 +35,21 @@ class Forbidden(VecheError):
     code = "forbidden"
 
 
+class Banned(Forbidden):
+    """A banned reader's write: the message says why and until when."""
+
+    code = "banned"
+
+
 class Conflict(VecheError):
     status = 409
     code = "conflict"
+
+
+class AlreadyDecided(Conflict):
+    """Another moderator decided this item first; the message says who and what."""
+
+    code = "already_decided"
 
 
 class TryLater(VecheError):

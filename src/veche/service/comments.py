@@ -8,7 +8,6 @@ events and counters in it, and publishes the new seq once the commit has succeed
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -17,13 +16,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from veche.domain import validation
 from veche.domain.enums import CommentStatus
-from veche.domain.errors import AuthRequired, Conflict, NotFound
+from veche.domain.errors import AuthRequired, Conflict
+from veche.domain.moderation import ModerationSettings
 from veche.security.ratelimit import client_bucket
 from veche.service import drafts, pipeline, policy
 from veche.service.drafts import Draft, QuoteRequest
+from veche.service.found import comment_of, for_write, last_seq, refuse, story_of
 from veche.service.runtime import Runtime, Viewer
 from veche.store import comments as store
-from veche.store import threads
+from veche.store import moderation as moderation_store
 from veche.store.models import Comment, Event, Story
 
 __all__ = ["Comments", "Draft", "Posted", "QuoteRequest"]
@@ -50,8 +51,20 @@ class Posted:
     quoted: dict[int, Comment] = field(default_factory=dict)
 
 
-def _last_seq(events: Iterable[Event]) -> int:
-    return max((e.seq for e in events), default=0)
+def author_facts(s: Session, viewer: Viewer, settings: ModerationSettings) -> pipeline.AuthorFacts:
+    """Read in the validate transaction; the approved count is asked only up to the bar."""
+    user = viewer.user
+    if user is None:
+        return pipeline.AuthorFacts(f"guest:{client_bucket(viewer.ip)}")
+    staff = policy.is_moderator(viewer)
+    new = not staff and (
+        moderation_store.approved_count(s, user.id, settings.premod_approved)
+        < settings.premod_approved
+    )
+    return pipeline.AuthorFacts(
+        f"u{user.id}", new=new, premoderated=user.premoderated,
+        shadow_banned=user.shadow_banned, staff=staff,
+    )  # fmt: skip
 
 
 class Comments:
@@ -74,16 +87,20 @@ class Comments:
                     return Posted(replayed, False)
             who = str(viewer.user_id) if viewer.user_id else client_bucket(viewer.ip)
             self.rt.limiter.hit(self.rt.config.rate_limit_writes, "comment", who)
-            story = _story(s, story_id)
+            refuse(policy.ban_refusal(viewer.user, now))
+            story = story_of(s, story_id)
             if not story.is_open:
                 raise Conflict("This discussion is closed to new comments.")
             if viewer.user is None and not policy.guests_allowed(story):
                 raise AuthRequired("Sign in to leave a comment.")
             guest = None if viewer.user else drafts.guest_name(s, draft.guest_name)
             checked = self._check(s, story, draft, importing=False)
+            settings = ModerationSettings.from_stored(story.site.moderation)
+            author = author_facts(s, viewer, settings)
         new = self._prepared(
-            story, checked, author_id=viewer.user_id, guest_name=guest, created_at=now, key=key
-        )
+            story, checked, author_id=viewer.user_id, guest_name=guest, created_at=now, key=key,
+            settings=settings, author=author, typing_seconds=draft.typing_seconds,
+        )  # fmt: skip
         try:
             comment, event = self.rt.db.write(lambda s: store.insert(s, new))
         except IntegrityError:
@@ -137,16 +154,28 @@ class Comments:
         created_at: dt.datetime,
         key: str | None,
         importing: bool = False,
+        settings: ModerationSettings | None = None,
+        author: pipeline.AuthorFacts | None = None,
+        typing_seconds: float | None = None,
     ) -> store.NewComment:
         """Render and score: the slow, pure stages, outside any write transaction."""
         rendered = pipeline.render(checked.body)
+        settings = settings or ModerationSettings.from_stored(story.site.moderation)
+        author = author or pipeline.AuthorFacts(f"u{author_id}" if author_id else "import")
         verdict = self.rt.scorer.score(
             pipeline.ScoreInput(
                 story_id=story.id, author_id=author_id, guest_name=guest_name,
                 text=rendered.body_text, parent_id=checked.parent.id if checked.parent else None,
                 quote_text=checked.quote.text if checked.quote else None, importing=importing,
+                site_id=story.site_id, body_src=rendered.body_src, settings=settings,
+                author=author, typing_seconds=typing_seconds,
             )
         )  # fmt: skip
+        outcome = (
+            pipeline.Outcome(verdict.status, verdict.reasons)
+            if importing
+            else pipeline.apply_rules(verdict, author, settings)
+        )
         return store.NewComment(
             story_id=story.id,
             parent_id=checked.parent.id if checked.parent else None,
@@ -159,8 +188,10 @@ class Comments:
             created_at=created_at,
             idempotency_key=key,
             quote=checked.quote,
-            status=verdict.status,
+            status=outcome.status,
             scores=dict(verdict.scores),
+            flags=list(outcome.flags),
+            held_by=outcome.held_by,
         )
 
     def edit(self, comment_id: int, body: str, viewer: Viewer) -> Comment:
@@ -168,10 +199,11 @@ class Comments:
             raise AuthRequired("Sign in to edit your comment.")
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "edit", str(viewer.user.id))
         now = self.rt.clock()
+        refuse(policy.ban_refusal(viewer.user, now))
         with self.rt.db.session(write=False) as s:
-            comment = _comment(s, comment_id)
-            story = _story(s, comment.story_id)
-        _refuse(policy.edit_refusal(comment, story, viewer, now))
+            comment = comment_of(s, comment_id)
+            story = story_of(s, comment.story_id)
+        refuse(policy.edit_refusal(comment, story, viewer, now))
         body = validation.comment_body(body, story.site.max_comment_length)
         if body == comment.body_src:
             return comment
@@ -180,24 +212,27 @@ class Comments:
             pipeline.ScoreInput(
                 story_id=story.id, author_id=comment.author_id, guest_name=comment.guest_name,
                 text=rendered.body_text, parent_id=comment.parent_id,
-                quote_text=comment.quote_text, is_edit=True,
+                quote_text=comment.quote_text, is_edit=True, site_id=story.site_id,
+                body_src=rendered.body_src,
+                settings=ModerationSettings.from_stored(story.site.moderation),
+                author=pipeline.AuthorFacts(f"u{viewer.user.id}", new=False),
             )
         )  # fmt: skip
         editor = viewer.user.id
 
         def store_edit(s: Session) -> tuple[Comment, list[Event]]:
-            locked = _for_write(s, comment_id)
-            _refuse(policy.edit_refusal(locked, story, viewer, now))  # changed meanwhile?
+            locked = for_write(s, comment_id)
+            refuse(policy.edit_refusal(locked, story, viewer, now))  # changed meanwhile?
             events = store.edit(
                 s, locked, body_src=rendered.body_src, body_html=rendered.body_html,
                 body_text=rendered.body_text, editor_id=editor, now=now,
                 status=pipeline.stricter(locked.status, verdict.status),
-                scores=dict(verdict.scores),
+                scores=dict(verdict.scores), flags=list(verdict.reasons),
             )  # fmt: skip
             return locked, events
 
         edited, events = self.rt.db.write(store_edit)
-        self.rt.publish(story.id, _last_seq(events))
+        self.rt.publish(story.id, last_seq(events))
         return edited
 
     def delete(self, comment_id: int, viewer: Viewer) -> Comment:
@@ -206,12 +241,12 @@ class Comments:
             raise AuthRequired("Sign in to delete your comment.")
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "delete", str(viewer.user.id))
         with self.rt.db.session(write=False) as s:
-            _refuse(policy.delete_refusal(_comment(s, comment_id), viewer))
+            refuse(policy.delete_refusal(comment_of(s, comment_id), viewer))
         now = self.rt.clock()
 
         def store_delete(s: Session) -> tuple[Comment, list[Event]]:
-            comment = _for_write(s, comment_id)
-            _refuse(policy.delete_refusal(comment, viewer))
+            comment = for_write(s, comment_id)
+            refuse(policy.delete_refusal(comment, viewer))
             if comment.status in policy.GONE:
                 return comment, []
             own = policy.is_own(comment, viewer)
@@ -219,49 +254,23 @@ class Comments:
             return comment, store.set_status(s, comment, status, now)
 
         comment, events = self.rt.db.write(store_delete)
-        self.rt.publish(comment.story_id, _last_seq(events))
+        self.rt.publish(comment.story_id, last_seq(events))
         return comment
 
     def remove(self, comment_id: int, viewer: Viewer) -> Comment:
-        _refuse(policy.remove_refusal(viewer))
+        refuse(policy.remove_refusal(viewer))
         assert viewer.user is not None
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "remove", str(viewer.user.id))
         with self.rt.db.session(write=False) as s:
-            _comment(s, comment_id)
+            comment_of(s, comment_id)
         now = self.rt.clock()
 
         def store_removal(s: Session) -> tuple[Comment, list[Event]]:
-            comment = _for_write(s, comment_id)
+            comment = for_write(s, comment_id)
             if comment.status is CommentStatus.removed:
                 return comment, []
             return comment, store.set_status(s, comment, CommentStatus.removed, now)
 
         comment, events = self.rt.db.write(store_removal)
-        self.rt.publish(comment.story_id, _last_seq(events))
+        self.rt.publish(comment.story_id, last_seq(events))
         return comment
-
-
-def _refuse(refusal: policy.Refusal | None) -> None:
-    if refusal is not None:
-        raise refusal.exception()
-
-
-def _story(s: Session, story_id: int) -> Story:
-    story = s.get(Story, story_id)
-    if story is None:
-        raise NotFound("There is no such story.")
-    return story
-
-
-def _comment(s: Session, comment_id: int) -> Comment:
-    comment = threads.get(s, comment_id)
-    if comment is None:
-        raise NotFound("There is no such comment.")
-    return comment
-
-
-def _for_write(s: Session, comment_id: int) -> Comment:
-    comment = store.get_for_write(s, comment_id)
-    if comment is None:
-        raise NotFound("There is no such comment.")
-    return comment

@@ -42,6 +42,7 @@ class Draft:
     quote: QuoteRequest | None = None
     idempotency_key: str | None = None
     guest_name: str | None = None
+    typing_seconds: float | None = None  # the page's measure, for the first-comment bot check
 
 
 def check_key(key: str | None) -> str | None:

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from veche.domain.enums import CommentStatus
+from veche.domain.enums import CommentStatus, Premoderation
 from veche.domain.errors import InvalidInput
 from veche.domain.markup import html_to_text, render_markdown
+from veche.domain.moderation import ModerationSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,17 @@ def render(body: str) -> Rendered:
 
 
 @dataclass(frozen=True)
+class AuthorFacts:
+    """What the rules know of an author when they post: enough to hold, never to profile."""
+
+    key: str  # "u<id>" for a member, "guest:<address bucket>" for a guest
+    new: bool = True  # fewer approved comments than the site's premod_approved
+    premoderated: bool = False
+    shadow_banned: bool = False
+    staff: bool = False
+
+
+@dataclass(frozen=True)
 class ScoreInput:
     """What a scorer may look at: the words and where they go, not who the reader is."""
 
@@ -55,6 +67,11 @@ class ScoreInput:
     quote_text: str | None
     is_edit: bool = False
     importing: bool = False
+    site_id: int = 0
+    body_src: str = ""  # the markdown as typed: links and quotes are visible here
+    settings: ModerationSettings = field(default_factory=ModerationSettings)
+    author: AuthorFacts = field(default_factory=lambda: AuthorFacts("unknown"))
+    typing_seconds: float | None = None  # from opening the form to sending, if the page said
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,36 @@ class PublishAll:
 
     def score(self, item: ScoreInput) -> Verdict:
         return Verdict()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A new comment's status and why, and who held it: the scorers or the site's rules."""
+
+    status: CommentStatus
+    flags: tuple[str, ...] = ()
+    held_by: str | None = None
+
+
+def apply_rules(verdict: Verdict, author: AuthorFacts, settings: ModerationSettings) -> Outcome:
+    """The status a new comment gets once who wrote it is considered: a shadow-banned
+    author's words are shown to them alone; a pre-moderated one's wait for a moderator."""
+    status, flags = verdict.status, verdict.reasons
+    scored = Outcome(status, flags, None if status is CommentStatus.visible else "scorer")
+    if author.staff or status is CommentStatus.rejected:
+        return scored
+    if author.shadow_banned:
+        return Outcome(CommentStatus.shadowed, (*flags, "shadow-banned author"), "rules")
+    if status is not CommentStatus.visible:
+        return scored
+    rule = None
+    if author.premoderated:
+        rule = "pre-moderation: this author"
+    elif settings.premoderation is Premoderation.all:
+        rule = "pre-moderation: every comment"
+    elif settings.premoderation is Premoderation.new and author.new:
+        rule = "pre-moderation: new author"
+    return Outcome(CommentStatus.pending, (*flags, rule), "rules") if rule else scored
 
 
 def stricter(current: CommentStatus, proposed: CommentStatus) -> CommentStatus:

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple, Protocol, TypeVar
 
 from veche.domain.enums import CommentStatus, Role
-from veche.domain.errors import Conflict, Forbidden, VecheError
+from veche.domain.errors import Banned, Conflict, Forbidden, VecheError
 
 GONE = frozenset({CommentStatus.deleted, CommentStatus.removed})
-# Held back from readers: awaiting a moderator, or refused by one (shown to its author).
-HELD = frozenset({CommentStatus.pending, CommentStatus.rejected})
+# Held back from readers: awaiting a moderator, refused by one (shown to its author with the
+# reason), or written by a shadow-banned author (shown to them as if published).
+HELD = frozenset({CommentStatus.pending, CommentStatus.rejected, CommentStatus.shadowed})
 
 
 class SiteRules(Protocol):
@@ -43,6 +44,15 @@ class CommentFacts(Protocol):
     def created_at(self) -> dt.datetime: ...
     @property
     def path(self) -> str: ...
+
+
+class BanFacts(Protocol):
+    @property
+    def banned_at(self) -> dt.datetime | None: ...
+    @property
+    def banned_until(self) -> dt.datetime | None: ...
+    @property
+    def ban_reason(self) -> str | None: ...
 
 
 class Who(Protocol):
@@ -129,6 +139,37 @@ def remove_refusal(who: Who) -> Refusal | None:
     if not is_moderator(who):
         return Refusal(Forbidden, "Only moderators can remove comments.")
     return None
+
+
+def moderate_refusal(who: Who) -> Refusal | None:
+    if not is_moderator(who):
+        return Refusal(Forbidden, "Only moderators can do that.")
+    return None
+
+
+def admin_refusal(who: Who) -> Refusal | None:
+    if who.role is not Role.admin:
+        return Refusal(Forbidden, "Only admins can do that.")
+    return None
+
+
+def is_banned(user: BanFacts | None, now: dt.datetime) -> bool:
+    if user is None or user.banned_at is None:
+        return False
+    return user.banned_until is None or user.banned_until > now
+
+
+def ban_refusal(user: BanFacts | None, now: dt.datetime) -> Refusal | None:
+    """A banned reader is told why and until when, on every write they try."""
+    if user is None or not is_banned(user, now):
+        return None
+    until = (
+        "permanently"
+        if user.banned_until is None
+        else f"until {user.banned_until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    )
+    why = f" Reason: {user.ban_reason}" if user.ban_reason else ""
+    return Refusal(Banned, f"You are banned from commenting {until}.{why}")
 
 
 def can_remove(c: CommentFacts, who: Who) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
-from veche.domain import validation
+from veche.domain import moderation, validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.live.broker import Notice
@@ -27,9 +28,12 @@ class SiteSettings:
     allow_guests: bool | None = None
     edit_window_seconds: int | None = None
     max_comment_length: int | None = None
+    moderation: Mapping[str, object] | None = None  # domain.moderation names → raw values
 
 
 def _apply(site: Site, settings: SiteSettings) -> None:
+    if settings.moderation:
+        site.moderation = moderation.updated(site.moderation, settings.moderation)
     if settings.allowed_origins is not None:
         site.allowed_origins = sorted({validation.origin(o) for o in settings.allowed_origins})
     if settings.require_sign_in is not None:
@@ -64,6 +68,7 @@ class Stories:
             allow_guests=False,
             edit_window_seconds=15 * 60,
             max_comment_length=5000,
+            moderation={},
             created_at=self.rt.clock(),
         )
         _apply(site, settings)

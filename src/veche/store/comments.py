@@ -46,6 +46,8 @@ class NewComment:
     quote: NewQuote | None
     status: CommentStatus = CommentStatus.visible
     scores: dict[str, float] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    held_by: str | None = None
 
 
 def lock_story(s: Session, story_id: int) -> None:
@@ -161,6 +163,8 @@ def insert(s: Session, new: NewComment, *, importing: bool = False) -> tuple[Com
         body_text=new.body_text,
         status=new.status,
         scores=new.scores or None,
+        flags=new.flags or None,
+        held_by=new.held_by,
         created_at=new.created_at,
         idempotency_key=new.idempotency_key,
     )
@@ -202,6 +206,7 @@ def edit(
     now: dt.datetime,
     status: CommentStatus | None = None,
     scores: dict[str, float] | None = None,
+    flags: list[str] | None = None,
 ) -> list[Event]:
     s.add(
         CommentRevision(
@@ -214,6 +219,10 @@ def edit(
         comment.status = status
     if scores:
         comment.scores = scores
+    if flags:
+        comment.flags = [*(comment.flags or []), *flags]
+    if status is CommentStatus.pending and comment.held_by is None:
+        comment.held_by = "scorer"
     s.flush()
     events = _requote(s, comment, now)
     events.append(append_event(s, comment.story_id, "comment.edited", comment.id, {}, now=now))
@@ -221,13 +230,18 @@ def edit(
 
 
 def set_status(
-    s: Session, comment: Comment, status: CommentStatus, now: dt.datetime
+    s: Session,
+    comment: Comment,
+    status: CommentStatus,
+    now: dt.datetime,
+    *,
+    kind: str | None = None,
 ) -> list[Event]:
     """Deletion keeps the row and its place: replies and numbering stay as they were."""
     comment.status = status
     s.flush()
     events = _requote(s, comment, now)
-    kind = f"comment.{status.value}"
+    kind = kind or f"comment.{status.value}"
     events.append(append_event(s, comment.story_id, kind, comment.id, {}, now=now))
     return events
 

@@ -17,12 +17,13 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from veche.domain.enums import CommentStatus, QuoteSource, QuoteState, Role
+from veche.domain.enums import CommentStatus, QuoteSource, QuoteState, ReportReason, Role
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -74,6 +75,8 @@ class Site(Base):
     allow_guests: Mapped[bool] = mapped_column(Boolean, default=False)
     edit_window_seconds: Mapped[int] = mapped_column(Integer, default=15 * 60)
     max_comment_length: Mapped[int] = mapped_column(Integer, default=5000)
+    # domain.moderation.ModerationSettings as stored: only what the site set, parsed.
+    moderation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
@@ -113,9 +116,20 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.reader)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The TR39 skeleton of the handle: a new handle that looks the same is refused.
+    handle_skeleton: Mapped[str | None] = mapped_column(String(160), default=None)
+    # A ban: banned_until None with banned_at set is permanent.
+    banned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    banned_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    ban_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    shadow_banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    premoderated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    # Who is online now: one range scan for the live presence sweep.
-    __table_args__ = (Index("ix_users_last_seen_at", "last_seen_at"),)
+    __table_args__ = (
+        # Who is online now: one range scan for the live presence sweep.
+        Index("ix_users_last_seen_at", "last_seen_at"),
+        Index("ix_users_handle_skeleton", "handle_skeleton"),
+    )
 
 
 class AuthSession(Base):
@@ -165,6 +179,21 @@ class Comment(Base):
     quote_state: Mapped[QuoteState | None] = mapped_column(
         _enum(QuoteState, "quote_state"), default=None
     )
+    # Moderation: why it is held (words, scores, reports), who decided, what its author is
+    # told, and the status a restore returns to.
+    flags: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    held_by: Mapped[str | None] = mapped_column(String(20), default=None)  # scorer | rules
+    open_reports: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Counts decisions: a moderator acting on what they saw names it, and a decision made
+    # meanwhile by someone else makes theirs a conflict instead of a second decision.
+    mod_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    mod_reason: Mapped[str | None] = mapped_column(String(1000), default=None)
+    status_before: Mapped[CommentStatus | None] = mapped_column(
+        _enum(CommentStatus, "comment_status_before"), default=None
+    )
+    featured_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
 
@@ -175,6 +204,53 @@ class Comment(Base):
         Index("ix_comments_parent", "parent_id"),
         # Which streamed stories a user who came online has written in.
         Index("ix_comments_author_story", "author_id", "story_id"),
+        # The moderation queue's tabs, newest first, without walking every story.
+        Index("ix_comments_status_created", "status", "created_at"),
+        Index("ix_comments_open_reports", "open_reports"),
+        Index("ix_comments_decided_at", "decided_at"),
+        Index("ix_comments_story_featured", "story_id", "featured_at"),
+    )
+
+
+class Report(Base):
+    """A reader's report of a comment; one per reader and comment."""
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[ReportReason] = mapped_column(_enum(ReportReason, "report_reason"))
+    note: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        Index("ix_reports_comment_reporter", "comment_id", "reporter_id", unique=True),
+        Index("ix_reports_created_at", "created_at"),
+    )
+
+
+class AuditEntry(Base):
+    """Append-only: who did what to what, when, why, and the state before. A trigger on both
+    engines refuses UPDATE and DELETE, so not even a bug in veche can rewrite history."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    actor: Mapped[str] = mapped_column(String(40))  # the handle then, or "auto"
+    action: Mapped[str] = mapped_column(String(40))
+    target_kind: Mapped[str] = mapped_column(String(20))  # comment | user | story | site
+    target_id: Mapped[int] = mapped_column(Integer)
+    story_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    reason: Mapped[str | None] = mapped_column(String(1000), default=None)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_actor_at", "actor_id", "at"),
+        Index("ix_audit_target", "target_kind", "target_id"),
     )
 
 

@@ -69,7 +69,7 @@ def comment_context(
     )
 
 
-def _one(request: Request, comment: Comment, who: Viewer) -> CommentOut:
+def comment_out(request: Request, comment: Comment, who: Viewer) -> CommentOut:
     rt = runtime(request)
     story = stories(request).get(comment.story_id)
     fresh, quoted = Threads(rt).one(comment.id, who)
@@ -91,11 +91,11 @@ def create_comment(
     if body.quote is not None:
         quote = QuoteRequest(QuoteSource(body.quote.source), body.quote.text, body.quote.comment_id)
     key = body.idempotency_key or request.headers.get("idempotency-key")
-    draft = Draft(body.body, body.parent_id, quote, key, body.guest_name)
+    draft = Draft(body.body, body.parent_id, quote, key, body.guest_name, body.typing_seconds)
     posted = Comments(runtime(request)).post(story_id, draft, who)
     if not posted.created:
         response.status_code = 200
-        return _one(request, posted.comment, who)
+        return comment_out(request, posted.comment, who)
     assert posted.story is not None
     # Shown from what the write validated and stored, not read back from the database.
     if not policy.can_see(posted.comment, who):
@@ -109,7 +109,7 @@ def edit_comment(
     comment_id: PathId, body: CommentEditIn, request: Request, who: Viewer = Depends(writer)
 ) -> CommentOut:
     comment = Comments(runtime(request)).edit(comment_id, body.body, who)
-    return _one(request, comment, who)
+    return comment_out(request, comment, who)
 
 
 @router.delete("/comments/{comment_id}")
@@ -118,7 +118,7 @@ def delete_comment(
 ) -> CommentOut:
     """The comment keeps its place as "The comment was deleted."; its replies stay."""
     comment = Comments(runtime(request)).delete(comment_id, who)
-    return _one(request, comment, who)
+    return comment_out(request, comment, who)
 
 
 @router.post("/comments/{comment_id}/remove")
@@ -127,4 +127,4 @@ def remove_comment(
 ) -> CommentOut:
     """Moderators only: the placeholder says a moderator removed it."""
     comment = Comments(runtime(request)).remove(comment_id, who)
-    return _one(request, comment, who)
+    return comment_out(request, comment, who)

@@ -16,7 +16,18 @@ from veche.live.hub import Hub
 from veche.logs import configure, lean_records
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories
-from veche.web import api, api_auth, api_reads, api_stories, errors, forms, live, openapi, pages
+from veche.web import (
+    api,
+    api_auth,
+    api_moderation,
+    api_reads,
+    api_stories,
+    errors,
+    forms,
+    live,
+    openapi,
+    pages,
+)
 from veche.web.cache import PageCache
 from veche.web.compression import Compression
 from veche.web.headers import SecurityHeaders
@@ -105,6 +116,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(api_reads.router)
     app.include_router(api_stories.router)
     app.include_router(api.router)
+    app.include_router(api_moderation.router)
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(forms.router)

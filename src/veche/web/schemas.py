@@ -124,6 +124,11 @@ class CommentIn(Strict):
         description="Client-made; a retry with the same key returns the same comment",
     )
     guest_name: str | None = Field(default=None, max_length=NAME_MAX, pattern=NO_ANGLES)
+    typing_seconds: float | None = Field(
+        default=None, ge=0, le=86400,
+        description="Seconds from opening the comment box to sending: a first comment sent "
+        "faster than the site's minimum is treated as a bot's",
+    )  # fmt: skip
 
 
 class CommentEditIn(Strict):
@@ -160,7 +165,7 @@ class CommentOut(BaseModel):
     parent_id: int | None
     number: list[int]
     depth: int
-    status: Literal["visible", "pending", "deleted", "removed"]
+    status: Literal["visible", "pending", "rejected", "deleted", "removed", "shadowed"]
     placeholder: str | None
     author: AuthorOut | None
     created_at: dt.datetime
@@ -171,6 +176,14 @@ class CommentOut(BaseModel):
     can_edit: bool
     can_delete: bool
     can_reply: bool
+    mod_reason: str | None = Field(
+        default=None,
+        description="Why a moderator rejected or removed it: for its author and moderators",
+    )
+    flags: list[str] = Field(
+        default_factory=list, description="Why it was held or flagged: for moderators"
+    )
+    featured: bool = Field(default=False, description="A staff pick")
     reply_to: str | None = Field(
         description="Set when display nesting is capped and this reply sits beside its parent"
     )

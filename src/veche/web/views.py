@@ -24,6 +24,10 @@ QUOTE_STATES = {
 }
 
 
+# States a moderator's reason explains to the author.
+_DECIDED = frozenset({CommentStatus.rejected, CommentStatus.removed})
+
+
 @dataclass(frozen=True)
 class _Everyone:
     """The reader a shared, cacheable body is rendered for: signed in as nobody. Any visible
@@ -102,6 +106,11 @@ class CommentView:
     can_delete: bool
     can_remove: bool
     can_reply: bool
+    # For its author and moderators only: why a moderator decided as they did; for
+    # moderators: what it is held for, and the state readers cannot see.
+    mod_reason: str | None = None
+    flags: list[str] = field(default_factory=list)
+    featured: bool = False
     replies: list[CommentView] = field(default_factory=list)
     level: int = 0  # display nesting, capped; depth stays the truth
     reply_to: str | None = None  # shown when the cap put this beside its parent
@@ -134,6 +143,9 @@ class CommentView:
             "can_edit": self.can_edit,
             "can_delete": self.can_delete,
             "can_reply": self.can_reply,
+            "mod_reason": self.mod_reason,
+            "flags": self.flags,
+            "featured": self.featured,
             "reply_to": self.reply_to,
             "replies": [r.as_json() for r in self.replies],
             "more_replies": None if self.more is None else self.more.as_json(),
@@ -188,22 +200,30 @@ def display_name(c: Comment) -> str:
 def comment_view(
     c: Comment, story: Story, quoted: dict[int, Comment], viewer: policy.Who, now: dt.datetime
 ) -> CommentView:
-    gone = c.status in policy.GONE
     mine = policy.is_own(c, viewer)
+    moderator = policy.is_moderator(viewer)
+    # A moderator sees what a moderator removed, marked; readers see the placeholder.
+    gone = c.status in policy.GONE and not (moderator and c.status is CommentStatus.removed)
+    status = c.status
+    if status is CommentStatus.shadowed and not moderator:
+        status = CommentStatus.visible  # its author must not learn of the shadow ban
     return CommentView(
         id=c.id,
         story_id=c.story_id,
         parent_id=c.parent_id,
         number=paths.ordinals(c.path),
         depth=c.depth,
-        status=c.status.value,
-        placeholder=PLACEHOLDERS.get(c.status),
+        status=status.value,
+        placeholder=PLACEHOLDERS.get(c.status) if gone else None,
         author=None if gone else author_view(c.author, c.guest_name, now),
         created_at=c.created_at,
         edited_at=None if gone else c.edited_at,
         body_html=None if gone else c.body_html,
         body_src=c.body_src if mine and not gone else None,
         quote=None if gone else _quote_view(c, story, quoted),
+        mod_reason=c.mod_reason if (mine or moderator) and c.status in _DECIDED else None,
+        flags=list(c.flags or ()) if moderator else [],
+        featured=c.featured_at is not None and c.status is CommentStatus.visible,
         can_edit=policy.can_edit(c, story, viewer, now),
         can_delete=policy.can_delete(c, viewer),
         can_remove=policy.can_remove(c, viewer),
