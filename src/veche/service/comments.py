@@ -236,7 +236,8 @@ class Comments:
         return edited
 
     def delete(self, comment_id: int, viewer: Viewer) -> Comment:
-        """An author deletes their own; a moderator's deletion is recorded as a removal."""
+        """An author deletes their own; a moderator takes others' down with a reason, through
+        service.moderation, so it is audited."""
         if viewer.user is None:
             raise AuthRequired("Sign in to delete your comment.")
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "delete", str(viewer.user.id))
@@ -249,28 +250,8 @@ class Comments:
             refuse(policy.delete_refusal(comment, viewer))
             if comment.status in policy.GONE:
                 return comment, []
-            own = policy.is_own(comment, viewer)
-            status = CommentStatus.deleted if own else CommentStatus.removed
-            return comment, store.set_status(s, comment, status, now)
+            return comment, store.set_status(s, comment, CommentStatus.deleted, now)
 
         comment, events = self.rt.db.write(store_delete)
-        self.rt.publish(comment.story_id, last_seq(events))
-        return comment
-
-    def remove(self, comment_id: int, viewer: Viewer) -> Comment:
-        refuse(policy.remove_refusal(viewer))
-        assert viewer.user is not None
-        self.rt.limiter.hit(self.rt.config.rate_limit_writes, "remove", str(viewer.user.id))
-        with self.rt.db.session(write=False) as s:
-            comment_of(s, comment_id)
-        now = self.rt.clock()
-
-        def store_removal(s: Session) -> tuple[Comment, list[Event]]:
-            comment = for_write(s, comment_id)
-            if comment.status is CommentStatus.removed:
-                return comment, []
-            return comment, store.set_status(s, comment, CommentStatus.removed, now)
-
-        comment, events = self.rt.db.write(store_removal)
         self.rt.publish(comment.story_id, last_seq(events))
         return comment

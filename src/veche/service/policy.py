@@ -124,9 +124,13 @@ def can_edit(c: CommentFacts, story: StoryFacts, who: Who, now: dt.datetime) -> 
 
 
 def delete_refusal(c: CommentFacts, who: Who) -> Refusal | None:
-    """Authors delete their own; a moderator may too, which is recorded as a removal."""
-    if not is_own(c, who) and not is_moderator(who):
-        return Refusal(Forbidden, "You can only delete your own comments.")
+    """Authors delete their own; moderators remove others' with a reason (an audited
+    decision), never by deleting them."""
+    if not is_own(c, who):
+        message = "You can only delete your own comments."
+        if is_moderator(who):
+            message += " To take down someone else's, remove it with a reason."
+        return Refusal(Forbidden, message)
     return None
 
 

@@ -119,12 +119,3 @@ def delete_comment(
     """The comment keeps its place as "The comment was deleted."; its replies stay."""
     comment = Comments(runtime(request)).delete(comment_id, who)
     return comment_out(request, comment, who)
-
-
-@router.post("/comments/{comment_id}/remove")
-def remove_comment(
-    comment_id: PathId, request: Request, who: Viewer = Depends(writer)
-) -> CommentOut:
-    """Moderators only: the placeholder says a moderator removed it."""
-    comment = Comments(runtime(request)).remove(comment_id, who)
-    return comment_out(request, comment, who)

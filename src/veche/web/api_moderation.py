@@ -108,6 +108,23 @@ def decide(
     return comment_out(request, comment, who)
 
 
+class RemoveIn(Strict):
+    reason: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/comments/{comment_id}/remove")
+def remove(
+    comment_id: PathId, body: RemoveIn, request: Request, who: Viewer = Depends(writer)
+) -> CommentOut:
+    """Moderators only, with a reason: readers see the placeholder, the author the reason.
+    The same as a `remove` decision."""
+    comment = Moderation(runtime(request)).decide(
+        comment_id, Action.remove, who, reason=body.reason, note=body.note
+    )
+    return comment_out(request, comment, who)
+
+
 @router.post("/comments/decisions")
 def decide_many(body: BulkDecisionIn, request: Request, who: Viewer = Depends(writer)) -> BulkOut:
     """The same decision on a selection; each item succeeds or says why not."""

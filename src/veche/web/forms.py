@@ -9,8 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from veche.domain.enums import QuoteSource
 from veche.domain.errors import CrossSiteRefused, InvalidInput, TryLater, VecheError
+from veche.domain.moderation import Action
 from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft, QuoteRequest
+from veche.service.moderation import Moderation
 from veche.web.identity import (
     ANON_COOKIE,
     SESSION_COOKIE,
@@ -120,9 +122,14 @@ def post_delete(comment_id: PathId, request: Request, csrf: str = Form("")) -> R
 
 
 @router.post("/comments/{comment_id}/remove")
-def post_remove(comment_id: PathId, request: Request, csrf: str = Form("")) -> Response:
+def post_remove(
+    comment_id: PathId, request: Request, csrf: str = Form(""),
+    reason: str = Form("", max_length=200), note: str = Form("", max_length=2000),
+) -> Response:  # fmt: skip
     check_csrf(request, csrf)
-    comment = Comments(runtime(request)).remove(comment_id, viewer(request))
+    comment = Moderation(runtime(request)).decide(
+        comment_id, Action.remove, viewer(request), reason=reason or None, note=note or None
+    )
     return _back(comment.id, comment.story_id)
 
 

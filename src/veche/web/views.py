@@ -214,7 +214,7 @@ def comment_view(
         number=paths.ordinals(c.path),
         depth=c.depth,
         status=status.value,
-        placeholder=PLACEHOLDERS.get(c.status) if gone else None,
+        placeholder=PLACEHOLDERS.get(c.status),
         author=None if gone else author_view(c.author, c.guest_name, now),
         created_at=c.created_at,
         edited_at=None if gone else c.edited_at,
