@@ -162,13 +162,21 @@ def test_moderator_removal(client: TestClient, world: World) -> None:
     _a, ann = world.user("ann")
     _m, mod = world.user("mod", role=Role.moderator)
     c = created(client, world, ann, "rude")
-    error(client.post(f"/api/v1/comments/{c['id']}/remove", headers=bearer(ann)), 403, "forbidden")
-    r = client.post(f"/api/v1/comments/{c['id']}/remove", headers=bearer(mod))
+    why = {"reason": "Abuse or insult"}
+    error(client.post(f"/api/v1/comments/{c['id']}/remove", json=why, headers=bearer(ann)), 403,
+          "forbidden")  # fmt: skip
+    # A moderator removes with a reason, never by deleting.
+    error(client.post(f"/api/v1/comments/{c['id']}/remove", json={}, headers=bearer(mod)), 422,
+          "invalid_input")  # fmt: skip
+    error(client.delete(f"/api/v1/comments/{c['id']}", headers=bearer(mod)), 403, "forbidden")
+    r = client.post(f"/api/v1/comments/{c['id']}/remove", json=why, headers=bearer(mod))
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["placeholder"]) == (
         "removed", "The comment was removed by a moderator.",
     )  # fmt: skip
-    assert r.json()["body_html"] is None
+    # Readers see only the placeholder; the moderator still sees the words, marked.
+    shared = client.get(f"/api/v1/stories/{world.story.id}/comments").json()["comments"][0]
+    assert shared["body_html"] is None and "rude" in r.json()["body_html"]
     # The author deleting it afterwards changes nothing: it stays removed.
     again = client.delete(f"/api/v1/comments/{c['id']}", headers=bearer(ann))
     assert again.status_code == 200 and again.json()["status"] == "removed"

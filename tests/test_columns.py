@@ -120,6 +120,49 @@ def _story_text_probe(column: str) -> Probe:
     return probe
 
 
+def _moderator(world: World) -> str:
+    from veche.domain.enums import Role
+
+    return world.user("maria", role=Role.moderator)[1]
+
+
+def ban_reason_probe(client: TestClient, world: World, n: int) -> None:
+    mod = _moderator(world)
+    world.user("troll")
+    r = client.post("/api/v1/users/troll/restrictions",
+                    json={"ban": True, "reason": "r" * (n + 1)}, headers=bearer(mod))  # fmt: skip
+    refused_422(r, "reason")
+
+
+def report_note_probe(client: TestClient, world: World, n: int) -> None:
+    _a, alice = world.user("alice")
+    _b, bob = world.user("bob")
+    c = client.post(f"/api/v1/stories/{world.story.id}/comments", json={"body": "hi"},
+                    headers=bearer(alice)).json()  # fmt: skip
+    r = client.post(f"/api/v1/comments/{c['id']}/reports",
+                    json={"reason": "other", "note": "n" * (n + 1)}, headers=bearer(bob))  # fmt: skip
+    refused_422(r, "note")
+
+
+def mod_reason_probe(client: TestClient, world: World, n: int) -> None:
+    """A moderator's reason is a listed one plus a note: the longest of both fits."""
+    from veche.domain.moderation import REASON_MAX
+    from veche.service.moderation import NOTE_MAX
+
+    assert n >= REASON_MAX + 2 + NOTE_MAX
+    mod = _moderator(world)
+    _a, alice = world.user("alice")
+    c = client.post(f"/api/v1/stories/{world.story.id}/comments", json={"body": "hi"},
+                    headers=bearer(alice)).json()  # fmt: skip
+    url = f"/api/v1/comments/{c['id']}/decision"
+    r = client.post(url, json={"action": "remove", "reason": "Spam", "note": "n" * (NOTE_MAX + 1)},
+                    headers=bearer(mod))  # fmt: skip
+    refused_422(r, "note")
+    r = client.post(url, json={"action": "remove", "reason": "Spam", "note": "n" * NOTE_MAX},
+                    headers=bearer(mod))  # fmt: skip
+    assert r.status_code == 200, r.text
+
+
 PROBES: dict[str, Probe] = {
     "users.handle": handle_probe,
     "users.handle_key": handle_probe,
@@ -133,6 +176,9 @@ PROBES: dict[str, Probe] = {
     "stories.image_caption": _story_text_probe("image_caption"),
     "stories.photo_credit": _story_text_probe("photo_credit"),
     "sessions.user_agent": user_agent_probe,
+    "users.ban_reason": ban_reason_probe,
+    "reports.note": report_note_probe,
+    "comments.mod_reason": mod_reason_probe,
 }
 # Written only by veche itself, never from user input.
 INTERNAL = {
@@ -141,6 +187,13 @@ INTERNAL = {
     "sessions.token_hash",
     "comments.path",
     "events.kind",
+    "users.handle_skeleton",  # derived from a checked handle or name, with room to spare
+    "users.name_skeleton",
+    "comments.held_by",
+    "audit_log.actor",  # a handle, or "auto"
+    "audit_log.action",
+    "audit_log.target_kind",
+    "audit_log.reason",  # a comment's mod_reason or a ban's reason, both checked above
 }
 
 

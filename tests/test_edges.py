@@ -94,7 +94,10 @@ def test_removed_source_hides_the_quoted_words(client: TestClient, world: World)
     quote = {"source": "comment", "comment_id": bad["id"], "text": "Something abusive"}
     q = client.post(url, json={"body": "Look at this", "quote": quote}, headers=bearer(mod)).json()
     assert (
-        client.post(f"/api/v1/comments/{bad['id']}/remove", headers=bearer(mod)).status_code == 200
+        client.post(
+            f"/api/v1/comments/{bad['id']}/remove", json={"reason": "Spam"}, headers=bearer(mod)
+        ).status_code
+        == 200
     )
     shown = client.get(f"/api/v1/comments/{q['id']}").json()["comment"]["quote"]
     assert shown["state"] == "source_deleted" and shown["text"] is None

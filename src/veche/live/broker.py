@@ -29,7 +29,9 @@ CHANNEL = "veche:notices"
 
 @dataclass(frozen=True)
 class Notice:
-    kind: str  # "story" (a thread changed) or "sites" (site settings or origins changed)
+    # "story" (a thread changed), "sites" (site settings or origins changed), "presence",
+    # or "queue" (a site's moderation queue changed: story_id then holds the site's id)
+    kind: str
     story_id: int = 0
     seq: int = 0
 

@@ -22,6 +22,8 @@ from veche.web.views import EVERYONE, comment_view
 # Fields of a comment's JSON that depend on who asks: never in a shared frame.
 PER_VIEWER = ("can_edit", "can_delete", "can_reply", "body_markdown", "replies")
 RETRY_MS = 3000
+# Events that take a published comment out of readers' sight while keeping it held.
+WITHDRAWING = frozenset({"comment.flagged", "comment.held"})
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,9 @@ class LiveEvent:
     author_id: int | None = None
     held: bool = False  # only its author and moderators may see it
     online_author: str | None = None  # the author's handle, if the card shows them online
+    # For readers who may not see a held comment: it was published and is now held (the
+    # slow scorer flagged it), so their pages must take it away.
+    withdrawn: bytes | None = None
 
     def visible_to(self, who: policy.Who) -> bool:
         if not self.held:
@@ -92,7 +97,12 @@ def live_event(
         byline = shown.get("author") or {}
         if byline.get("online"):
             online = str(byline["handle"])
-    return LiveEvent(event.seq, encode(event.kind, event.seq, data), author, held, online)
+    withdrawn = None
+    if held and event.kind in WITHDRAWING:
+        withdrawn = encode("comment.withdrawn", event.seq, {"comment_id": event.comment_id})
+    return LiveEvent(
+        event.seq, encode(event.kind, event.seq, data), author, held, online, withdrawn
+    )
 
 
 def reset(seq: int, reason: str) -> bytes:

@@ -66,6 +66,8 @@ class Subscriber:
         self.cursor = ev.seq
         if ev.visible_to(self.who):
             self.push(ev.frame)
+        elif ev.withdrawn is not None:
+            self.push(ev.withdrawn)
 
     def push(self, frame: bytes) -> None:
         if self.dropped:

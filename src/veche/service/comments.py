@@ -113,6 +113,8 @@ class Comments:
                 raise
             return Posted(replayed, False)
         self.rt.publish(story_id, event.seq)
+        if comment.status in policy.HELD:
+            self.rt.queue_changed(story.site_id)
         # Its author as this request knows them: the writer's session never loaded them.
         set_committed_value(comment, "author", viewer.user)
         return Posted(comment, True, story, checked.quoted)

@@ -39,12 +39,12 @@ def actor(who: Viewer) -> store.Actor:
     return store.Actor(who.user.id, who.user.handle)
 
 
-def note_text(note: str | None) -> str | None:
+def note_text(note: str | None, field: str = "note") -> str | None:
     if note is None:
         return None
-    text = clean_text(validation.reject_nul(note, "note", field="note"))
+    text = clean_text(validation.reject_nul(note, field, field=field))
     if len(text) > NOTE_MAX:
-        raise InvalidInput(f"A note is at most {NOTE_MAX} characters.", field="note")
+        raise InvalidInput(f"A {field} is at most {NOTE_MAX} characters.", field=field)
     return text or None
 
 
@@ -105,6 +105,7 @@ class Moderation:
 
         comment, events = self.rt.db.write(store_decision)
         self.rt.publish(comment.story_id, last_seq(events))
+        self.rt.queue_changed(story.site_id)
         return comment
 
     def feature(self, comment_id: int, on: bool, who: Viewer) -> Comment:
@@ -138,15 +139,17 @@ class Moderation:
         refuse(policy.ban_refusal(who.user, now))
         user_id = who.user.id
 
-        def store_report(s: Session) -> int:
+        def store_report(s: Session) -> tuple[int, int]:
             comment = comment_of(s, comment_id)
             if comment.author_id == user_id:
                 raise Conflict("You cannot report your own comment.")
             if comment.status is not CommentStatus.visible:
                 raise Conflict("That comment is not published; there is nothing to report.")
-            return store.add_report(s, comment_id, user_id, reason, text, now)
+            count = store.add_report(s, comment_id, user_id, reason, text, now)
+            return story_of(s, comment.story_id).site_id, count
 
-        count = self.rt.db.write(store_report)
+        site_id, count = self.rt.db.write(store_report)
+        self.rt.queue_changed(site_id)
         return count
 
     def restrict_user(
@@ -162,7 +165,7 @@ class Moderation:
     ) -> User:
         """Ban (for `days`, or permanently), lift a ban, shadow-ban, or pre-moderate."""
         self._guard(who)
-        why = note_text(reason)
+        why = note_text(reason, "reason")
         if ban and not why:
             raise InvalidInput("Say why: a banned reader is shown the reason.", field="reason")
         if days is not None and not 1 <= days <= 3650:

@@ -102,9 +102,45 @@ def _entry(item: store.Item) -> QueueEntry:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a live queue page learns: decisions after its cursor, and the tabs' sizes."""
+
+    decided: list[store.Decided]
+    counts: dict[str, int]
+    cursor: int
+
+
 class Queue:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
+
+    def site(self, site_name: str, who: Viewer) -> tuple[int, str]:
+        refuse(policy.moderate_refusal(who))
+        with self.rt.db.session(write=False) as s:
+            site = store_stories.site_by_name(s, site_name)
+            if site is None:
+                raise NotFound(f"There is no site named “{site_name}”.")
+            return site.id, site.name
+
+    def sites(self, who: Viewer) -> list[str]:
+        refuse(policy.moderate_refusal(who))
+        with self.rt.db.session(write=False) as s:
+            return [site.name for site in store_stories.all_sites(s)]
+
+    def changes(self, site_id: int, after: int | None) -> Changes:
+        """From `after` (an audit id); None starts now, with nothing decided yet."""
+        with self.rt.db.session(write=False) as s:
+            settings = ModerationSettings.from_stored(
+                store_stories.site_by_id(s, site_id).moderation
+            )
+            counts = {
+                t.value: n for t, n in store.counts(s, site_id, settings.report_threshold).items()
+            }
+            if after is None:
+                return Changes([], counts, store.last_audit_id(s))
+            decided = store.decisions_since(s, site_id, after)
+            return Changes(decided, counts, decided[-1].audit_id if decided else after)
 
     def tab(self, site_name: str, tab: str, who: Viewer, after: str | None = None) -> QueueView:
         refuse(policy.moderate_refusal(who))

@@ -50,6 +50,10 @@ class Runtime:
         if seq:
             self.broker.publish(Notice("story", story_id, seq))
 
+    def queue_changed(self, site_id: int) -> None:
+        """Moderators' queue pages on every node re-read what changed."""
+        self.broker.publish(Notice("queue", site_id))
+
     def came_online(self) -> None:
         """A reader was seen after a while away: every node sweeps presence now."""
         self.broker.publish(Notice("presence"))

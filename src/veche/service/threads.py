@@ -24,7 +24,7 @@ def check_cursor(value: str | None, field: str, max_length: int = 255) -> None:
         raise InvalidInput("The page cursor is not valid.", field=field)
 
 
-Grant = Literal["edit", "delete", "remove"]
+Grant = Literal["edit", "delete", "remove", "moderate"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ def grants_of(c: Comment, story: Story, who: policy.Who, now: dt.datetime) -> tu
         names.append("delete")
     if policy.can_remove(c, who):
         names.append("remove")
+    if policy.is_moderator(who):
+        names.append("moderate")
     return tuple(names)
 
 

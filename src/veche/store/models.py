@@ -118,6 +118,8 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # The TR39 skeleton of the handle: a new handle that looks the same is refused.
     handle_skeleton: Mapped[str | None] = mapped_column(String(160), default=None)
+    # The same of the display name: a guest may not pass as a member by their real name.
+    name_skeleton: Mapped[str | None] = mapped_column(String(320), default=None)
     # A ban: banned_until None with banned_at set is permanent.
     banned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     banned_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -129,6 +131,7 @@ class User(Base):
         # Who is online now: one range scan for the live presence sweep.
         Index("ix_users_last_seen_at", "last_seen_at"),
         Index("ix_users_handle_skeleton", "handle_skeleton"),
+        Index("ix_users_name_skeleton", "name_skeleton"),
     )
 
 

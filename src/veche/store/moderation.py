@@ -30,6 +30,14 @@ class Actor:
 
 
 AUTO = Actor(None, "auto")
+# What a decision is called on the live stream (and in the events table).
+EVENT_KINDS = {
+    "approve": "comment.approved",
+    "reject": "comment.rejected",
+    "remove": "comment.removed",
+    "restore": "comment.restored",
+    "flag": "comment.flagged",
+}
 
 
 def audit(
@@ -83,7 +91,8 @@ def decide(
     comment.mod_reason = reason
     events: list[Event] = []
     if status is not comment.status:
-        events = store_comments.set_status(s, comment, status, now, kind=f"comment.{action}")
+        kind = EVENT_KINDS.get(action, f"comment.{status.value}")
+        events = store_comments.set_status(s, comment, status, now, kind=kind)
     if comment.open_reports:
         s.execute(
             update(Report)

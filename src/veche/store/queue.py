@@ -142,7 +142,7 @@ def context(s: Session, rows: Sequence[Comment]) -> list[Item]:
     histories = _histories(s, authors)
     deciders = {c.decided_by for c in rows if c.decided_by is not None}
     names = (
-        dict(s.execute(select(User.id, User.handle).where(User.id.in_(deciders))).tuples())
+        {i: h for i, h in s.execute(select(User.id, User.handle).where(User.id.in_(deciders)))}
         if deciders
         else {}
     )
@@ -194,3 +194,36 @@ def _histories(s: Session, author_ids: set[int]) -> dict[int, History]:
         if target in out:
             out[target].bans = int(n)
     return out
+
+
+@dataclass(frozen=True)
+class Decided:
+    audit_id: int
+    comment_id: int
+    action: str
+    actor: str
+    status: str | None
+
+
+def decisions_since(s: Session, site_id: int, after_id: int, limit: int = 200) -> list[Decided]:
+    """Decisions on the site's comments after an audit id: what a queue page already
+    showing those items must mark as decided. The audit log is the feed, so a stream
+    that resumes from an id misses none."""
+    rows = s.execute(
+        select(AuditEntry)
+        .join(Story, Story.id == AuditEntry.story_id)
+        .where(
+            Story.site_id == site_id,
+            AuditEntry.target_kind == "comment",
+            AuditEntry.id > after_id,
+        )
+        .order_by(AuditEntry.id)
+        .limit(limit)
+    ).scalars()
+    return [
+        Decided(e.id, e.target_id, e.action, e.actor, (e.after or {}).get("status")) for e in rows
+    ]
+
+
+def last_audit_id(s: Session) -> int:
+    return int(s.scalar(select(func.max(AuditEntry.id))) or 0)

@@ -15,6 +15,12 @@ def site_by_name(s: Session, name: str) -> Site | None:
     return s.scalars(select(Site).where(Site.name == name)).first()
 
 
+def site_by_id(s: Session, site_id: int) -> Site:
+    site = s.get(Site, site_id)
+    assert site is not None, "sites are never deleted"
+    return site
+
+
 def all_sites(s: Session) -> list[Site]:
     return list(s.scalars(select(Site).order_by(Site.id)))
 

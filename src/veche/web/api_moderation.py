@@ -125,7 +125,7 @@ def remove(
     return comment_out(request, comment, who)
 
 
-@router.post("/comments/decisions")
+@router.post("/moderation/decisions")
 def decide_many(body: BulkDecisionIn, request: Request, who: Viewer = Depends(writer)) -> BulkOut:
     """The same decision on a selection; each item succeeds or says why not."""
     moderation = Moderation(runtime(request))

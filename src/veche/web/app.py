@@ -25,8 +25,10 @@ from veche.web import (
     errors,
     forms,
     live,
+    moderation_pages,
     openapi,
     pages,
+    queue_live,
 )
 from veche.web.cache import PageCache
 from veche.web.compression import Compression
@@ -117,6 +119,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(api_stories.router)
     app.include_router(api.router)
     app.include_router(api_moderation.router)
+    app.include_router(queue_live.router)
+    app.include_router(moderation_pages.router)
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(forms.router)

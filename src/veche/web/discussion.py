@@ -9,6 +9,7 @@ from fastapi import Request
 
 from veche.domain.enums import CommentStatus
 from veche.domain.errors import InvalidInput
+from veche.domain.moderation import ModerationSettings
 from veche.service import policy
 from veche.service.runtime import Viewer
 from veche.service.threads import Threads
@@ -58,6 +59,7 @@ class DiscussionCtx:
     form_body: str = ""
     form_error: str | None = None
     held: list[HeldView] = field(default_factory=list)
+    reasons: tuple[str, ...] = ()  # the site's reasons, for moderators' forms
 
 
 def viewer_ctx(request: Request, story: Story, base: str, *, shared: bool = False) -> DiscussionCtx:
@@ -68,9 +70,11 @@ def viewer_ctx(request: Request, story: Story, base: str, *, shared: bool = Fals
             can_comment=policy.can_comment(story, ANON), guest=True,
         )  # fmt: skip
     who = viewer(request)
+    reasons = ModerationSettings.from_stored(story.site.moderation).reasons
     return DiscussionCtx(
         story=story, base=base, csrf=csrf_token(request), key=new_key(),
-        can_comment=policy.can_comment(story, who), guest=who.user is None,
+        can_comment=policy.can_comment(story, who) and not policy.is_banned(who.user, runtime(request).clock()),
+        guest=who.user is None, reasons=reasons if policy.is_moderator(who) else (),
     )  # fmt: skip
 
 

@@ -245,7 +245,7 @@ class OverlayOut(BaseModel):
         "null with a bearer token, which needs none"
     )
     idempotency_key: str = Field(description="A fresh key for the next comment")
-    grants: dict[str, list[Literal["edit", "delete", "remove"]]] = Field(
+    grants: dict[str, list[Literal["edit", "delete", "remove", "moderate"]]] = Field(
         description="Comment id → what this viewer may do to it (the policy's answer)"
     )
     held: list[CommentOut] = Field(

@@ -104,13 +104,14 @@ class CommentView:
     quote: QuoteView | None
     can_edit: bool
     can_delete: bool
-    can_remove: bool
+    can_moderate: bool
     can_reply: bool
     # For its author and moderators only: why a moderator decided as they did; for
     # moderators: what it is held for, and the state readers cannot see.
     mod_reason: str | None = None
     flags: list[str] = field(default_factory=list)
     featured: bool = False
+    version: int = 0  # the decisions made on it: a moderator's form sends it back
     replies: list[CommentView] = field(default_factory=list)
     level: int = 0  # display nesting, capped; depth stays the truth
     reply_to: str | None = None  # shown when the cap put this beside its parent
@@ -226,7 +227,8 @@ def comment_view(
         featured=c.featured_at is not None and c.status is CommentStatus.visible,
         can_edit=policy.can_edit(c, story, viewer, now),
         can_delete=policy.can_delete(c, viewer),
-        can_remove=policy.can_remove(c, viewer),
+        can_moderate=moderator,
+        version=c.mod_version,
         can_reply=policy.can_reply(c, story, viewer),
     )
 

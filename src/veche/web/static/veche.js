@@ -171,16 +171,29 @@
       for (const tpl of Array.from(content.querySelectorAll("template[data-controls]"))) {
         const li = this.byId(tpl.dataset.controls);
         const footer = li && li.querySelector(":scope > .comment-card > footer.actions");
-        if (footer && !footer.querySelector("[data-action=edit], [data-action=delete], [data-action=remove]")) {
-          footer.appendChild(tpl.content);
-        }
+        if (footer && !footer.querySelector(".controls")) footer.appendChild(tpl.content);
       }
       for (const tpl of Array.from(content.querySelectorAll("template[data-pending]"))) {
         const li = tpl.content.querySelector("li.comment");
-        if (!li || this.byId(li.dataset.commentId)) continue;
+        if (!li) continue;
+        const shown = this.byId(li.dataset.commentId);
+        if (shown) {  // a decision changed it: its card as this viewer sees it (the reason)
+          shown.querySelector(":scope > .comment-card").replaceWith(li.querySelector(":scope > .comment-card"));
+          shown.className = li.className;
+          continue;
+        }
         const parent = tpl.dataset.pending && this.byId(tpl.dataset.pending);
         if (parent) this.repliesOf(parent).appendChild(li);
         else if (!tpl.dataset.pending) this.root.querySelector("ol.comments").prepend(li);
+      }
+      // Reporting one's own comment makes no sense: the control goes.
+      const me = this.root.querySelector(".me .handle");
+      if (me) {
+        for (const handle of this.root.querySelectorAll(".comment-card > .byline .handle")) {
+          const report = handle.textContent === me.textContent &&
+            handle.closest(".comment-card").querySelector("details.report");
+          if (report) report.remove();
+        }
       }
       if (initial) this.restoreDrafts();
     }
@@ -242,9 +255,9 @@
       const form = e.target;
       if (form.matches("form.comment-form")) { e.preventDefault(); this.submitComment(form); }
       else if (form.matches("form.edit-form")) { e.preventDefault(); this.submitEdit(form); }
-      else if (form.matches("form[data-action=delete], form[data-action=remove]")) {
+      else if (form.matches("form[data-action=delete]")) {
         e.preventDefault(); this.submitDelete(form);
-      } else if (form.matches("form.auth-form") && this.mode === "embed") {
+      } else if (form.dataset.api) { e.preventDefault(); this.submitApi(form, e.submitter); } else if (form.matches("form.auth-form") && this.mode === "embed") {
         e.preventDefault(); this.submitAuth(form);
       }
     }
@@ -547,6 +560,40 @@
       await this.refresh(li);
     }
 
+    // Moderation and reports: the form's fields as JSON to the API it names.
+    async submitApi(form, submitter) {
+      const li = form.closest("li.comment");
+      const status = form.querySelector(".form-status");
+      const body = {};
+      for (const [name, value] of new FormData(form)) {
+        if (name !== "csrf" && value !== "") body[name] = name === "version" ? Number(value) : value;
+      }
+      if (submitter && submitter.name) {
+        body[submitter.name] = submitter.value === "true" ? true : submitter.value === "false" ? false : submitter.value;
+      }
+      try {
+        await this.request("POST", form.dataset.api, body);
+      } catch (e) {
+        if (status) status.textContent = e.message; else this.say(e.message);
+        return;
+      }
+      if (form.dataset.api.endsWith("/reports")) {
+        const details = form.closest("details");
+        (details || form).replaceWith(Object.assign(document.createElement("span"),
+          { className: "reported", textContent: "Reported. Thank you." }));
+        return;
+      }
+      if (li) {
+        await this.refresh(li).catch(() => {});
+        await this.applyOverlay(false, [li.dataset.commentId]);
+      }
+    }
+
+    say(text) {
+      const region = this.root.querySelector(".live-region");
+      if (region) region.textContent = text;
+    }
+
     async refresh(li) {
       // Only the card changes after an edit or a deletion: its replies (and any reply form
       // open among them) stay as they are, and the server reads one comment, not a subtree.
@@ -722,6 +769,9 @@
       else if (kind === "hello" && Array.isArray(ev.online)) {
         const online = new Set(ev.online);
         this.setPresence(() => true, (h) => online.has(h));
+      } else if (kind === "comment.withdrawn") {
+        const gone = this.byId(ev.comment_id);
+        if (gone) gone.remove();
       } else if (ev.comment && ev.comment.html) this.applyLive(kind, ev.comment).catch(() => {});
     }
 
@@ -751,7 +801,7 @@
 
     async applyLive(kind, c) {
       const existing = this.byId(c.id);
-      if (kind === "comment.created") {
+      if (kind === "comment.created" || ((kind === "comment.approved" || kind === "comment.restored") && !existing)) {
         if (existing) return;
         if (!c.parent_id && !this.mine(c)) {
           this.live.waiting.push(c);

@@ -35,6 +35,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("moderation", sa.JSON(), nullable=False, server_default="{}"))
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("handle_skeleton", sa.String(160), nullable=True))
+        batch.add_column(sa.Column("name_skeleton", sa.String(320), nullable=True))
         batch.add_column(sa.Column("banned_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("banned_until", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("ban_reason", sa.String(500), nullable=True))
@@ -45,6 +46,7 @@ def upgrade() -> None:
             sa.Column("premoderated", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch.create_index("ix_users_handle_skeleton", ["handle_skeleton"])
+        batch.create_index("ix_users_name_skeleton", ["name_skeleton"])
     with op.batch_alter_table("comments") as batch:
         batch.add_column(sa.Column("flags", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("held_by", sa.String(20), nullable=True))
@@ -124,10 +126,11 @@ def downgrade() -> None:
         ):  # fmt: skip
             batch.drop_column(column)
     with op.batch_alter_table("users") as batch:
+        batch.drop_index("ix_users_name_skeleton")
         batch.drop_index("ix_users_handle_skeleton")
         for column in (
             "premoderated", "shadow_banned", "ban_reason", "banned_until", "banned_at",
-            "handle_skeleton",
+            "name_skeleton", "handle_skeleton",
         ):  # fmt: skip
             batch.drop_column(column)
     with op.batch_alter_table("sites") as batch:

@@ -1,0 +1,200 @@
+"""Moderators' pages: the queue (keyboard-driven with queue.js, plain forms without it) and
+the forms it posts. The same services as the JSON API decide; these only render and redirect.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from veche.domain.enums import ReportReason
+from veche.domain.errors import AuthRequired, InvalidInput, VecheError
+from veche.domain.moderation import Action
+from veche.service.found import comment_of
+from veche.service.moderation import Moderation
+from veche.service.queue import Queue
+from veche.web.identity import check_csrf, runtime, viewer
+from veche.web.schemas import PathId
+from veche.web.templating import render
+from veche.web.views import comment_href
+
+router = APIRouter(include_in_schema=False)
+
+ACTIONS = {a.value: a for a in Action}
+TABS = (
+    ("pending", "Pending"),
+    ("flagged", "Auto-flagged"),
+    ("reported", "Reported"),
+    ("decided", "Recently decided"),
+)
+BAN_DAYS = (("1", "1 day"), ("7", "7 days"), ("30", "30 days"), ("", "permanently"))
+
+
+def _where(site: str, tab: str, **extra: str) -> str:
+    return "/moderation?" + urlencode({"site": site, "tab": tab, **extra})
+
+
+def _signed_in(request: Request) -> None:
+    if viewer(request).user is None:
+        raise AuthRequired("Sign in as a moderator to see the queue.")
+
+
+@router.get("/moderation")
+def queue_page(
+    request: Request,
+    site: str | None = Query(None, max_length=64),
+    tab: str = Query("pending", max_length=20),
+    after: str | None = Query(None, max_length=40),
+    msg: str | None = Query(None, max_length=300),
+) -> Response:
+    _signed_in(request)
+    who = viewer(request)
+    queue = Queue(runtime(request))
+    sites = queue.sites(who)
+    if not sites:
+        raise InvalidInput("There are no sites yet: create one with `veche site create`.")
+    view = queue.tab(site or sites[0], tab, who, after)
+    return render(
+        request, "moderation.html", view=view, sites=sites, tabs=TABS, ban_days=BAN_DAYS,
+        msg=msg, next_href=_where(view.site, tab, after=view.after) if view.after else None,
+    )  # fmt: skip
+
+
+@router.post("/moderation/decide")
+def decide_form(
+    request: Request,
+    csrf: str = Form(""),
+    site: str = Form("", max_length=64),
+    tab: str = Form("pending", max_length=20),
+    action: str = Form("", max_length=20),
+    items: list[str] = Form(default_factory=list),
+    reason: str = Form("", max_length=200),
+    note: str = Form("", max_length=2000),
+) -> Response:
+    """One decision on one item or a selection (each `items` value is "id:version", the
+    version as the page showed it); the page says what happened to each."""
+    check_csrf(request, csrf)
+    _signed_in(request)
+    if action not in ACTIONS:
+        raise InvalidInput("Choose approve, reject, remove or restore.", field="action")
+    chosen = _items(items)
+    if not chosen:
+        raise InvalidInput("Select at least one comment.", field="items")
+    moderation = Moderation(runtime(request))
+    done, refused = 0, []
+    for comment_id, version in chosen.items():
+        try:
+            moderation.decide(
+                comment_id, ACTIONS[action], viewer(request), reason=reason or None,
+                note=note or None, version=version,
+            )  # fmt: skip
+            done += 1
+        except VecheError as exc:
+            if exc.status in (401, 403, 422, 429):
+                raise
+            refused.append(f"#{comment_id}: {exc.message}")
+    msg = f"{done} {'comment' if done == 1 else 'comments'}: {action}."
+    if refused:
+        msg += " Not done: " + " ".join(refused)
+    return RedirectResponse(_where(site, tab, msg=msg[:300]), status_code=303)
+
+
+def _items(values: list[str]) -> dict[int, int | None]:
+    out: dict[int, int | None] = {}
+    for value in values[:200]:
+        ident, _, version = value.partition(":")
+        if not ident.isdigit() or (version and not version.isdigit()) or len(value) > 24:
+            raise InvalidInput("A selected item is malformed; reload the queue.", field="items")
+        out.setdefault(int(ident), int(version) if version else None)
+    return out
+
+
+@router.post("/moderation/restrict")
+def restrict_form(
+    request: Request,
+    csrf: str = Form(""),
+    site: str = Form("", max_length=64),
+    tab: str = Form("pending", max_length=20),
+    handle: str = Form("", max_length=80),
+    what: str = Form("", max_length=20),
+    days: str = Form("", max_length=4),
+    reason: str = Form("", max_length=2000),
+) -> Response:
+    """Ban (for some days or permanently), shadow-ban or pre-moderate the author."""
+    check_csrf(request, csrf)
+    _signed_in(request)
+    kinds = {
+        "ban": {"ban": True}, "unban": {"ban": False}, "shadow": {"shadow": True},
+        "unshadow": {"shadow": False}, "premoderate": {"premoderate": True},
+        "unpremoderate": {"premoderate": False},
+    }  # fmt: skip
+    if what not in kinds:
+        raise InvalidInput("Choose ban, shadow ban or pre-moderation.", field="what")
+    if days and not days.isdigit():
+        raise InvalidInput("A ban lasts a whole number of days.", field="days")
+    user = Moderation(runtime(request)).restrict_user(
+        handle, viewer(request), days=int(days) if days and what == "ban" else None,
+        reason=reason or None, **kinds[what],
+    )  # fmt: skip
+    return RedirectResponse(_where(site, tab, msg=f"{user.handle}: {what} done."), 303)
+
+
+def _to_comment(comment_id: int, story_id: int) -> RedirectResponse:
+    return RedirectResponse(comment_href(story_id, comment_id), status_code=303)
+
+
+@router.post("/comments/{comment_id}/moderate")
+def moderate_form(
+    comment_id: PathId,
+    request: Request,
+    csrf: str = Form(""),
+    action: str = Form("", max_length=20),
+    reason: str = Form("", max_length=200),
+    note: str = Form("", max_length=2000),
+    version: str = Form("", max_length=10),
+) -> Response:
+    """A moderator's decision in place, on the thread, without JavaScript."""
+    check_csrf(request, csrf)
+    _signed_in(request)
+    if action not in ACTIONS:
+        raise InvalidInput("Choose approve, reject, remove or restore.", field="action")
+    comment = Moderation(runtime(request)).decide(
+        comment_id, ACTIONS[action], viewer(request), reason=reason or None, note=note or None,
+        version=int(version) if version.isdigit() else None,
+    )  # fmt: skip
+    return _to_comment(comment.id, comment.story_id)
+
+
+@router.post("/comments/{comment_id}/feature")
+def feature_form(
+    comment_id: PathId, request: Request, csrf: str = Form(""),
+    featured: str = Form("true", max_length=5),
+) -> Response:  # fmt: skip
+    check_csrf(request, csrf)
+    _signed_in(request)
+    comment = Moderation(runtime(request)).feature(comment_id, featured == "true", viewer(request))
+    return _to_comment(comment.id, comment.story_id)
+
+
+@router.post("/comments/{comment_id}/report")
+def report_form(
+    comment_id: PathId,
+    request: Request,
+    csrf: str = Form(""),
+    reason: str = Form("", max_length=20),
+    note: str = Form("", max_length=2000),
+) -> Response:
+    """A reader's report without JavaScript; signing in comes first."""
+    if viewer(request).user is None:
+        raise AuthRequired("Sign in to report a comment.")
+    check_csrf(request, csrf)
+    try:
+        why = ReportReason(reason)
+    except ValueError:
+        raise InvalidInput("Choose why you report it.", field="reason") from None
+    Moderation(runtime(request)).report(comment_id, viewer(request), why, note or None)
+    with runtime(request).db.session(write=False) as s:
+        story_id = comment_of(s, comment_id).story_id
+    return _to_comment(comment_id, story_id)

@@ -1,0 +1,135 @@
+"""The moderation queue page and its no-JavaScript forms, and the live queue stream."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import PASSWORD, World, bearer
+from veche.domain.enums import Role
+from veche.service.stories import SiteSettings, Stories
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def sign_in(client: TestClient, handle: str) -> None:
+    page = client.get("/signin")
+    r = client.post(
+        "/signin",
+        data={"login": handle, "password": PASSWORD, "csrf": csrf_of(page.text), "next": "/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+
+
+def held(client: TestClient, world: World, token: str, body: str) -> dict[str, Any]:
+    r = client.post(f"/api/v1/stories/{world.story.id}/comments", json={"body": body},
+                    headers=bearer(token))  # fmt: skip
+    assert r.status_code == 201, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def test_queue_page_decides_by_form(client: TestClient, world: World) -> None:
+    Stories(world.rt).update_site("news", SiteSettings(moderation={"premoderation": "all"}))
+    world.user("maria", role=Role.moderator)
+    _a, alice = world.user("alice", display_name="Alice")
+    first = held(client, world, alice, "I think the <b>council</b> is wrong.")
+    second = held(client, world, alice, "Second thought.")
+    assert client.get("/moderation").status_code == 401
+    sign_in(client, "maria")
+    page = client.get("/moderation")
+    assert page.status_code == 200
+    html = page.text
+    assert html.count('class="q-item') == 2
+    assert "pre-moderation: every comment" in html
+    assert "&lt;b&gt;council" in html or "<b>" not in html  # sanitised body, no raw tag
+    assert 'data-count="pending">2<' in html
+    csrf = csrf_of(html)
+    r = client.post(
+        "/moderation/decide",
+        data={"csrf": csrf, "site": "news", "tab": "pending", "action": "approve",
+              "items": [f"{first['id']}:0"]},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303 and "approve" in r.headers["location"]
+    # The same item again, with the version the page showed: already decided.
+    r = client.post(
+        "/moderation/decide",
+        data={"csrf": csrf, "site": "news", "tab": "pending", "action": "reject",
+              "reason": "Spam", "items": [f"{first['id']}:0", f"{second['id']}:0"]},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert "1 comment: reject." in r.text and "Already decided" in r.text
+    decided = client.get("/moderation?tab=decided").text
+    assert decided.count('class="q-item') == 2 and "by maria" in decided
+    # No CSRF token: refused.
+    r = client.post("/moderation/decide", data={"action": "approve", "items": ["1:0"]})
+    assert r.status_code == 403
+
+
+def test_queue_page_restricts_authors(client: TestClient, world: World) -> None:
+    world.user("maria", role=Role.moderator)
+    world.user("troll")
+    sign_in(client, "maria")
+    csrf = csrf_of(client.get("/moderation").text)
+    r = client.post(
+        "/moderation/restrict",
+        data={"csrf": csrf, "site": "news", "handle": "troll", "what": "ban", "days": "7",
+              "reason": "Threats"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert r.status_code == 200 and "troll: ban done." in r.text
+    r = client.post(
+        "/moderation/restrict",
+        data={"csrf": csrf, "site": "news", "handle": "troll", "what": "ban", "reason": ""},
+    )  # fmt: skip
+    assert r.status_code == 422 and "reason" in r.text
+
+
+def test_readers_get_no_queue(client: TestClient, world: World) -> None:
+    world.user("alice")
+    sign_in(client, "alice")
+    assert client.get("/moderation").status_code == 403
+    _a, token = world.user("bob")
+    r = client.get("/api/v1/moderation/queue?site=news", headers=bearer(token))
+    assert r.status_code == 403
+    r = client.get("/api/v1/moderation/stream?site=news", headers=bearer(token))
+    assert r.status_code == 403
+
+
+def test_queue_stream_reports_decisions_from_its_cursor(client: TestClient, world: World) -> None:
+    Stories(world.rt).update_site("news", SiteSettings(moderation={"premoderation": "all"}))
+    _m, mod = world.user("maria", role=Role.moderator)
+    _a, alice = world.user("alice")
+    c = held(client, world, alice, "Waiting here.")
+    client.post(f"/api/v1/comments/{c['id']}/decision", json={"action": "approve"},
+                headers=bearer(mod))  # fmt: skip
+    # From the start of the log, the decision is replayed with its audit id.
+    frames: list[tuple[str, dict[str, Any], str | None]] = []
+    with client.stream("GET", "/api/v1/moderation/stream?site=news&after=0",
+                       headers=bearer(mod)) as r:  # fmt: skip
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        kind, ident = "", None
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("id: "):
+                ident = line[4:]
+            elif line.startswith("data: "):
+                frames.append((kind, json.loads(line[6:]), ident))
+                ident = None
+            if any(k == "decided" for k, _d, _i in frames):
+                break
+    assert frames[0][0] == "counts" and frames[0][1]["counts"]["pending"] == 0
+    kind, data, ident = frames[1]
+    assert kind == "decided" and data["comment_id"] == c["id"] and data["actor"] == "maria"
+    assert data["status"] == "visible" and ident == str(data["audit_id"])
