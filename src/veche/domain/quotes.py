@@ -1,15 +1,134 @@
-"""Quote provenance: a quote is checked against the text its source shows now."""
+"""Quote provenance: a quote is checked, word for word, against the text its source shows now.
+
+Both texts become tokens (words and single punctuation marks) after folding case, Unicode
+forms, diacritics, typographic quotes, dashes and ellipses, so a quote matches only on word
+boundaries ("rig" is not in "rigged", "ever" is not in "never"); punctuation inside a quote must
+match, punctuation at its ends is ignored. Then, in order:
+
+- source_deleted: the source is gone, nothing to check against.
+- too_short: fewer than MIN_WORDS words and fewer than MIN_LETTERS letters. Readers quote one
+  word to answer it; such a quote is kept, but a word is in almost any text, so it proves
+  nothing and never shows as verified.
+- verified / out_of_context: the words occur in the source; out of context when every
+  occurrence is cut so that its sentence says the opposite (see `negation`).
+- source_edited: the words are not in the source now, but they were when last checked
+  (`matched_before`): the source changed after the quote, the quoter did not misquote.
+- altered: the words are not in the source and never were since the quote was made.
+
+Coverage is the quote's words as a percentage of the source's words, rounded, at least 1.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
+
 from veche.domain.enums import QuoteState
-from veche.domain.markup import normalise_for_match
+from veche.domain.negation import BREAK, is_word, reverses
+
+MIN_WORDS = 3
+MIN_LETTERS = 12
+# States that mean "the words were in the source when last checked".
+MATCHED = frozenset({QuoteState.verified, QuoteState.out_of_context, QuoteState.source_edited})
+
+_TOKEN = re.compile(r"\n|\w+(?:'\w+)*|[^\w\s]")
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'",
+        "\u2032": "'", "`": "'", "\u00b4": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"',
+        "\u00bb": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: QuoteState
+    coverage: int | None  # percent of the source's words, when they last matched
+
+
+def fold(text: str) -> str:
+    """Case, compatibility forms (… → ...), diacritics (café → cafe) and typography, folded away."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", bare).casefold().translate(_FOLD)
+
+
+def tokenise(text: str) -> list[str]:
+    """Words (with inner apostrophes: "don't"), single punctuation marks, and line breaks."""
+    return _TOKEN.findall(fold(text))
+
+
+def quote_tokens(quote_text: str) -> list[str]:
+    """The quote as matched: no line breaks, no punctuation at either end."""
+    tokens = [t for t in tokenise(quote_text) if t != BREAK]
+    start = next((i for i, t in enumerate(tokens) if is_word(t)), len(tokens))
+    end = next((i for i in range(len(tokens), 0, -1) if is_word(tokens[i - 1])), start)
+    return tokens[start:end]
+
+
+def too_short(tokens: list[str]) -> bool:
+    words = [t for t in tokens if is_word(t)]
+    letters = sum(ch.isalpha() for w in words for ch in w)
+    return len(words) < MIN_WORDS and letters < MIN_LETTERS
+
+
+def occurrences(needle: list[str], hay: list[str]) -> list[int]:
+    """Where `needle` starts in `hay`, token for token: matches fall on word boundaries."""
+    n = len(needle)
+    if n == 0:
+        return []
+    first = needle[0]
+    return [i for i, t in enumerate(hay) if t == first and hay[i : i + n] == needle]
+
+
+def coverage(quote_words: int, source_words: int) -> int:
+    if source_words <= 0:
+        raise ValueError("a quote cannot cover a source without words")
+    return max(1, min(100, (200 * quote_words + source_words) // (2 * source_words)))
+
+
+def judge(quote_text: str, source_text: str | None, *, matched_before: bool = False) -> Verdict:
+    """The quote's state against its source as it reads now (see the module docstring)."""
+    if source_text is None:
+        return Verdict(QuoteState.source_deleted, None)
+    needle = quote_tokens(quote_text)
+    if too_short(needle):
+        return Verdict(QuoteState.too_short, None)
+    hay = [t for t in tokenise(source_text) if t != BREAK]
+    found = occurrences(needle, hay)
+    if not found:
+        return Verdict(QuoteState.source_edited if matched_before else QuoteState.altered, None)
+    # Negation reads the source with its line breaks: a new paragraph starts a new clause.
+    full = tokenise(source_text)
+    at = [i for i, t in enumerate(full) if t != BREAK]
+    n = len(needle)
+    in_context = any(not reverses(full, at[i], at[i + n - 1] + 1) for i in found)
+    percent = coverage(sum(map(is_word, needle)), sum(map(is_word, hay)))
+    return Verdict(QuoteState.verified if in_context else QuoteState.out_of_context, percent)
 
 
 def verify(quote_text: str, source_text: str | None) -> QuoteState:
-    """verified when the words occur in the source, altered when not, gone when no source."""
-    if source_text is None:
-        return QuoteState.source_deleted
-    needle = normalise_for_match(quote_text)
-    hay = normalise_for_match(source_text)
-    return QuoteState.verified if needle and needle in hay else QuoteState.altered
+    """The state of a new quote, which cannot have matched before."""
+    return judge(quote_text, source_text).state
+
+
+def has_matched(state: QuoteState | None, coverage: int | None) -> bool:
+    """Whether a stored quote's words were in its source when it was last checked."""
+    return state in MATCHED or coverage is not None
+
+
+def recheck(
+    quote_text: str, source_text: str | None, state: QuoteState | None, coverage: int | None
+) -> Verdict:
+    """A stored quote judged again after its source changed. While its words are missing the
+    old coverage is kept: it records that they matched, so a source deleted and restored, or
+    edited twice, still finds the quote faithful."""
+    v = judge(quote_text, source_text, matched_before=has_matched(state, coverage))
+    if v.coverage is None and v.state in (QuoteState.source_edited, QuoteState.source_deleted):
+        return Verdict(v.state, coverage)
+    return v

@@ -165,6 +165,8 @@ class Comment(Base):
     quote_state: Mapped[QuoteState | None] = mapped_column(
         _enum(QuoteState, "quote_state"), default=None
     )
+    # The quote's words as a percent of its source's words when they last matched.
+    quote_coverage: Mapped[int | None] = mapped_column(Integer, default=None)
 
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
 
