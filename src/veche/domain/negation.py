@@ -32,20 +32,9 @@ LOOKAHEAD = 6  # tokens after its end in which a trailing denial is looked for
 BREAK = "\n"
 SENTENCE_END = frozenset({".", "!", "?", ";", BREAK})
 CONTRASTIVE = frozenset(
-    {
-        "but",
-        "however",
-        "yet",
-        "although",
-        "though",
-        "whereas",
-        "но",
-        "однако",
-        "зато",
-        "хотя",
-        "\u0430",
-    }  # a
-)
+    {"but", "however", "yet", "although", "though", "whereas",
+     "но", "однако", "зато", "хотя", "\u0430"}  # the last is Russian "a"
+)  # fmt: skip
 COMPLEMENTIZERS = frozenset({"that", "whether", "что", "чтобы", "будто", "якобы"})
 NEGATORS = frozenset(
     {
