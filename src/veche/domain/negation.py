@@ -1,7 +1,7 @@
 """Does cutting a quote out of its sentence reverse what the sentence says?
 
 A small, fixed rule set for English and Russian, on the tokens of `quotes.tokenise` (casefolded,
-diacritics dropped: "вранье" stands for both spellings). It catches the cut that turns "I would
+diacritics dropped, as in `tokens.fold`). It catches the cut that turns "I would
 never say the election was rigged" into "the election was rigged"; it does not parse grammar.
 
 1. Look back from the quote's start over the same clause, at most LOOKBACK words. The clause
@@ -24,19 +24,30 @@ A negator inside the quote is kept by the quote, so it never counts against it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+
+from veche.domain.tokens import BREAK, fold, is_word
 
 LOOKBACK = 8  # words before the quote's start that can govern it
 LOOKAHEAD = 6  # tokens after its end in which a trailing denial is looked for
 
-BREAK = "\n"
+
+def _words(words: Iterable[str]) -> frozenset[str]:
+    """Word lists are written as people spell them and folded as the tokens are."""
+    return frozenset(fold(w) for w in words)
+
+
+def _phrases(phrases: Iterable[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(fold(w) for w in p) for p in phrases)
+
+
 SENTENCE_END = frozenset({".", "!", "?", ";", BREAK})
-CONTRASTIVE = frozenset(
+CONTRASTIVE = _words(
     {"but", "however", "yet", "although", "though", "whereas",
      "но", "однако", "зато", "хотя", "\u0430"}  # the last is Russian "a"
 )  # fmt: skip
-COMPLEMENTIZERS = frozenset({"that", "whether", "что", "чтобы", "будто", "якобы"})
-NEGATORS = frozenset(
+COMPLEMENTIZERS = _words({"that", "whether", "что", "чтобы", "будто", "якобы"})
+NEGATORS = _words(
     {
         "not", "no", "never", "nobody", "none", "nothing", "nowhere", "neither", "nor",
         "hardly", "scarcely", "cannot", "untrue",
@@ -44,11 +55,11 @@ NEGATORS = frozenset(
         "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "couldnt",
         "wouldnt", "shouldnt", "wont", "havent", "hasnt", "hadnt", "aint",
         "не", "ни", "нет", "никогда", "никто", "ничто", "ничего", "нигде", "никак",
-        "нисколько", "отнюдь", "вряд", "неправда", "ложь", "вранье", "неверно",
+        "нисколько", "отнюдь", "вряд", "неправда", "ложь", "враньё", "неверно",
     }
 )  # fmt: skip
-NEGATING_PAIRS = frozenset({("a", "lie"), ("lie", "that"), ("false", "that")})
-DOUBTS = frozenset(
+NEGATING_PAIRS = _phrases({("a", "lie"), ("lie", "that"), ("false", "that")})
+DOUBTS = _words(
     {
         "doubt", "doubts", "doubted",
         "сомневаюсь", "сомневается", "сомневаются", "сомневаемся", "сомневался",
@@ -56,24 +67,20 @@ DOUBTS = frozenset(
     }
 )  # fmt: skip
 # A doubt word after these is a noun ("without a doubt", "без сомнения"), not a doubter.
-DOUBT_NOUN_AFTER = frozenset({"a", "any", "without", "beyond", "без", "вне"})
-AFFIRMING_PAIRS = frozenset(
+DOUBT_NOUN_AFTER = _words({"a", "any", "without", "beyond", "без", "вне"})
+AFFIRMING_PAIRS = _phrases(
     {("no", "wonder"), ("not", "only"), ("не", "только"), ("не", "зря"), ("не", "случайно")}
 )
-CONCORD = frozenset({"ни", "никогда", "никто", "ничто", "ничего", "нигде", "никак", "нисколько"})
-CONCORD_PARTNERS = frozenset({"не", "нет"})
-ANSWERS = frozenset({"no", "нет"})
+CONCORD = _words({"ни", "никогда", "никто", "ничто", "ничего", "нигде", "никак", "нисколько"})
+CONCORD_PARTNERS = _words({"не", "нет"})
+ANSWERS = _words({"no", "нет"})
 ANSWER_MARKS = frozenset({",", ":", "!", "-", "."})
-TAIL_FILLER = frozenset({",", "-", ":", "that", "this", "it", "which", "это", "что", "то"})
-DENIAL_TAILS: tuple[tuple[str, ...], ...] = (
+TAIL_FILLER = _words({",", "-", ":", "that", "this", "it", "which", "это", "что", "то"})
+DENIAL_TAILS = _phrases({
     ("is", "a", "lie"), ("was", "a", "lie"), ("is", "not", "true"), ("isn't", "true"),
     ("is", "untrue"), ("is", "false"), ("never", "happened"),
-    ("ложь",), ("неправда",), ("вранье",), ("не", "правда"), ("неверно",),
-)  # fmt: skip
-
-
-def is_word(token: str) -> bool:
-    return token[:1].isalnum() or token[:1] == "_"
+    ("ложь",), ("неправда",), ("враньё",), ("не", "правда"), ("неверно",),
+})  # fmt: skip
 
 
 def is_negator(token: str) -> bool:

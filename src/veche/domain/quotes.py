@@ -20,47 +20,22 @@ Coverage is the quote's words as a percentage of the source's words, rounded, at
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from veche.domain.enums import QuoteState
-from veche.domain.negation import BREAK, is_word, reverses
+from veche.domain.negation import reverses
+from veche.domain.tokens import BREAK, is_word, tokenise
 
 MIN_WORDS = 3
 MIN_LETTERS = 12
 # States that mean "the words were in the source when last checked".
 MATCHED = frozenset({QuoteState.verified, QuoteState.out_of_context, QuoteState.source_edited})
 
-_TOKEN = re.compile(r"\n|\w+(?:'\w+)*|[^\w\s]")
-_FOLD = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'",
-        "\u2032": "'", "`": "'", "\u00b4": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"',
-        "\u00bb": '"', "\u2033": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-        "\u2015": "-", "\u2212": "-",
-    }
-)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Verdict:
     state: QuoteState
     coverage: int | None  # percent of the source's words, when they last matched
-
-
-def fold(text: str) -> str:
-    """Case, compatibility forms (… → ...), diacritics (café → cafe) and typography, folded away."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return unicodedata.normalize("NFC", bare).casefold().translate(_FOLD)
-
-
-def tokenise(text: str) -> list[str]:
-    """Words (with inner apostrophes: "don't"), single punctuation marks, and line breaks."""
-    return _TOKEN.findall(fold(text))
 
 
 def quote_tokens(quote_text: str) -> list[str]:
