@@ -30,6 +30,8 @@ QUOTE_GONE = {
     CommentStatus.deleted: "deleted by its author",
     CommentStatus.removed: "removed by a moderator",
 }
+QUOTE_HELD = "The quoted comment is not shown."
+_MATCHING = frozenset({QuoteState.verified, QuoteState.out_of_context})
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,7 @@ class QuoteView:
     text: str | None  # None once the source is deleted or removed: its words stay gone
     state: str
     state_label: str
-    coverage: (
-        int | None
-    )  # percent of the source's words, while they match (verified, out_of_context)
+    coverage: int | None  # percent of the source's words, while verified or out_of_context
     placeholder: str | None  # instead of the text, once it is gone
 
 
@@ -185,7 +185,7 @@ def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteVi
         if not shown:
             gone = QUOTE_GONE.get(source.status) if source is not None else None
             text = None
-            placeholder = f"The quoted comment was {gone or 'withdrawn'}."
+            placeholder = f"The quoted comment was {gone}." if gone else QUOTE_HELD
             if gone and c.quote_state is QuoteState.source_deleted:
                 state_label = f"source {gone}"
     coverage = c.quote_coverage if c.quote_state in _MATCHING else None
@@ -195,9 +195,6 @@ def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteVi
         c.quote_source.value, c.quote_comment_id, label, href, text,
         c.quote_state.value, state_label, coverage, placeholder,
     )  # fmt: skip
-
-
-_MATCHING = frozenset({QuoteState.verified, QuoteState.out_of_context})
 
 
 def display_name(c: Comment) -> str:
