@@ -57,6 +57,7 @@ def test_a_quote_that_keeps_the_negation_is_verified() -> None:
         ("«the election was rigged!»", "Everyone knows: the election was rigged!"),
         ("...and then the lights went out,", "And then the lights went out, again."),
         ("internationally", "It is internationally known."),  # one long word is enough
+        ("東京で選挙", "昨日、東京で選挙が行われた。"),  # no spaces: each character is a word
     ],
 )
 def test_normalised_matches_are_verified(quote: str, source: str) -> None:
@@ -171,4 +172,5 @@ def test_tokens() -> None:
         "don't", "stop", "-", '"', "елка", '"', ",", "now", ".", ".", ".",
     ]  # fmt: skip
     assert tokenise("one\ntwo") == ["one", "\n", "two"]
+    assert tokenise("選挙だ, ok") == ["選", "挙", "だ", ",", "ok"]
     assert quote_tokens(" — “Well, then!” \n") == ["well", ",", "then"]

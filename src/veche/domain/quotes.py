@@ -74,13 +74,13 @@ def judge(quote_text: str, source_text: str | None, *, matched_before: bool = Fa
     needle = quote_tokens(quote_text)
     if too_short(needle):
         return Verdict(QuoteState.too_short, None)
-    hay = [t for t in tokenise(source_text) if t != BREAK]
+    # Matching skips line breaks (whitespace to a reader); negation reads them as clause ends.
+    full = tokenise(source_text)
+    at = [i for i, t in enumerate(full) if t != BREAK]
+    hay = [full[i] for i in at]
     found = occurrences(needle, hay)
     if not found:
         return Verdict(QuoteState.source_edited if matched_before else QuoteState.altered, None)
-    # Negation reads the source with its line breaks: a new paragraph starts a new clause.
-    full = tokenise(source_text)
-    at = [i for i, t in enumerate(full) if t != BREAK]
     n = len(needle)
     in_context = any(not reverses(full, at[i], at[i + n - 1] + 1) for i in found)
     percent = coverage(sum(map(is_word, needle)), sum(map(is_word, hay)))

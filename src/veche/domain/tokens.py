@@ -7,7 +7,13 @@ import unicodedata
 
 BREAK = "\n"  # a line or paragraph break: whitespace to a reader, a clause end to the rules
 
-_TOKEN = re.compile(r"\n|\w+(?:'\w+)*|[^\w\s]")
+# The combining diacritics of Latin, Greek and Cyrillic letters (é, ё, й, stress marks);
+# other scripts' marks (kana voicing, vowel points) tell words apart and stay.
+_ACCENTS = re.compile("[\u0300-\u036f]")
+# Scripts written without spaces between words (Thai, kana, Han): each character is a word.
+_UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = rf"[^\W{_UNSPACED}]+"
+_TOKEN = re.compile(rf"\n|[{_UNSPACED}]|{_WORD}(?:'{_WORD})*|[^\w\s]")
 _FOLD = str.maketrans(
     {
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'",
@@ -23,12 +29,13 @@ _FOLD = str.maketrans(
 def fold(text: str) -> str:
     """Case, compatibility forms (… → ...), diacritics (café → cafe) and typography, folded away."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    bare = _ACCENTS.sub("", decomposed)
     return unicodedata.normalize("NFC", bare).casefold().translate(_FOLD)
 
 
 def tokenise(text: str) -> list[str]:
-    """Words (with inner apostrophes: "don't"), single punctuation marks, and line breaks."""
+    """Words (with inner apostrophes: "don't"), single punctuation marks, and line breaks;
+    in scripts without spaces, single characters."""
     return _TOKEN.findall(fold(text))
 
 
