@@ -14,7 +14,6 @@ from veche.domain.quotes import (
     judge,
     quote_tokens,
     recheck,
-    tokenise,
     too_short,
     verify,
 )
@@ -165,12 +164,3 @@ def test_coverage_is_a_rounded_percent_of_the_source_words() -> None:
         QuoteState.altered
     )
     assert judge("quick, brown fox", "The quick, brown fox! Jumps over.").coverage == 50
-
-
-def test_tokens() -> None:
-    assert tokenise("Don\u2019t stop \u2014 «Ёлка», now…") == [
-        "don't", "stop", "-", '"', "елка", '"', ",", "now", ".", ".", ".",
-    ]  # fmt: skip
-    assert tokenise("one\ntwo") == ["one", "\n", "two"]
-    assert tokenise("選挙だ, ok") == ["選", "挙", "だ", ",", "ok"]
-    assert quote_tokens(" — “Well, then!” \n") == ["well", ",", "then"]
