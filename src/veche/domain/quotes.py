@@ -92,18 +92,18 @@ def verify(quote_text: str, source_text: str | None) -> QuoteState:
     return judge(quote_text, source_text).state
 
 
-def has_matched(state: QuoteState | None, coverage: int | None) -> bool:
+def has_matched(state: QuoteState | None, percent: int | None) -> bool:
     """Whether a stored quote's words were in its source when it was last checked."""
-    return state in MATCHED or coverage is not None
+    return state in MATCHED or percent is not None
 
 
 def recheck(
-    quote_text: str, source_text: str | None, state: QuoteState | None, coverage: int | None
+    quote_text: str, source_text: str | None, state: QuoteState | None, percent: int | None
 ) -> Verdict:
-    """A stored quote judged again after its source changed. While its words are missing the
-    old coverage is kept: it records that they matched, so a source deleted and restored, or
-    edited twice, still finds the quote faithful."""
-    v = judge(quote_text, source_text, matched_before=has_matched(state, coverage))
+    """A stored quote (its `state` and coverage `percent`) judged again after its source
+    changed. While its words are missing the old coverage is kept: it records that they
+    matched, so a source deleted and restored, or edited twice, still finds the quote faithful."""
+    v = judge(quote_text, source_text, matched_before=has_matched(state, percent))
     if v.coverage is None and v.state in (QuoteState.source_edited, QuoteState.source_deleted):
-        return Verdict(v.state, coverage)
+        return Verdict(v.state, percent)
     return v
