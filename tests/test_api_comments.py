@@ -19,6 +19,7 @@ from veche.web.app import create_app
 
 DENIS = "It is interesting that our runaways from mobilization."
 ALTERED = "It is interesting that with e .. Scarlet among our beggars"
+STORM = "The council opened the sports hall as a warming centre.\n\nPower returned on Monday."
 
 
 def url(world: World) -> str:
@@ -60,6 +61,12 @@ def test_create_reply_and_quote_a_comment(client: TestClient, world: World) -> N
         "verified",
         "our runaways from mobilization",
     )
+    # Four of Denis's eight words.
+    assert (ok["quote"]["coverage"], ok["quote"]["state_label"]) == (
+        50,
+        "verified · 50% of the comment",
+    )
+    assert (alt["quote"]["coverage"], alt["quote"]["placeholder"]) == (None, None)
     thread = client.get(url(world)).json()
     assert [c["number"] for c in thread["comments"]] == [[1], [2]]
     assert [r["number"] for r in thread["comments"][0]["replies"]] == [[1, 1], [1, 2]]
@@ -72,11 +79,19 @@ def test_quote_of_the_story(client: TestClient, world: World) -> None:
     c = created(client, world, token, "Good.", quote=q)
     assert c["quote"]["source"] == "story" and c["quote"]["state"] == "verified"
     assert c["quote"]["label"] == "Storm cuts the coast road"
+    assert c["quote"]["state_label"] == "verified · 57% of the story"  # 8 of its 14 words
     bad = created(client, world, token, "Hm.", quote={"source": "story", "text": "closed the hall"})
     assert bad["quote"]["state"] == "altered"
     Stories(world.rt).update_content(world.story.id, body="Power returned on Monday.")
+    quotes = [c["quote"] for c in client.get(url(world)).json()["comments"]]
+    # The story changed under a faithful quote: that is not the quoter's doing.
+    assert [(q["state"], q["state_label"], q["coverage"]) for q in quotes] == [
+        ("source_edited", "source edited since", None),
+        ("altered", "altered — not what the source says", None),
+    ]
+    Stories(world.rt).update_content(world.story.id, body=STORM)
     states = [c["quote"]["state"] for c in client.get(url(world)).json()["comments"]]
-    assert states == ["altered", "altered"]
+    assert states == ["verified", "altered"]
 
 
 def test_quote_state_follows_its_source(client: TestClient, world: World) -> None:
@@ -95,16 +110,28 @@ def test_quote_state_follows_its_source(client: TestClient, world: World) -> Non
         f"/api/v1/comments/{top['id']}", json={"body": "I changed my mind."}, headers=bearer(denis)
     )
     assert r.status_code == 200, r.text
-    assert (
-        client.get(f"/api/v1/comments/{q['id']}").json()["comment"]["quote"]["state"] == "altered"
+    # Denis edited after being quoted: the quote is not made a forgery by that.
+    quote = client.get(f"/api/v1/comments/{q['id']}").json()["comment"]["quote"]
+    assert (quote["state"], quote["state_label"], quote["text"]) == (
+        "source_edited",
+        "source edited since",
+        DENIS,
     )
     r = client.patch(f"/api/v1/comments/{top['id']}", json={"body": DENIS}, headers=bearer(denis))
-    assert (
-        client.get(f"/api/v1/comments/{q['id']}").json()["comment"]["quote"]["state"] == "verified"
-    )
+    quote = client.get(f"/api/v1/comments/{q['id']}").json()["comment"]["quote"]
+    assert (quote["state"], quote["coverage"]) == ("verified", 100)
     assert client.delete(f"/api/v1/comments/{top['id']}", headers=bearer(denis)).status_code == 200
     quote = client.get(f"/api/v1/comments/{q['id']}").json()["comment"]["quote"]
     assert (quote["state"], quote["label"]) == ("source_deleted", "Quote: deleted comment")
+    # Its author took the words back: they are not shown, and the label says who did.
+    assert (quote["text"], quote["state_label"], quote["placeholder"], quote["coverage"]) == (
+        None,
+        "source deleted by its author",
+        "The quoted comment was deleted by its author.",
+        None,
+    )
+    page = client.get(f"/stories/{world.story.id}").text
+    assert "our runaways" not in page and "The quoted comment was deleted by its author." in page
     err = error(
         post(client, world, guest, "x", quote={"source": "comment", "comment_id": top["id"], "text": "I"}),
         409, "conflict",

@@ -133,3 +133,28 @@ def test_queue_stream_reports_decisions_from_its_cursor(client: TestClient, worl
     kind, data, ident = frames[1]
     assert kind == "decided" and data["comment_id"] == c["id"] and data["actor"] == "maria"
     assert data["status"] == "visible" and ident == str(data["audit_id"])
+
+
+def test_dashboard_counts_and_charts(client: TestClient, world: World) -> None:
+    Stories(world.rt).update_site("news", SiteSettings(moderation={"premoderation": "all"}))
+    _m, mod = world.user("maria", role=Role.moderator)
+    _a, alice = world.user("alice")
+    _b, bob = world.user("bob")
+    ids = [held(client, world, alice, f"Comment {n}")["id"] for n in range(3)]
+    client.post(f"/api/v1/comments/{ids[0]}/decision", json={"action": "approve"},
+                headers=bearer(mod))  # fmt: skip
+    client.post(f"/api/v1/comments/{ids[1]}/decision",
+                json={"action": "reject", "reason": "Spam"}, headers=bearer(mod))  # fmt: skip
+    client.post(f"/api/v1/comments/{ids[0]}/reports", json={"reason": "abuse"},
+                headers=bearer(bob))  # fmt: skip
+    sign_in(client, "maria")
+    page = client.get("/moderation/dashboard?hours=24")
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "<dd>3</dd>" in html  # comments in the window
+    assert html.count("<svg") == 5
+    assert "<td>approve</td><td>1</td>" in html and "<td>reject</td><td>1</td>" in html
+    assert "<td>pending</td><td>1</td>" in html
+    assert f"<td>{world.story.title}</td><td>1</td>" in html
+    assert "comments</title>" in html
+    assert client.get("/moderation/dashboard?hours=0").status_code == 422

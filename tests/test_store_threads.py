@@ -175,7 +175,7 @@ def test_counters_and_gapless_events_per_story(world: World) -> None:
     t2 = post(world, ann, "two")
     quoting = post(
         world, ann, "reply", t1.id,
-        quote=QuoteRequest(QuoteSource.comment, "our runaways", t1.id),
+        quote=QuoteRequest(QuoteSource.comment, "our runaways from mobilization", t1.id),
     )  # fmt: skip
     assert quoting.quote_state is QuoteState.verified
     svc.edit(t2.id, "two, edited", ann)
@@ -202,6 +202,103 @@ def test_counters_and_gapless_events_per_story(world: World) -> None:
     assert t1_row.status is CommentStatus.deleted and t1_row.path == "00001"
     assert q_row is not None and q_row.quote_state is QuoteState.source_deleted
     assert revisions == ["two"]
+
+
+RIGGED = "I would never say the election was rigged."
+
+
+def quote_rows(world: World, *ids: int) -> list[tuple[QuoteState | None, int | None]]:
+    with world.rt.db.session(write=False) as s:
+        rows = [s.get(Comment, i) for i in ids]
+    return [(r.quote_state, r.quote_coverage) for r in rows if r is not None]
+
+
+def quote_events(world: World) -> list[tuple[int | None, dict[str, object]]]:
+    with world.rt.db.session(write=False) as s:
+        rows = s.execute(
+            select(Event.comment_id, Event.payload)
+            .where(Event.story_id == world.story.id, Event.kind == "comment.quote_state")
+            .order_by(Event.seq)
+        ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def test_an_edited_source_never_turns_faithful_quotes_into_forgeries(world: World) -> None:
+    ann, bob = viewer(world, "ann"), viewer(world, "bob")
+    svc = Comments(world.rt)
+    src = post(world, ann, RIGGED)
+
+    def quote(words: str) -> int:
+        return post(world, bob, "so", quote=QuoteRequest(QuoteSource.comment, words, src.id)).id
+
+    kept = quote("never say the election was rigged")
+    cut = quote("the election was rigged")
+    short = quote("rig")
+    made_up = quote("I always say the election was rigged")
+    ids = (kept, cut, short, made_up)
+    assert quote_rows(world, *ids) == [
+        (QuoteState.verified, 75),
+        (QuoteState.out_of_context, 50),
+        (QuoteState.too_short, None),
+        (QuoteState.altered, None),
+    ]
+    svc.edit(src.id, "I changed my mind.", ann)
+    # The coverage stays stored as the record that the words matched.
+    assert quote_rows(world, *ids) == [
+        (QuoteState.source_edited, 75),
+        (QuoteState.source_edited, 50),
+        (QuoteState.too_short, None),
+        (QuoteState.altered, None),
+    ]
+    svc.edit(src.id, "I always say the election was rigged.", ann)
+    assert quote_rows(world, *ids) == [
+        (QuoteState.source_edited, 75),
+        (QuoteState.verified, 57),  # 4 of 7 words, no negation before them now
+        (QuoteState.too_short, None),
+        (QuoteState.verified, 100),  # the source came round to the quote
+    ]
+    svc.edit(src.id, RIGGED, ann)
+    assert quote_rows(world, *ids) == [
+        (QuoteState.verified, 75),
+        (QuoteState.out_of_context, 50),
+        (QuoteState.too_short, None),
+        (QuoteState.source_edited, 100),  # it matched since: no longer the quoter's fault
+    ]
+    svc.delete(src.id, ann)
+    assert [state for state, _c in quote_rows(world, *ids)] == [QuoteState.source_deleted] * 4
+    # One event per quote whose state or coverage changed, with what it changed to.
+    assert quote_events(world) == [
+        (kept, {"state": "source_edited", "coverage": 75}),
+        (cut, {"state": "source_edited", "coverage": 50}),
+        (cut, {"state": "verified", "coverage": 57}),
+        (made_up, {"state": "verified", "coverage": 100}),
+        (kept, {"state": "verified", "coverage": 75}),
+        (cut, {"state": "out_of_context", "coverage": 50}),
+        (made_up, {"state": "source_edited", "coverage": 100}),
+        (kept, {"state": "source_deleted", "coverage": 75}),
+        (cut, {"state": "source_deleted", "coverage": 50}),
+        (short, {"state": "source_deleted", "coverage": None}),
+        (made_up, {"state": "source_deleted", "coverage": 100}),
+    ]
+
+
+def test_an_edited_story_never_turns_faithful_quotes_into_forgeries(world: World) -> None:
+    ann = viewer(world, "ann")
+    stories = Stories(world.rt)
+    stories.update_content(world.story.id, body=RIGGED)
+
+    def quote(words: str) -> int:
+        return post(world, ann, "so", quote=QuoteRequest(QuoteSource.story, words)).id
+
+    ids = (quote("never say the election was rigged"), quote("the election was rigged"))
+    assert quote_rows(world, *ids) == [(QuoteState.verified, 75), (QuoteState.out_of_context, 50)]
+    stories.update_content(world.story.id, body="Nothing of the kind.")
+    assert quote_rows(world, *ids) == [
+        (QuoteState.source_edited, 75),
+        (QuoteState.source_edited, 50),
+    ]
+    stories.update_content(world.story.id, body=f"{RIGGED}\n\nMore words here now.")
+    assert quote_rows(world, *ids) == [(QuoteState.verified, 50), (QuoteState.out_of_context, 33)]
 
 
 def _race(n: int, work: Callable[[int], None]) -> list[BaseException]:
@@ -341,11 +438,13 @@ def test_a_write_racing_a_new_quote_of_its_comment_does_not_deadlock(
 
     errors = _while_blocked(world.rt.config.database_url, source.id, [change, quote_it])
     if action == "edit":
-        # The quote is checked against the edited text, not the one read before the edit.
+        # The quote is checked against the edited text, not the one read before the edit;
+        # its words were the source's when it was checked on submission, so the edit that
+        # overtook it is the source's doing: source_edited, not altered.
         assert errors == [] and len(made) == 1
         with world.rt.db.session(write=False) as s:
             row = s.get(Comment, made[0].id)
-        assert row is not None and row.quote_state is QuoteState.altered
+        assert row is not None and row.quote_state is QuoteState.source_edited
         assert [k for _s, k, _c in events(world, world.story.id)] == [
             "comment.created", "comment.edited", "comment.created",
         ]  # fmt: skip

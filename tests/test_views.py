@@ -96,3 +96,52 @@ def test_replies_past_the_storage_bound_are_refused(client: TestClient, world: W
     assert r.status_code == 422
     assert "nested too deeply" in r.json()["error"]["message"]
     assert client.get(f"/stories/{world.story.id}").status_code == 200
+
+
+def test_every_quote_state_has_its_label_on_the_page_and_in_json(
+    client: TestClient, world: World
+) -> None:
+    _d, denis = world.user("Denis Z")
+    _g, gosha = world.user("Gosha")
+    _m, mod = world.user("mod", role="moderator")  # type: ignore[arg-type]
+    url = f"/api/v1/stories/{world.story.id}/comments"
+    src = client.post(
+        url, json={"body": "I would never say the election was rigged."}, headers=bearer(denis)
+    ).json()
+    for words in ("never say the election was rigged", "the election was rigged", "rig",
+                  "I always say so"):  # fmt: skip
+        quote = {"source": "comment", "comment_id": src["id"], "text": words}
+        r = client.post(url, json={"body": "so", "quote": quote}, headers=bearer(gosha))
+        assert r.status_code == 201, r.text
+
+    def shown() -> tuple[list[tuple[str, str, int | None]], list[str]]:
+        quotes = [c["quote"] for c in client.get(url).json()["comments"] if c["quote"]]
+        page = client.get(f"/stories/{world.story.id}").text
+        spans = re.findall(r'<span class="quote-state">([^<]*)</span>', page)
+        return [(q["state"], q["state_label"], q["coverage"]) for q in quotes], spans
+
+    quotes, spans = shown()
+    assert quotes == [
+        ("verified", "verified · 75% of the comment", 75),
+        ("out_of_context", "out of context — the whole sentence says otherwise", 50),
+        ("too_short", "too short to check", None),
+        ("altered", "altered — not what the source says", None),
+    ]
+    assert spans == [label for _s, label, _c in quotes]
+    edited = client.patch(
+        f"/api/v1/comments/{src['id']}", json={"body": "I changed my mind."}, headers=bearer(denis)
+    )
+    assert edited.status_code == 200
+    quotes, _spans = shown()
+    assert [label for _s, label, _c in quotes] == [
+        "source edited since",
+        "source edited since",
+        "too short to check",
+        "altered — not what the source says",
+    ]
+    assert client.post(f"/api/v1/comments/{src['id']}/remove", headers=bearer(mod)).is_success
+    quotes, spans = shown()
+    assert spans == ["source removed by a moderator"] * 4
+    page = client.get(f"/stories/{world.story.id}").text
+    assert page.count("The quoted comment was removed by a moderator.") == 4
+    assert "election was rigged" not in page

@@ -60,23 +60,24 @@ def test_sign_up_comment_reply_quote_edit_delete(page: Page, live: Live) -> None
     assert deepest.get_attribute("data-number") == "1.1.1.1"
     expect(deepest.locator("> .comment-card .num")).to_have_text("1.")
 
-    # Select a phrase inside the first reply and quote it.
+    # Select the words of the first reply (three: one word would be too short to check).
     level1 = comment(page, "Reply level 1")
     body = page.locator(f"#c{level1} > .comment-card .body p")
     body.evaluate(
         """p => { const r = document.createRange(); const t = p.firstChild;
-                  r.setStart(t, 0); r.setEnd(t, 5); const s = getSelection();
+                  r.setStart(t, 0); r.setEnd(t, 13); const s = getSelection();
                   s.removeAllRanges(); s.addRange(r); }"""
     )
     page.locator(".quote-selection").click()
     form = page.locator(f"#c{level1} > .comment-card form.comment-form")
     expect(form.locator(".quote-preview")).to_contain_text("Quote: Ruta")
-    expect(form.locator(".quote-preview")).to_contain_text("Reply")
+    expect(form.locator(".quote-preview")).to_contain_text("Reply level 1")
     post(page, f"#c{level1} > .comment-card form.comment-form", "Quoting myself here.")
     quoting = comment(page, "Quoting myself here.")
     quote = page.locator(f"#c{quoting} .quote")
     expect(quote).to_have_attribute("data-quote-state", "verified")
     expect(quote.locator("header a")).to_have_text("Quote: Ruta")
+    expect(quote.locator(".quote-state")).to_have_text("verified · 100% of the comment")
 
     # Edit the top comment in place.
     page.click(f"#c{top} > .comment-card [data-action=edit]")
@@ -104,6 +105,9 @@ def test_sign_up_comment_reply_quote_edit_delete(page: Page, live: Live) -> None
     expect(page.locator(f"#c{level1} .body", has_text="Reply level 3")).to_be_visible()
     expect(page.locator(f"#c{quoting} .quote")).to_have_attribute(
         "data-quote-state", "source_deleted"
+    )
+    expect(page.locator(f"#c{quoting} .quote .placeholder")).to_have_text(
+        "The quoted comment was deleted by its author."
     )
 
 

@@ -40,6 +40,9 @@ class QuoteSource(enum.StrEnum):
 
 
 class QuoteState(enum.StrEnum):
-    verified = "verified"
-    altered = "altered"
+    verified = "verified"  # the source's words, in context
+    out_of_context = "out_of_context"  # the source's words, cut so they say the opposite
+    too_short = "too_short"  # too few words to prove anything: kept, never verified
+    altered = "altered"  # not the source's words, and never were since it was quoted
+    source_edited = "source_edited"  # the source's words when quoted, edited away since
     source_deleted = "source_deleted"

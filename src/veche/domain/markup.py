@@ -61,14 +61,6 @@ def html_to_text(fragment: str) -> str:
     return html.unescape(text).strip()
 
 
-def normalise_for_match(text: str) -> str:
-    """Selections differ from sources in whitespace and Unicode form, never in words."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
-    text = text.replace("\u201c", '"').replace("\u201d", '"')
-    return _WS.sub(" ", text).strip()
-
-
 def clean_text(value: str) -> str:
     """Single-line user strings: NFC, no control characters, single spaces."""
     value = unicodedata.normalize("NFC", value)

@@ -15,7 +15,7 @@ from veche.domain import paths, validation
 from veche.domain.enums import CommentStatus, QuoteSource
 from veche.domain.errors import Conflict, InvalidInput
 from veche.domain.markup import clean_text
-from veche.domain.quotes import verify
+from veche.domain.quotes import judge
 from veche.service.runtime import Viewer
 from veche.store import threads
 from veche.store.accounts import user_by_handle_key
@@ -100,14 +100,15 @@ def quote_and_source(s: Session, story: Story, q: QuoteRequest) -> tuple[NewQuot
     if len(text) > QUOTE_MAX:
         raise InvalidInput(f"A quote is at most {QUOTE_MAX} characters.", field="quote")
     if q.source is QuoteSource.story:
-        state = verify(text, story.body_text or story.title)
-        return NewQuote(QuoteSource.story, None, text, state), None
+        v = judge(text, story.body_text or story.title)
+        return NewQuote(QuoteSource.story, None, text, v.state, v.coverage), None
     source = threads.get(s, q.comment_id) if q.comment_id is not None else None
     if source is None or source.story_id != story.id:
         raise InvalidInput("The quoted comment is not in this discussion.", field="quote")
     if source.status is not CommentStatus.visible:
         raise Conflict("The quoted comment was deleted.", field="quote")
-    return NewQuote(QuoteSource.comment, source.id, text, verify(text, source.body_text)), source
+    v = judge(text, source.body_text)
+    return NewQuote(QuoteSource.comment, source.id, text, v.state, v.coverage), source
 
 
 def replay(s: Session, key: str, draft: Draft, viewer: Viewer, story_id: int) -> Comment | None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from veche.domain import paths
 from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
 from veche.domain.errors import Conflict, NotFound
-from veche.domain.quotes import verify
+from veche.domain.quotes import Verdict, recheck
 from veche.store import threads
 from veche.store.models import Comment, CommentRevision, Event, Story
 
@@ -29,6 +29,7 @@ class NewQuote:
     comment_id: int | None
     text: str
     state: QuoteState
+    coverage: int | None = None
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,8 @@ def insert(s: Session, new: NewComment, *, importing: bool = False) -> tuple[Com
         comment.quote_source = new.quote.source
         comment.quote_comment_id = new.quote.comment_id
         comment.quote_text = new.quote.text
-        comment.quote_state = _quote_state_now(s, new.quote)
+        verdict = _quote_state_now(s, new.quote)
+        comment.quote_state, comment.quote_coverage = verdict.state, verdict.coverage
     s.add(comment)
     s.flush()
     event = append_event(
@@ -182,17 +184,18 @@ def insert(s: Session, new: NewComment, *, importing: bool = False) -> tuple[Com
     return comment, event
 
 
-def _quote_state_now(s: Session, quote: NewQuote) -> QuoteState:
+def _quote_state_now(s: Session, quote: NewQuote) -> Verdict:
     """The source may have been edited or deleted since validation: judge it as committed.
-    Deleted meanwhile is refused, as validation would have refused it."""
+    Deleted meanwhile is refused, as validation would have refused it; edited meanwhile, a
+    quote that matched at validation is source_edited, as it would be a moment later."""
     if quote.source is not QuoteSource.comment or quote.comment_id is None:
-        return quote.state
+        return Verdict(quote.state, quote.coverage)
     row = s.execute(
         select(Comment.status, Comment.body_text).where(Comment.id == quote.comment_id)
     ).one_or_none()
     if row is None or row[0] is not CommentStatus.visible:
         raise Conflict("The quoted comment was deleted.", field="quote")
-    return verify(quote.text, row[1])
+    return recheck(quote.text, row[1], quote.state, quote.coverage)
 
 
 def edit(
@@ -250,16 +253,18 @@ def _requote(s: Session, source: Comment, now: dt.datetime) -> list[Event]:
     """Quotes of a comment follow its fate: re-check them against what it shows now."""
     shown = source.body_text if source.status is CommentStatus.visible else None
     quoting = s.scalars(select(Comment).where(Comment.quote_comment_id == source.id)).all()
-    events = []
-    for q in quoting:
-        state = verify(q.quote_text or "", shown)
-        if state is not q.quote_state:
-            q.quote_state = state
-            payload = {"state": state.value}
-            events.append(
-                append_event(s, q.story_id, "comment.quote_state", q.id, payload, now=now)
-            )
-    return events
+    return [e for q in quoting if (e := _rejudge(s, q, shown, now)) is not None]
+
+
+def _rejudge(s: Session, q: Comment, source_text: str | None, now: dt.datetime) -> Event | None:
+    """A quote whose words were in its source and are not now says source_edited, never
+    altered: a later edit cannot make the quoter look like a forger."""
+    verdict = recheck(q.quote_text or "", source_text, q.quote_state, q.quote_coverage)
+    if (verdict.state, verdict.coverage) == (q.quote_state, q.quote_coverage):
+        return None
+    q.quote_state, q.quote_coverage = verdict.state, verdict.coverage
+    payload = {"state": verdict.state.value, "coverage": verdict.coverage}
+    return append_event(s, q.story_id, "comment.quote_state", q.id, payload, now=now)
 
 
 def requote_story(s: Session, story: Story, now: dt.datetime) -> list[Event]:
@@ -268,11 +273,5 @@ def requote_story(s: Session, story: Story, now: dt.datetime) -> list[Event]:
             Comment.story_id == story.id, Comment.quote_source == QuoteSource.story
         )
     ).all()
-    events = []
-    for q in quoting:
-        state = verify(q.quote_text or "", story.body_text or story.title)
-        if state is not q.quote_state:
-            q.quote_state = state
-            payload = {"state": state.value}
-            events.append(append_event(s, story.id, "comment.quote_state", q.id, payload, now=now))
-    return events
+    shown = story.body_text or story.title
+    return [e for q in quoting if (e := _rejudge(s, q, shown, now)) is not None]

@@ -182,6 +182,8 @@ class Comment(Base):
     quote_state: Mapped[QuoteState | None] = mapped_column(
         _enum(QuoteState, "quote_state"), default=None
     )
+    # The quote's words as a percent of its source's words when they last matched.
+    quote_coverage: Mapped[int | None] = mapped_column(Integer, default=None)
     # Moderation: why it is held (words, scores, reports), who decided, what its author is
     # told, and the status a restore returns to.
     flags: Mapped[list[str] | None] = mapped_column(JSON, default=None)

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from veche.domain.enums import ReportReason
 from veche.domain.errors import AuthRequired, InvalidInput, VecheError
 from veche.domain.moderation import Action
+from veche.service.dashboard import Dashboard
 from veche.service.found import comment_of
 from veche.service.moderation import Moderation
 from veche.service.queue import Queue
@@ -198,3 +199,18 @@ def report_form(
     with runtime(request).db.session(write=False) as s:
         story_id = comment_of(s, comment_id).story_id
     return _to_comment(comment_id, story_id)
+
+
+@router.get("/moderation/dashboard")
+def dashboard_page(
+    request: Request,
+    site: str | None = Query(None, max_length=64),
+    hours: int = Query(48, ge=1, le=24 * 14),
+) -> Response:
+    _signed_in(request)
+    who = viewer(request)
+    sites = Queue(runtime(request)).sites(who)
+    if not sites:
+        raise InvalidInput("There are no sites yet: create one with `veche site create`.")
+    view = Dashboard(runtime(request)).view(site or sites[0], who, hours)
+    return render(request, "dashboard.html", view=view)

@@ -148,9 +148,15 @@ class QuoteOut(BaseModel):
     comment_id: int | None
     label: str
     href: str
-    text: str | None
-    state: Literal["verified", "altered", "source_deleted"]
+    text: str | None = Field(description="None once the quoted comment is deleted or removed")
+    state: Literal[
+        "verified", "out_of_context", "too_short", "altered", "source_edited", "source_deleted"
+    ]
     state_label: str
+    coverage: int | None = Field(
+        description="The quote's words as a percent of its source's, while they match"
+    )
+    placeholder: str | None = Field(description="What stands in for the text once it is gone")
 
 
 class MoreRepliesOut(BaseModel):

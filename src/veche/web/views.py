@@ -19,9 +19,19 @@ PLACEHOLDERS = {
 }
 QUOTE_STATES = {
     QuoteState.verified: "verified",
+    QuoteState.out_of_context: "out of context — the whole sentence says otherwise",
+    QuoteState.too_short: "too short to check",
     QuoteState.altered: "altered — not what the source says",
+    QuoteState.source_edited: "source edited since",
     QuoteState.source_deleted: "source deleted",
 }
+# Whose doing it is that a quoted comment's words are gone.
+QUOTE_GONE = {
+    CommentStatus.deleted: "deleted by its author",
+    CommentStatus.removed: "removed by a moderator",
+}
+QUOTE_HELD = "The quoted comment is not shown."
+_MATCHING = frozenset({QuoteState.verified, QuoteState.out_of_context})
 
 
 # States a moderator's reason explains to the author.
@@ -59,9 +69,11 @@ class QuoteView:
     comment_id: int | None
     label: str  # "Quote: <handle>" or the story title
     href: str
-    text: str | None  # None once a moderator removed the source: its words stay gone
+    text: str | None  # None once the source is deleted or removed: its words stay gone
     state: str
     state_label: str
+    coverage: int | None  # percent of the source's words, while verified or out_of_context
+    placeholder: str | None  # instead of the text, once it is gone
 
 
 @dataclass
@@ -174,19 +186,27 @@ def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteVi
     if c.quote_source is None or c.quote_text is None or c.quote_state is None:
         return None
     text: str | None = c.quote_text
+    state_label, placeholder = QUOTE_STATES[c.quote_state], None
     if c.quote_source is QuoteSource.story:
-        label, href = story.title, story_href(story) + "#article"
+        label, href, whole = story.title, story_href(story) + "#article", "the story"
     else:
         source = quoted.get(c.quote_comment_id or 0)
-        who = "deleted comment"
-        if source is not None and source.status is CommentStatus.visible:
-            who = display_name(source)
+        shown = source is not None and source.status is CommentStatus.visible
+        who = display_name(source) if source is not None and shown else "deleted comment"
         label, href = f"Quote: {who}", comment_href(story.id, c.quote_comment_id or 0)
-        if source is not None and source.status is CommentStatus.removed:
+        whole = "the comment"
+        if not shown:
+            gone = QUOTE_GONE.get(source.status) if source is not None else None
             text = None
+            placeholder = f"The quoted comment was {gone}." if gone else QUOTE_HELD
+            if gone and c.quote_state is QuoteState.source_deleted:
+                state_label = f"source {gone}"
+    coverage = c.quote_coverage if c.quote_state in _MATCHING else None
+    if coverage is not None and c.quote_state is QuoteState.verified:
+        state_label = f"{state_label} · {coverage}% of {whole}"
     return QuoteView(
         c.quote_source.value, c.quote_comment_id, label, href, text,
-        c.quote_state.value, QUOTE_STATES[c.quote_state],
+        c.quote_state.value, state_label, coverage, placeholder,
     )  # fmt: skip
 
 
