@@ -30,7 +30,9 @@ __all__ = [
     "DIM",
     "AbuseClassifier",
     "Embedder",
+    "Matrix",
     "default_embedder",
+    "fit_embeddings",
 ]
 
 log = logging.getLogger(__name__)
