@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from veche.moderation.links import count_links, reduce_urls
+from veche.moderation.links import count_links, reduce_urls, strip_links
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,9 @@ from veche.moderation.links import count_links, reduce_urls
         ("HTTPS://SHOUT.COM and https://a.com https://a.com", 3),
         ("e.g. 3.5 percent, i.e. Mr.Smith; end.Start; v1.2.3", 0),
         ("mail me at someone@example.com", 0),
+        ("join t . me/kripto_signals now", 1),
+        ("casino[.]com or site(dot)ru/x", 2),
+        ("I was at home. me and my wife; end . Me", 0),
     ],
 )
 def test_count_links(text: str, expected: int) -> None:
@@ -31,3 +34,12 @@ def test_count_links(text: str, expected: int) -> None:
 def test_reduce_urls_keeps_the_host_and_the_link_text() -> None:
     text = "go [here](https://www.Casino.com/ref?id=1) or https://t.me/joinchat/abc or x.ru/y"
     assert reduce_urls(text) == "go  here casino.com  or t.me or x.ru"
+
+
+def test_reduce_urls_undoes_spaced_and_bracketed_dots() -> None:
+    assert reduce_urls("join t . me/kripto or casino[.]com") == "join t.me or casino.com"
+
+
+def test_strip_links_leaves_what_the_comment_says() -> None:
+    text = "Source: [the report](https://a.kz/x), also b.ru/y and t . me/z."
+    assert strip_links(text).split() == ["Source:", "the", "report", ",", "also", "and"]

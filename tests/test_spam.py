@@ -79,6 +79,20 @@ def test_two_readers_repeating_a_long_plain_sentence_is_not_spam() -> None:
     assert [v.score for v in verdicts] == [0.0, 0.0]
 
 
+def test_readers_sharing_the_same_source_are_not_spam() -> None:
+    verdicts = flood(
+        [("a", "Source: https://tengrinews.kz/kazakhstan/123"), ("b", "source tengrinews.kz")]
+    )
+    assert [v.score for v in verdicts] == [0.0, 0.0]
+
+
+def test_a_new_user_promoting_with_a_link_is_spam_a_member_is_not() -> None:
+    text = "Cheap VPN that works during shutdowns, 70% off: https://vpn-deal.shop/kz"
+    assert verdict(text, new=True).is_spam
+    assert verdict(text, new=True).reasons == ("promo: cheap, 70% off",)
+    assert not verdict(text).is_spam
+
+
 def test_links_beyond_the_allowance() -> None:
     text = "see https://a.com and b.ru and [c](https://c.io)"
     v = verdict(text, new=True, links_allowed=1)
@@ -117,6 +131,9 @@ def test_everything_at_once_reads_like_the_queue_should_show_it() -> None:
         ("call +7 (701) 123-45-67 now", ("phone number",)),
         ("write to rich@mail.example.com", ("e-mail address",)),
         ("join t.me/richclub", ("t.me",)),
+        ("Займ без проверки, скидка 20%", ("займ", "скидка")),
+        ("Подписывайтесь на наш канал", ("подписывайтесь на наш",)),
+        ("Подписываюсь под каждым словом автора.", ()),
         ("Between 2019-2022 prices rose 30%; 1991 was another era.", ()),
         ("He learned a lot from the protests in Zhanaozen.", ()),
     ],

@@ -21,6 +21,16 @@ _LABEL = rf"[{_CH}](?:[{_CH}-]{{0,61}}[{_CH}])?"
 _BARE = re.compile(
     rf"(?i)(?<![\w@.\-/])(?:{_LABEL}\.)+(?:{'|'.join(_TLDS.split())})(?![\w\-])(?:/[^\s<>()\[\]\"'`]*)?"
 )
+# Links written so that no linkifier sees them still point somewhere: "site[.]com", "site(dot)com",
+# and "t . me/x" (a spaced dot counts only with a path, so "at . me" in prose is no link).
+_TLD_ALT = "|".join(_TLDS.split())
+_BRACKETED = re.compile(
+    rf"(?i)(?<![\w@])(?:{_LABEL}(?:\[\.\]|\(\.\)|[\[(]dot[\])]))+(?:{_TLD_ALT})(?![\w\-])"
+    r"(?:/[^\s<>()\[\]\"'`]*)?"
+)
+_SPACED = re.compile(
+    rf"(?i)(?<![\w@])(?:{_LABEL}(?:\s+\.\s*|\s*\.\s+))+(?:{_TLD_ALT})/[^\s<>()\[\]\"'`]+"
+)
 EMAIL = re.compile(r"(?i)\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 
 
@@ -36,6 +46,7 @@ def count_links(text_src: str) -> int:
     rest = _MD_LINK.sub(cut, text_src)
     rest = EMAIL.sub(" ", rest)
     rest = _URL.sub(cut, rest)
+    rest = _BRACKETED.sub(cut, _SPACED.sub(cut, rest))
     _BARE.sub(cut, rest)
     return count
 
@@ -44,7 +55,19 @@ def reduce_urls(text: str) -> str:
     """Every link becomes its host: spintax varies the path and the tracking tail, not the host."""
     text = _MD_LINK.sub(lambda m: f" {m.group(1)} {_host(m.group(2))} ", text)
     text = _URL.sub(lambda m: _host(m.group(0)), text)
+    text = _SPACED.sub(lambda m: _host(_undot(m.group(0))), text)
+    text = _BRACKETED.sub(lambda m: _host(_undot(m.group(0))), text)
     return _BARE.sub(lambda m: _host(m.group(0)), text)
+
+
+def strip_links(text: str) -> str:
+    """The text around the links: what a comment says besides where it points."""
+    text = _URL.sub(" ", _MD_LINK.sub(lambda m: f" {m.group(1)} ", text))
+    return _BARE.sub(" ", _BRACKETED.sub(" ", _SPACED.sub(" ", text)))
+
+
+def _undot(link: str) -> str:
+    return re.sub(r"(?i)\s*(?:\[\.\]|\(\.\)|[\[(]dot[\])]|\.)\s*", ".", link)
 
 
 def _host(url: str) -> str:
