@@ -32,7 +32,14 @@ from datasketch import MinHash, MinHashLSH
 
 from veche.moderation.links import reduce_urls
 
-__all__ = ["DuplicateInfo", "NearDuplicates", "shingles", "simple_normalize"]
+__all__ = [
+    "DuplicateInfo",
+    "NearDuplicates",
+    "fingerprint_text",
+    "jaccard",
+    "shingles",
+    "simple_normalize",
+]
 
 Normalizer = Callable[[str], str]
 _WS = re.compile(r"\s+")
@@ -196,8 +203,9 @@ class NearDuplicates:
     ) -> list[int]:
         if minhash is None:
             return []
-        # Most recent first, so a flood saturating max_matches counts its newest members.
-        candidates = sorted(site.lsh.query(minhash), reverse=True)
+        # Most recent first, so a flood saturating max_matches counts its newest members; and
+        # a bounded number of exact comparisons however crowded the buckets are.
+        candidates = sorted(site.lsh.query(minhash), reverse=True)[: 4 * self.max_matches]
         found: list[int] = []
         for k in candidates:
             if jaccard(grams, site.items[k].shingles) >= self.jaccard_threshold:
