@@ -23,7 +23,9 @@ from veche.moderation.neardup import (
 )
 
 T0 = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-SEED_PAGE = Path("/work/shared/seed/astana-protests-page.txt")
+SEED_PAGE = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "astana-protests-page.txt"
+)
 
 # Latin letters and their Cyrillic look-alikes, as campaigns swap them.
 _LOOKALIKE = dict(zip("aeopcxyikmt", "аеорсхуікмт", strict=True))
