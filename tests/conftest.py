@@ -95,6 +95,7 @@ def config(db_url: str) -> Config:
         secret_key="test-secret-key",
         rate_limit_writes="1000/minute",
         rate_limit_auth="1000/minute",
+        moderation_model=False,  # the slow stage has its own tests (test_screening.py)
     )
 
 

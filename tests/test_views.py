@@ -139,7 +139,9 @@ def test_every_quote_state_has_its_label_on_the_page_and_in_json(
         "too short to check",
         "altered — not what the source says",
     ]
-    assert client.post(f"/api/v1/comments/{src['id']}/remove", headers=bearer(mod)).is_success
+    assert client.post(
+        f"/api/v1/comments/{src['id']}/remove", json={"reason": "Spam"}, headers=bearer(mod)
+    ).is_success
     quotes, spans = shown()
     assert spans == ["source removed by a moderator"] * 4
     page = client.get(f"/stories/{world.story.id}").text

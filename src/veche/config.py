@@ -103,6 +103,12 @@ class Config:
     rate_limit_auth: str = setting(
         "10/minute", "VECHE_RATE_LIMIT_AUTH", "sign-ins and sign-ups per address (IPv6 per /64)"
     )
+    moderation_model: bool = setting(
+        True, "VECHE_MODERATION_MODEL",
+        "score every new and edited comment with the local abuse model (e5-small, in a "
+        "background thread) after it is stored; off leaves the word lists and lexicons",
+        _flag,
+    )  # fmt: skip
     rate_limit_moderation: str = setting(
         "600/minute", "VECHE_RATE_LIMIT_MODERATION",
         "moderators' decisions per moderator (a flood is cleared in bulk)",

@@ -147,6 +147,12 @@ class ModerationSettings:
         0.97, "abuse score (0-1) from which a comment is rejected outright",
         _share("abuse_reject_at"),
     )  # fmt: skip
+    model_queue_at: float = _setting(
+        0.5,
+        "abuse model probability (0-1, the background stage) from which a published comment "
+        "is moved to the queue",
+        _share("model_queue_at"),
+    )
     spam_queue_at: float = _setting(
         0.5, "spam score (0-1) from which a comment waits in the queue", _share("spam_queue_at")
     )

@@ -115,6 +115,8 @@ class Comments:
         self.rt.publish(story_id, event.seq)
         if comment.status in policy.HELD:
             self.rt.queue_changed(story.site_id)
+        if comment.status is not CommentStatus.rejected:
+            self.rt.screen(comment.id, comment.body_text)
         # Its author as this request knows them: the writer's session never loaded them.
         set_committed_value(comment, "author", viewer.user)
         return Posted(comment, True, story, checked.quoted)
@@ -235,6 +237,9 @@ class Comments:
 
         edited, events = self.rt.db.write(store_edit)
         self.rt.publish(story.id, last_seq(events))
+        if edited.status in policy.HELD:
+            self.rt.queue_changed(story.site_id)
+        self.rt.screen(edited.id, edited.body_text)
         return edited
 
     def delete(self, comment_id: int, viewer: Viewer) -> Comment:

@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from veche.config import Config
 from veche.domain.enums import Role
@@ -15,6 +16,12 @@ from veche.service.pipeline import PublishAll, Scorer
 from veche.store import stories as store_stories
 from veche.store.database import Database
 from veche.store.models import User
+
+
+class Screener(Protocol):
+    """The slow scoring stage, fed after commit (service.screening.Screening)."""
+
+    def submit(self, comment_id: int, text: str) -> None: ...
 
 
 def utcnow() -> dt.datetime:
@@ -29,6 +36,7 @@ class Runtime:
     clock: Callable[[], dt.datetime] = utcnow
     broker: LocalBroker = field(default_factory=LocalBroker)
     scorer: Scorer = field(default_factory=PublishAll)
+    screener: Screener | None = None
     _secret: str | None = field(default=None, repr=False)
 
     @classmethod
@@ -49,6 +57,11 @@ class Runtime:
         """After commit: tell this node's streams and caches, and every other node's."""
         if seq:
             self.broker.publish(Notice("story", story_id, seq))
+
+    def screen(self, comment_id: int, text: str) -> None:
+        """After commit: the slow scorer looks at it in the background, if it runs here."""
+        if self.screener is not None:
+            self.screener.submit(comment_id, text)
 
     def queue_changed(self, site_id: int) -> None:
         """Moderators' queue pages on every node re-read what changed."""

@@ -107,6 +107,27 @@ def decide(
     return events
 
 
+def flag(
+    s: Session, comment: Comment, score: float, reason: str, *, now: dt.datetime
+) -> list[Event]:
+    """The slow scorer took a published comment back to the queue: readers stop seeing it
+    (a `comment.flagged` event), moderators find it under Auto-flagged."""
+    before = comment_state(comment)
+    comment.scores = {**(comment.scores or {}), "abuse_model": round(score, 4)}
+    comment.flags = [*(comment.flags or []), reason]
+    comment.held_by = "scorer"
+    comment.status_before = comment.status
+    comment.mod_version += 1
+    events = store_comments.set_status(
+        s, comment, CommentStatus.pending, now, kind=EVENT_KINDS["flag"]
+    )
+    audit(
+        s, AUTO, "flag", "comment", comment.id, now=now, story_id=comment.story_id,
+        reason=reason, before=before, after=comment_state(comment),
+    )  # fmt: skip
+    return events
+
+
 def feature(
     s: Session, comment: Comment, on: bool, *, actor: Actor, now: dt.datetime
 ) -> list[Event]:

@@ -14,7 +14,9 @@ from veche import __version__
 from veche.config import Config
 from veche.live.hub import Hub
 from veche.logs import configure, lean_records
+from veche.moderation.embedding import AbuseClassifier
 from veche.service.runtime import Runtime
+from veche.service.screening import Screening
 from veche.service.stories import Stories
 from veche.web import (
     api,
@@ -57,6 +59,10 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         presence_every=max(config.presence_sweep_seconds, 0.2),
     )
     stories = Stories(rt)
+    screening = None
+    if config.moderation_model and rt.screener is None:
+        screening = Screening(rt, AbuseClassifier.load())
+        rt.screener = screening
     page_cache = PageCache(
         config.page_cache_bytes, ttl=config.page_cache_ttl, clock=lambda: rt.clock().timestamp()
     )
@@ -75,9 +81,13 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         await hub.start(dt.timedelta(hours=config.event_retention_hours))
         keeper = live.keep_streams(hub, config.sse_heartbeat_seconds)
         ending = asyncio.create_task(keeper, name="veche-keep-streams")
+        if screening is not None:
+            screening.start()
         try:
             yield
         finally:
+            if screening is not None:
+                screening.stop()
             versions.listening = False
             ending.cancel()
             await hub.stop()

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from veche.domain.enums import ReportReason
-from veche.domain.errors import AuthRequired, InvalidInput, VecheError
+from veche.domain.enums import CommentStatus, ReportReason
+from veche.domain.errors import AuthRequired, InvalidInput, NotFound, VecheError
 from veche.domain.moderation import Action
 from veche.service.dashboard import Dashboard
 from veche.service.found import comment_of
@@ -177,6 +177,25 @@ def feature_form(
     _signed_in(request)
     comment = Moderation(runtime(request)).feature(comment_id, featured == "true", viewer(request))
     return _to_comment(comment.id, comment.story_id)
+
+
+@router.get("/comments/{comment_id}/report")
+def report_page(comment_id: PathId, request: Request) -> Response:
+    """The report form on a page of its own, for readers without JavaScript."""
+    if viewer(request).user is None:
+        return RedirectResponse(
+            "/signin?" + urlencode({"next": f"/comments/{comment_id}/report"}), status_code=303
+        )
+    with runtime(request).db.session(write=False) as s:
+        comment = comment_of(s, comment_id)
+        if comment.status is not CommentStatus.visible:
+            raise NotFound("There is no such comment.")
+        author = comment.author.handle if comment.author else comment.guest_name or "guest"
+        excerpt, story_id = comment.body_text[:280], comment.story_id
+    return render(
+        request, "report.html", comment_id=comment_id, author=author, excerpt=excerpt,
+        back=comment_href(story_id, comment_id),
+    )  # fmt: skip
 
 
 @router.post("/comments/{comment_id}/report")

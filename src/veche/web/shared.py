@@ -143,8 +143,6 @@ def compose(shared_html: str, overlay_html: str) -> str:
             out = out[: a + len(start)] + pieces[name] + out[b:]
     csrf = pieces.get("csrf", "").strip()
     out = out.replace(' data-csrf=""', f' data-csrf="{csrf}"', 1)
-    # Forms in the shared body itself (reports) carry no token until the page is composed.
-    out = out.replace('value="" data-fill="csrf"', f'value="{csrf}" data-fill="csrf"')
     for comment_id, controls in _CONTROLS.findall(overlay_html):
         mark = _MARK.format(f"controls:{comment_id}")
         out = out.replace(mark, mark + controls, 1)

@@ -191,7 +191,7 @@
       if (me) {
         for (const handle of this.root.querySelectorAll(".comment-card > .byline .handle")) {
           const report = handle.textContent === me.textContent &&
-            handle.closest(".comment-card").querySelector("details.report");
+            handle.closest(".comment-card").querySelector("[data-action=report]");
           if (report) report.remove();
         }
       }
@@ -271,6 +271,7 @@
       if (action === "reply" && li) { if (this.openReply(li, true)) e.preventDefault(); }
       else if (action === "quote" && li) { if (this.quoteComment(li, null)) e.preventDefault(); }
       else if (action === "edit" && li) { e.preventDefault(); this.openEdit(li); }
+      else if (action === "report" && li) { e.preventDefault(); this.openReport(li, t); }
       else if (t.classList.contains("load-more")) { e.preventDefault(); this.loadMore(t); }
       else if (t.classList.contains("load-replies")) { e.preventDefault(); this.loadReplies(t); }
       else if (t.classList.contains("quote-selection")) { e.preventDefault(); this.quoteSelection(); }
@@ -560,6 +561,25 @@
       await this.refresh(li);
     }
 
+    // The report form, opened under the comment (its fields are fixed text, no user data).
+    openReport(li, link) {
+      const card = li.querySelector(":scope > .comment-card");
+      if (card.querySelector(".report-form")) return;
+      const form = document.createElement("form");
+      form.className = "report-form";
+      form.dataset.api = "/api/v1/comments/" + li.dataset.commentId + "/reports";
+      form.innerHTML =
+        '<label>Why <select name="reason"><option value="abuse">Abuse or insult</option>' +
+        '<option value="spam">Spam</option><option value="off_topic">Off-topic</option>' +
+        '<option value="misinformation">Misinformation</option><option value="other">Other</option>' +
+        '</select></label> <label>Note <input name="note" maxlength="500"></label> ' +
+        '<button type="submit">Send report</button> <button type="button" class="link cancel">Cancel</button>' +
+        '<p class="form-status" role="status"></p>';
+      form.querySelector(".cancel").addEventListener("click", () => form.remove());
+      link.closest("footer").after(form);
+      form.querySelector("select").focus();
+    }
+
     // Moderation and reports: the form's fields as JSON to the API it names.
     async submitApi(form, submitter) {
       const li = form.closest("li.comment");
@@ -578,9 +598,10 @@
         return;
       }
       if (form.dataset.api.endsWith("/reports")) {
-        const details = form.closest("details");
-        (details || form).replaceWith(Object.assign(document.createElement("span"),
-          { className: "reported", textContent: "Reported. Thank you." }));
+        const link = li && li.querySelector(":scope > .comment-card [data-action=report]");
+        if (link) link.remove();
+        form.replaceWith(Object.assign(document.createElement("p"),
+          { className: "reported", textContent: "Reported. Thank you: moderators will look at it." }));
         return;
       }
       if (li) {
