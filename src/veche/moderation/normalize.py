@@ -31,7 +31,7 @@ _CYR_TO_LAT = {
 }  # fmt: skip
 _LAT_TO_CYR = {
     "a": "а", "b": "ь", "c": "с", "e": "е", "h": "н", "i": "и", "k": "к", "m": "м", "n": "п",
-    "o": "о", "p": "р", "r": "г", "t": "т", "u": "и", "x": "х", "y": "у",
+    "o": "о", "p": "р", "r": "г", "t": "т", "u": "и", "x": "х", "y": "у", "z": "з",
     "A": "А", "B": "В", "C": "С", "E": "Е", "H": "Н", "I": "И", "K": "К", "M": "М", "N": "П",
     "O": "О", "P": "Р", "T": "Т", "X": "Х", "Y": "У",
 }  # fmt: skip
@@ -48,16 +48,8 @@ _LEET_LAT = {
     "@": "a", "$": "s", "!": "i", "|": "l", "€": "e",
 }  # fmt: skip
 _LEET_CYR = {
-    "0": "о",
-    "3": "з",
-    "4": "ч",
-    "6": "б",
-    "8": "в",
-    "9": "я",
-    "@": "а",
-    "$": "с",
-    "€": "е",
-}
+    "0": "о", "3": "з", "4": "ч", "6": "б", "7": "т", "8": "в", "9": "я", "@": "а", "$": "с", "€": "е",
+}  # fmt: skip
 
 # Stand-ins only Russian leetspeak uses ("6" for "б"): a hint that the word is Cyrillic.
 _CYR_HINTS = frozenset("6")
@@ -74,6 +66,8 @@ _NUMBERISH_CYR = re.compile(r"\d+-?(?:[йяеюхм]|го|ому|ми|ой|ая|
 # What may separate the letters of a spelled-out word: "f u c k", "i.d.i.o.t", "п-и-д-о-р".
 _SPACER = re.compile(r"[ \t.\-_*·•,:/+~]{1,3}")
 _SPACES = re.compile(r"\s+")
+# One-letter words that may stand in front of a spelled-out word without belonging to it.
+_SHORT_WORDS = frozenset("aiouвиксуояж")
 
 
 @dataclass(frozen=True)
@@ -145,38 +139,50 @@ def _squeeze(word: str, keep: int) -> str:
     return re.sub(r"([^\W\d_])\1{2,}", lambda m: m.group(1) * keep, word)
 
 
-def _pieces(text: str) -> list[_Piece]:
+def _pieces(text: str, split_lead: bool) -> list[_Piece]:
     pieces: list[_Piece] = []
     pos = 0
     for m in _WORD.finditer(text):
         pieces.append(_Piece(text[pos : m.start()], m.group()))
         pos = m.end()
     pieces.append(_Piece(text[pos:], ""))
-    return _join_spelled(pieces)
+    return _join_spelled(pieces, split_lead)
 
 
-def _is_single(word: str) -> bool:
-    return len(word) == 1 and (word.isalpha() or word in _LEET_LAT or word in _LEET_CYR)
+def _spellable(word: str, spacer: str) -> bool:
+    """Can `word` be one piece of a spelled-out word? A single character anywhere; with a
+    spacer other than blanks ("ид-и-от"), pieces of two letters too."""
+    if len(word) == 1:
+        return word.isalpha() or word in _LEET_LAT or word in _LEET_CYR
+    return len(word) == 2 and word.isalpha() and not spacer.isspace()
 
 
-def _join_spelled(pieces: list[_Piece]) -> list[_Piece]:
-    """Glue letters spelled out one by one ("с у к а"), at least three, with one same spacer.
+def _join_spelled(pieces: list[_Piece], split_lead: bool) -> list[_Piece]:
+    """Glue letters spelled out one by one ("с у к а", "i.d.i.o.t", "ид-и-от").
 
     Lone short words ("a", "I", "в", "и") stay apart from their neighbours: a run needs three
-    single characters, every one of them separated by the same spacer, and mostly letters.
+    pieces, every one separated by the same spacer, mostly letters, and blank-separated pieces
+    must be single characters ("в доме и в саду" stays as it is). Whether a one-letter word
+    in front belongs to the run ("what a d u m b" against "с у к а") cannot be told, so with
+    `split_lead` it is kept apart and the caller tries both readings.
     """
     out: list[_Piece] = []
     i = 0
     while i < len(pieces):
         j = i + 1
-        if _is_single(pieces[i].word):
-            spacer = pieces[i + 1].gap if i + 1 < len(pieces) else ""
-            if _SPACER.fullmatch(spacer):
-                while j < len(pieces) and pieces[j].gap == spacer and _is_single(pieces[j].word):
-                    j += 1
+        spacer = pieces[i + 1].gap if i + 1 < len(pieces) else ""
+        if _SPACER.fullmatch(spacer) and _spellable(pieces[i].word, spacer):
+            while (
+                j < len(pieces) and pieces[j].gap == spacer and _spellable(pieces[j].word, spacer)
+            ):
+                j += 1
         run = pieces[i:j]
-        letters = sum(p.word.isalpha() for p in run)
-        if len(run) >= 3 and letters * 3 >= len(run) * 2:
+        letters = sum(len(p.word) for p in run if p.word.isalpha())
+        chars = sum(len(p.word) for p in run)
+        if len(run) >= 3 and letters * 3 >= chars * 2:
+            if split_lead and len(run) >= 4 and run[0].word.casefold() in _SHORT_WORDS:
+                out.append(run[0])
+                run = run[1:]
             out.append(_Piece(run[0].gap, "".join(p.word for p in run)))
             i = j
         else:
@@ -206,8 +212,8 @@ def _text_script(pieces: list[_Piece]) -> str | None:
     return _LATIN if lat > cyr else _CYRILLIC
 
 
-def _fold(text: str, keep: int) -> tuple[str, list[str]]:
-    pieces = _pieces(_prepare(text))
+def _fold(text: str, keep: int = 1, split_lead: bool = False) -> tuple[str, list[str]]:
+    pieces = _pieces(_prepare(text), split_lead)
     default = _text_script(pieces)
     words = [_fold_word(p.word, default, keep) for p in pieces]
     out = "".join(_SPACES.sub(" ", p.gap) + w for p, w in zip(pieces, words, strict=True))
@@ -221,14 +227,18 @@ def fold(text: str) -> str:
 
 
 def fold_variants(text: str) -> tuple[str, ...]:
-    """`fold`, plus the reading that keeps stretched letters doubled when that differs.
+    """`fold` first, then the other readings of what it had to guess, when they differ.
 
-    Squeezing "stuuupid" to one letter is right, but "asssss" and "killlll" need two; a matcher
-    that tries both readings catches either without loosening its words.
+    Squeezing "stuuupid" to one letter is right, but "asssss" and "killlll" need two; and in
+    "what a d u m b a s s" the "a" is a word of its own, in "с у к а" the "с" is not. A matcher
+    that tries every reading catches each without loosening its words.
     """
-    one = _fold(text, 1)[0]
-    two = _fold(text, 2)[0]
-    return (one,) if one == two else (one, two)
+    out: list[str] = []
+    for keep, split_lead in ((1, False), (2, False), (1, True), (2, True)):
+        folded = _fold(text, keep, split_lead)[0]
+        if folded not in out:
+            out.append(folded)
+    return tuple(out)
 
 
 def tokens(text: str) -> list[str]:

@@ -1,0 +1,189 @@
+"""The lexicon scorer: the cheap, inline abuse check, about a millisecond a comment.
+
+It looks for insults aimed at a person, obscenities, threats and calls to violence, dehumanising
+words aimed at people or groups, and group slurs, in English and Russian, on folded text (so
+look-alikes, leetspeak and spacing do not hide them). Words that are only insulting when aimed
+("stupid", "скоты") count only within a few words of an address or a group. Quoted words are
+someone else's: a quotation, a "> " line or the quoted comment is masked unless the comment agrees
+with it, and so are the words after "calling people …" when the sentence condemns the calling.
+It misses abuse phrased without any listed word; the embedding stage is there for that.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from veche.moderation.lexicon import LANGUAGES, Lexicon, Section, load
+from veche.moderation.normalize import fold, fold_variants
+
+
+@dataclass(frozen=True)
+class AbuseHit:
+    score: float  # 0..1
+    category: str  # insult | obscene | threat | dehumanising | group_insult
+    term: str  # what matched, folded
+
+
+# Words around a hit in which an address or a group makes it aimed.
+_WINDOW = 4
+_WORD = re.compile(r"[^\W_]+")
+
+_QUOTES = re.compile(
+    r"“[^”\n]{1,300}”|„[^“”\n]{1,300}[“”]|«[^»\n]{1,300}»|\"[^\"\n]{1,300}\""
+    r"|‘[^’\n]{1,300}’(?![^\W_])|(?<![^\W_])'[^'\n]{1,300}'(?![^\W_])"
+)
+_QUOTE_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
+# A quotation put straight after an address is the writer's own word: 'you are a "moron"'.
+_ADDRESSED = re.compile(
+    r"(?:\byou(?:\W+(?:re|are))?|\bur|(?<!\w)(?:ты|вы))(?:\W+(?:an?|such|the|a|an|total|такой|такая))?\W*$"
+)
+_CLAUSE_END = re.compile(r"[,;:—–.!?\n]| - ")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _endorsed(outside: str, lexicons: list[Lexicon]) -> bool:
+    folded = fold(outside)
+    return any(
+        (p := lex.context("endorse")) is not None and p.search(folded) for lex in lexicons
+    )
+
+
+def mask_quotes(text: str, quote_text: str | None, lexicons: list[Lexicon]) -> str:
+    """Blank out what the comment quotes rather than says, keeping every offset."""
+    spans: list[tuple[int, int]] = [m.span() for m in _QUOTE_LINE.finditer(text)]
+    for m in _QUOTES.finditer(text):
+        before = fold(text[max(0, m.start() - 30) : m.start()])
+        if not _ADDRESSED.search(before):
+            spans.append(m.span())
+    if quote_text and quote_text.strip():
+        words = [re.escape(w) for w in quote_text.split()]
+        spans += [m.span() for m in re.finditer(r"\s+".join(words), text, re.IGNORECASE)]
+    if not spans:
+        return text
+    masked = text
+    for start, end in spans:
+        masked = _blank(masked, start, end)
+    # Quoting in agreement ("exactly", "правильно") makes the words the writer's own again.
+    return text if _endorsed(masked, lexicons) else masked
+
+
+def mask_reported(text: str, lexicons: list[Lexicon]) -> str:
+    """Blank the words after "calling people …" in a sentence that condemns the calling."""
+    for sentence in _SENTENCE.finditer(text):
+        folded = fold(sentence.group())
+        for lex in lexicons:
+            call, condemn = lex.context("call"), lex.context("condemn")
+            if call is None or condemn is None or not condemn.search(folded):
+                continue
+            verb = call.search(sentence.group().casefold())
+            if verb is None:
+                continue
+            start = sentence.start() + verb.end()
+            rest = text[start : sentence.end()]
+            stop = _CLAUSE_END.search(rest)
+            text = _blank(text, start, start + (stop.start() if stop else len(rest)))
+            break
+    return text
+
+
+@dataclass
+class _Context:
+    """Where the words, addresses and groups are in one folded reading of the comment."""
+
+    starts: list[int]
+    marks: dict[str, set[int]]
+
+    @classmethod
+    def of(cls, folded: str, lex: Lexicon) -> _Context:
+        starts = [m.start() for m in _WORD.finditer(folded)]
+        marks: dict[str, set[int]] = {}
+        for name in ("you", "group", "pointer"):
+            pattern = lex.context(name)
+            found: set[int] = set()
+            if pattern is not None:
+                for m in pattern.finditer(folded):
+                    found.update(range(cls._index(starts, m.start()), cls._index(starts, m.end() - 1) + 1))
+            marks[name] = found
+        return cls(starts, marks)
+
+    @staticmethod
+    def _index(starts: list[int], offset: int) -> int:
+        return max(0, bisect.bisect_right(starts, offset) - 1)
+
+    def near(self, span: tuple[int, int], names: tuple[str, ...]) -> bool:
+        first = self._index(self.starts, span[0])
+        last = self._index(self.starts, span[1] - 1)
+        window = range(first - _WINDOW, last + _WINDOW + 1)
+        return any(i in self.marks[n] for n in names for i in window if not first <= i <= last)
+
+
+def _excepted(folded: str, span: tuple[int, int], lex: Lexicon) -> bool:
+    if lex.exceptions is None:
+        return False
+    for m in _WORD.finditer(folded):
+        if m.end() > span[0] and m.start() < span[1] and lex.exceptions.fullmatch(m.group()):
+            return True
+    return False
+
+
+def _aimed(section: Section, ctx: _Context, span: tuple[int, int]) -> str | None:
+    """The category a hit counts as, or None when it is not aimed where its section needs."""
+    if section.near is None:
+        return section.category
+    if section.near == "any":
+        return section.category if ctx.near(span, ("you", "group", "pointer")) else None
+    if "you" in section.near.split("|") and ctx.near(span, ("you",)):
+        return "insult" if section.category == "weak" else section.category
+    if "group" in section.near.split("|") and ctx.near(span, ("group",)):
+        return "group_insult" if section.category == "weak" else section.category
+    return None
+
+
+def _hits(folded: str, lex: Lexicon) -> list[AbuseHit]:
+    ctx: _Context | None = None
+    hits: list[AbuseHit] = []
+    for section in lex.sections:
+        for m in section.pattern.finditer(folded):
+            if _excepted(folded, m.span(), lex):
+                continue
+            if section.near is not None and ctx is None:
+                ctx = _Context.of(folded, lex)
+            category = _aimed(section, ctx, m.span()) if ctx is not None else section.category
+            if category is not None:
+                hits.append(AbuseHit(section.weight, category, m.group()))
+    return hits
+
+
+def score_abuse(
+    text: str, lang: str | None = None, quote_text: str | None = None
+) -> AbuseHit | None:
+    """The strongest abuse the lexicons find in a comment, or None.
+
+    Both lexicons are consulted whatever `lang` says, since each covers its own alphabet and
+    comments mix them; `lang` ("en", "ru", "other" or None) only decides which is asked first
+    when two hits weigh the same. `quote_text` is the text of a comment being quoted, if any.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"score_abuse() takes a str, not {type(text).__name__}")
+    if lang is not None and lang not in (*LANGUAGES, "other"):
+        raise ValueError(f"lang must be 'en', 'ru', 'other' or None, not {lang!r}")
+    order = sorted(LANGUAGES, key=lambda code: code != lang)
+    lexicons = [load(code) for code in order]
+    masked = mask_reported(mask_quotes(text, quote_text, lexicons), lexicons)
+    hits: list[AbuseHit] = []
+    for variant in fold_variants(masked):
+        for lex in lexicons:
+            hits += _hits(variant, lex)
+        if hits:
+            break
+    if not hits:
+        return None
+    best = max(hits, key=lambda h: h.score)  # first of the strongest: the asked language's
+    terms = {h.term for h in hits}
+    return AbuseHit(min(1.0, best.score + 0.05 * (len(terms) - 1)), best.category, best.term)
