@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from veche.moderation.lexicon import LANGUAGES, Lexicon, Section, load
-from veche.moderation.normalize import fold, fold_variants
+from veche.moderation.normalize import fold, fold_variants, unmask
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,13 @@ class AbuseHit:
     term: str  # what matched, folded
 
 
-# Words around a hit in which an address or a group makes it aimed.
-_WINDOW = 4
+# Words around a hit in which an address, a group or a pointing word makes it aimed; a group is
+# often named first and judged later ("Migrants from Central Asia are filthy").
+_WINDOWS = {"you": 4, "group": 6, "pointer": 4}
+# A name denied is not a name called ("they are not animals", "вы не идиоты"); threats and
+# obscenities stay what they are.
+_NEGATABLE = frozenset({"insult", "weak", "dehumanising", "group_insult"})
+_NEGATION_REACH = 3
 _WORD = re.compile(r"[^\W_]+")
 
 _QUOTES = re.compile(
@@ -49,9 +54,7 @@ def _blank(text: str, start: int, end: int) -> str:
 
 def _endorsed(outside: str, lexicons: list[Lexicon]) -> bool:
     folded = fold(outside)
-    return any(
-        (p := lex.context("endorse")) is not None and p.search(folded) for lex in lexicons
-    )
+    return any((p := lex.context("endorse")) is not None and p.search(folded) for lex in lexicons)
 
 
 def mask_quotes(text: str, quote_text: str | None, lexicons: list[Lexicon]) -> str:
@@ -103,12 +106,14 @@ class _Context:
     def of(cls, folded: str, lex: Lexicon) -> _Context:
         starts = [m.start() for m in _WORD.finditer(folded)]
         marks: dict[str, set[int]] = {}
-        for name in ("you", "group", "pointer"):
+        for name in ("you", "group", "pointer", "negation"):
             pattern = lex.context(name)
             found: set[int] = set()
             if pattern is not None:
                 for m in pattern.finditer(folded):
-                    found.update(range(cls._index(starts, m.start()), cls._index(starts, m.end() - 1) + 1))
+                    found.update(
+                        range(cls._index(starts, m.start()), cls._index(starts, m.end() - 1) + 1)
+                    )
             marks[name] = found
         return cls(starts, marks)
 
@@ -116,11 +121,19 @@ class _Context:
     def _index(starts: list[int], offset: int) -> int:
         return max(0, bisect.bisect_right(starts, offset) - 1)
 
+    def negated(self, span: tuple[int, int]) -> bool:
+        first = self._index(self.starts, span[0])
+        return any(i in self.marks["negation"] for i in range(first - _NEGATION_REACH, first))
+
     def near(self, span: tuple[int, int], names: tuple[str, ...]) -> bool:
         first = self._index(self.starts, span[0])
         last = self._index(self.starts, span[1] - 1)
-        window = range(first - _WINDOW, last + _WINDOW + 1)
-        return any(i in self.marks[n] for n in names for i in window if not first <= i <= last)
+        for name in names:
+            reach = _WINDOWS[name]
+            around = range(first - reach, last + reach + 1)
+            if any(i in self.marks[name] for i in around if not first <= i <= last):
+                return True
+        return False
 
 
 def _excepted(folded: str, span: tuple[int, int], lex: Lexicon) -> bool:
@@ -152,8 +165,10 @@ def _hits(folded: str, lex: Lexicon) -> list[AbuseHit]:
         for m in section.pattern.finditer(folded):
             if _excepted(folded, m.span(), lex):
                 continue
-            if section.near is not None and ctx is None:
+            if ctx is None and (section.near is not None or section.category in _NEGATABLE):
                 ctx = _Context.of(folded, lex)
+            if ctx is not None and section.category in _NEGATABLE and ctx.negated(m.span()):
+                continue
             category = _aimed(section, ctx, m.span()) if ctx is not None else section.category
             if category is not None:
                 hits.append(AbuseHit(section.weight, category, m.group()))
@@ -176,6 +191,7 @@ def score_abuse(
     order = sorted(LANGUAGES, key=lambda code: code != lang)
     lexicons = [load(code) for code in order]
     masked = mask_reported(mask_quotes(text, quote_text, lexicons), lexicons)
+    masked = unmask(masked, (w for lex in lexicons for w in lex.words.get("starred", ())))
     hits: list[AbuseHit] = []
     for variant in fold_variants(masked):
         for lex in lexicons:

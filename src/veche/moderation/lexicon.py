@@ -41,6 +41,7 @@ class Lexicon:
     sections: tuple[Section, ...]
     lists: dict[str, re.Pattern[str]] = field(default_factory=dict)
     exceptions: re.Pattern[str] | None = None
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each list's lines
 
     def context(self, name: str) -> re.Pattern[str] | None:
         return self.lists.get(name)
@@ -62,6 +63,7 @@ def parse(text: str, lang: str) -> Lexicon:
     """Read a lexicon file; a malformed header or pattern is an error naming its line."""
     sections: list[Section] = []
     lists: dict[str, re.Pattern[str]] = {}
+    words: dict[str, tuple[str, ...]] = {}
     exceptions: re.Pattern[str] | None = None
     name: str | None = None
     weight = 0.0
@@ -79,6 +81,7 @@ def parse(text: str, lang: str) -> Lexicon:
                 exceptions = re.compile("|".join(f"(?:{to_regex(p)})" for p in lines))
             elif name.startswith("@"):
                 lists[name[1:]] = _alternation(lines)
+                words[name[1:]] = tuple(lines)
             else:
                 sections.append(Section(name, weight, near, _alternation(lines)))
         except re.error as e:
@@ -108,11 +111,12 @@ def parse(text: str, lang: str) -> Lexicon:
             continue
         if name is None:
             raise ValueError(f"abuse_{lang}.txt line {number}: pattern before any section")
-        if line != line.casefold() or "ё" in line:
+        letters = re.sub(r"\\[A-Za-z]", "", line)  # regex escapes such as \W are not words
+        if letters != letters.casefold() or "ё" in letters:
             raise ValueError(f"abuse_{lang}.txt line {number}: patterns are written folded")
         lines.append(line)
     close(len(text.splitlines()))
-    return Lexicon(lang, tuple(sections), lists, exceptions)
+    return Lexicon(lang, tuple(sections), lists, exceptions, words)
 
 
 @functools.cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Invisible characters that split a word for a matcher but not for a reader: zero-width spaces and
@@ -48,7 +49,7 @@ _LEET_LAT = {
     "@": "a", "$": "s", "!": "i", "|": "l", "€": "e",
 }  # fmt: skip
 _LEET_CYR = {
-    "0": "о", "3": "з", "4": "ч", "6": "б", "7": "т", "8": "в", "9": "я", "@": "а", "$": "с", "€": "е",
+    "1": "и", "0": "о", "3": "з", "4": "ч", "6": "б", "7": "т", "8": "в", "9": "я", "@": "а", "$": "с", "€": "е",
 }  # fmt: skip
 
 # Stand-ins only Russian leetspeak uses ("6" for "б"): a hint that the word is Cyrillic.
@@ -59,8 +60,9 @@ _LATIN, _CYRILLIC = "latin", "cyrillic"
 # A word: letters and digits, with leet symbols inside it; "@" and "$" may also open or close it.
 _WORD = re.compile(r"(?:[^\W_]|[@$])+(?:[!|€]+(?:[^\W_]|[@$])+)*")
 _LETTER = re.compile(r"[^\W\d_]")
-# "2nd", "4x", "covid19", "mp3": a number with a letter suffix or a name with a number, not leet.
-_NUMBERISH = re.compile(r"\d+[^\W\d_]+|[^\W\d_]+\d+")
+# "2nd", "4x", "10km", "covid19", "mp3": a number with a unit or ending, or a name with a number;
+# not leet ("1mbecile" is).
+_NUMBERISH = re.compile(r"\d+[^\W\d_]{1,3}|[^\W\d_]+\d+")
 # "2й", "10-го", "90-х": Russian numerals with an ending; "бл9" and "4мо" are leet.
 _NUMBERISH_CYR = re.compile(r"\d+-?(?:[йяеюхм]|го|ому|ми|ой|ая|ое|ые|ых|ым|ый|ий|ти|ть)")
 # What may separate the letters of a spelled-out word: "f u c k", "i.d.i.o.t", "п-и-д-о-р".
@@ -220,6 +222,16 @@ def _fold(text: str, keep: int = 1, split_lead: bool = False) -> tuple[str, list
     return out.strip(), [w for w in words if w]
 
 
+def _ambiguous(text: str) -> tuple[bool, bool]:
+    """Whether `text` has stretched letters, and a one-letter word before spaced-out letters:
+    the two guesses `fold` makes that another reading might get right."""
+    stretched = re.search(r"([^\W\d_])\1{2,}", text) is not None
+    lead = re.search(
+        r"(?<![^\W_])[^\W\d_][ .\-_*]+[^\W\d_][ .\-_*]+[^\W\d_][ .\-_*]+[^\W\d_]", text
+    )
+    return stretched, lead is not None
+
+
 def fold(text: str) -> str:
     """The text a matcher should see: look-alikes, leetspeak, spacing and stretching undone,
     casefolded, with everything between words kept (whitespace collapsed to one space)."""
@@ -233,8 +245,11 @@ def fold_variants(text: str) -> tuple[str, ...]:
     "what a d u m b a s s" the "a" is a word of its own, in "с у к а" the "с" is not. A matcher
     that tries every reading catches each without loosening its words.
     """
+    stretched, lead = _ambiguous(text)
     out: list[str] = []
     for keep, split_lead in ((1, False), (2, False), (1, True), (2, True)):
+        if (keep == 2 and not stretched) or (split_lead and not lead):
+            continue
         folded = _fold(text, keep, split_lead)[0]
         if folded not in out:
             out.append(folded)
@@ -244,3 +259,34 @@ def fold_variants(text: str) -> tuple[str, ...]:
 def tokens(text: str) -> list[str]:
     """The folded words of `text`, in order."""
     return _fold(text, 1)[1]
+
+
+# A word with letters starred out ("f*ck", "п*зд*ц", "a**hole"); stars only at its ends are
+# markdown emphasis, not masking.
+_STARRED = re.compile(r"[^\s\"'«»“”„,.;:!?()\[\]]*\*[^\s\"'«»“”„,.;:!?()\[\]]*")
+_INNER_STAR = re.compile(r"[^*]\*+[^*]")
+
+
+def unmask(text: str, vocabulary: Iterable[str]) -> str:
+    """Fill starred-out letters from the words a matcher is looking for.
+
+    "f*ck" can only be read against a list of candidates: each starred word is replaced by the
+    first (folded) vocabulary word it fits, a star standing for exactly one letter. Text without
+    stars comes back unchanged, so this costs nothing for ordinary comments.
+    """
+    if "*" not in text:
+        return text
+    words = [w for w in vocabulary if w]
+
+    def fill(m: re.Match[str]) -> str:
+        run = m.group()
+        if not _INNER_STAR.search(run):
+            return run
+        parts = re.split(r"(\*+)", run)
+        pattern = "".join(
+            f"[^\\W_]{{{len(p)}}}" if p.startswith("*") else re.escape(fold(p)) for p in parts
+        )
+        shape = re.compile(pattern)
+        return next((w for w in words if shape.fullmatch(w)), run)
+
+    return _STARRED.sub(fill, text)

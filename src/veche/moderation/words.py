@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from veche.moderation.normalize import fold, fold_variants
+from veche.moderation.normalize import fold, fold_variants, unmask
 
 # Between the words of a phrase: anything that is not a letter or digit ("you, idiot").
 _BETWEEN = r"[\W_]+"
@@ -77,6 +77,8 @@ class WordList:
             raise TypeError(f"find() takes a str, not {type(text).__name__}")
         if self._pattern is None:
             return None
+        # "f*ck" is read against the list's own single words.
+        text = unmask(text, (w for w in self._exact if " " not in w))
         for variant in fold_variants(text):
             m = self._pattern.search(variant)
             if m is None:
