@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
             f"(abusive {c['tp'] + c['fn']}, flagged {c['tp'] + c['fp']}, false alarms {c['fp']})"
         )
     ms = sorted(t * 1000 for t in timings)
-    print(f"time per comment: median {statistics.median(ms):.3f} ms, p95 {ms[int(len(ms) * 0.95)]:.3f} ms")
+    print(
+        f"time per comment: median {statistics.median(ms):.3f} ms, p95 {ms[int(len(ms) * 0.95)]:.3f} ms"
+    )
     if args.errors:
         print("\n".join(errors))
     return 0

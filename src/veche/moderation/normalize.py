@@ -232,6 +232,18 @@ def _ambiguous(text: str) -> tuple[bool, bool]:
     return stretched, lead is not None
 
 
+def other_script(word: str) -> str | None:
+    """A folded word spelled wholly in the other alphabet's look-alikes ("сука" → "cyka"), or
+    None when some letter has none. A word written entirely in look-alikes has no letter of its
+    own script left to give it away, so a matcher has to know this spelling too."""
+    script = _dominant(word, None)
+    table = _CYR_TO_LAT if script == _CYRILLIC else _LAT_TO_CYR if script == _LATIN else None
+    if table is None or not word.isalpha():
+        return None
+    spelled = "".join(table.get(ch, "") for ch in word)
+    return spelled.casefold() if len(spelled) == len(word) else None
+
+
 def fold(text: str) -> str:
     """The text a matcher should see: look-alikes, leetspeak, spacing and stretching undone,
     casefolded, with everything between words kept (whitespace collapsed to one space)."""

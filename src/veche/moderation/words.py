@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from veche.moderation.normalize import fold, fold_variants, unmask
+from veche.moderation.normalize import fold, fold_variants, other_script, unmask
 
 # Between the words of a phrase: anything that is not a letter or digit ("you, idiot").
 _BETWEEN = r"[\W_]+"
@@ -26,6 +26,7 @@ class WordList:
             raise TypeError("WordList takes an iterable of entries; use WordList.parse for text")
         self._exact: dict[str, str] = {}
         self._prefix: dict[str, str] = {}
+        self._disguised: dict[str, str] = {}
         for raw in entries:
             if not isinstance(raw, str):
                 raise TypeError(f"word list entries must be str, not {type(raw).__name__}")
@@ -38,6 +39,10 @@ class WordList:
                 raise ValueError(f"word list entry {entry!r} has no letters or digits")
             target = self._prefix if is_prefix else self._exact
             target.setdefault(folded, entry)
+            disguised = other_script(folded) if " " not in folded else None
+            if disguised is not None:
+                # "cyka" in Latin letters passes for "сука" and has nothing for fold to undo.
+                self._disguised.setdefault(disguised, entry)
         self._pattern = self._compile()
 
     @classmethod
@@ -54,6 +59,8 @@ class WordList:
         parts = []
         if self._exact:
             parts.append(f"(?P<exact>{alternation(self._exact)}){_AFTER}")
+        if self._disguised:
+            parts.append(f"(?P<disguised>{alternation(self._disguised)}){_AFTER}")
         if self._prefix:
             parts.append(f"(?P<prefix>{alternation(self._prefix)})[^\\W_]*")
         if not parts:
@@ -86,5 +93,8 @@ class WordList:
             exact = m.group("exact") if self._exact else None
             if exact is not None:
                 return self._exact[self._key(exact)]
+            disguised = m.group("disguised") if self._disguised else None
+            if disguised is not None:
+                return self._disguised[disguised]
             return self._prefix[self._key(m.group("prefix"))]
         return None
