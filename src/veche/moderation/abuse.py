@@ -11,10 +11,10 @@ It misses abuse phrased without any listed word; the embedding stage is there fo
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 
+from veche.moderation.aim import Targets
 from veche.moderation.lexicon import LANGUAGES, Lexicon, Section, load
 from veche.moderation.normalize import fold, fold_variants, unmask
 
@@ -26,13 +26,9 @@ class AbuseHit:
     term: str  # what matched, folded
 
 
-# Words around a hit in which an address, a group or a pointing word makes it aimed; a group is
-# often named first and judged later ("Migrants from Central Asia are filthy").
-_WINDOWS = {"you": 4, "group": 6, "pointer": 4}
 # A name denied is not a name called ("they are not animals", "вы не идиоты"); threats and
 # obscenities stay what they are.
 _NEGATABLE = frozenset({"insult", "weak", "dehumanising", "group_insult"})
-_NEGATION_REACH = 3
 _WORD = re.compile(r"[^\W_]+")
 
 _QUOTES = re.compile(
@@ -95,47 +91,6 @@ def mask_reported(text: str, lexicons: list[Lexicon]) -> str:
     return text
 
 
-@dataclass
-class _Context:
-    """Where the words, addresses and groups are in one folded reading of the comment."""
-
-    starts: list[int]
-    marks: dict[str, set[int]]
-
-    @classmethod
-    def of(cls, folded: str, lex: Lexicon) -> _Context:
-        starts = [m.start() for m in _WORD.finditer(folded)]
-        marks: dict[str, set[int]] = {}
-        for name in ("you", "group", "pointer", "negation"):
-            pattern = lex.context(name)
-            found: set[int] = set()
-            if pattern is not None:
-                for m in pattern.finditer(folded):
-                    found.update(
-                        range(cls._index(starts, m.start()), cls._index(starts, m.end() - 1) + 1)
-                    )
-            marks[name] = found
-        return cls(starts, marks)
-
-    @staticmethod
-    def _index(starts: list[int], offset: int) -> int:
-        return max(0, bisect.bisect_right(starts, offset) - 1)
-
-    def negated(self, span: tuple[int, int]) -> bool:
-        first = self._index(self.starts, span[0])
-        return any(i in self.marks["negation"] for i in range(first - _NEGATION_REACH, first))
-
-    def near(self, span: tuple[int, int], names: tuple[str, ...]) -> bool:
-        first = self._index(self.starts, span[0])
-        last = self._index(self.starts, span[1] - 1)
-        for name in names:
-            reach = _WINDOWS[name]
-            around = range(first - reach, last + reach + 1)
-            if any(i in self.marks[name] for i in around if not first <= i <= last):
-                return True
-        return False
-
-
 def _excepted(folded: str, span: tuple[int, int], lex: Lexicon) -> bool:
     if lex.exceptions is None:
         return False
@@ -145,33 +100,43 @@ def _excepted(folded: str, span: tuple[int, int], lex: Lexicon) -> bool:
     return False
 
 
-def _aimed(section: Section, ctx: _Context, span: tuple[int, int]) -> str | None:
+def _aimed(section: Section, targets: Targets, span: tuple[int, int]) -> str | None:
     """The category a hit counts as, or None when it is not aimed where its section needs."""
     if section.near is None:
         return section.category
     if section.near == "any":
-        return section.category if ctx.near(span, ("you", "group", "pointer")) else None
-    if "you" in section.near.split("|") and ctx.near(span, ("you",)):
+        return section.category if targets.aimed(span, ("you", "group", "pointer")) else None
+    near = section.near.split("|")
+    if "you" in near and targets.aimed(span, ("you",)):
         return "insult" if section.category == "weak" else section.category
-    if "group" in section.near.split("|") and ctx.near(span, ("group",)):
+    if "group" in near and targets.aimed(span, ("group",)):
         return "group_insult" if section.category == "weak" else section.category
     return None
 
 
 def _hits(folded: str, lex: Lexicon) -> list[AbuseHit]:
-    ctx: _Context | None = None
+    found = [
+        (section, m)
+        for section in lex.sections
+        for m in section.pattern.finditer(folded)
+        if not _excepted(folded, m.span(), lex)
+    ]
+    targets: Targets | None = None
+    if any(s.near is not None or s.category in _NEGATABLE for s, _ in found):
+        targets = Targets.of(folded, lex)
+        for _, m in found:
+            first, last = targets.words(m.span())
+            targets.soft.update(range(first, last + 1))
     hits: list[AbuseHit] = []
-    for section in lex.sections:
-        for m in section.pattern.finditer(folded):
-            if _excepted(folded, m.span(), lex):
-                continue
-            if ctx is None and (section.near is not None or section.category in _NEGATABLE):
-                ctx = _Context.of(folded, lex)
-            if ctx is not None and section.category in _NEGATABLE and ctx.negated(m.span()):
-                continue
-            category = _aimed(section, ctx, m.span()) if ctx is not None else section.category
-            if category is not None:
-                hits.append(AbuseHit(section.weight, category, m.group()))
+    for section, m in found:
+        if targets is None:
+            hits.append(AbuseHit(section.weight, section.category, m.group()))
+            continue
+        if section.category in _NEGATABLE and targets.negated(m.span()):
+            continue
+        category = _aimed(section, targets, m.span())
+        if category is not None:
+            hits.append(AbuseHit(section.weight, category, m.group()))
     return hits
 
 
