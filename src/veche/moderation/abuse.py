@@ -48,17 +48,25 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
+def _plain(text: str) -> str:
+    """Casefolded, "ё" as "е": enough for the cue words around quotes, which nobody disguises,
+    and much cheaper than `fold` on every sentence. Offsets are kept ("ß" stays one letter)."""
+    plain = text.casefold()
+    if len(plain) != len(text):
+        plain = "".join(c if len(c.casefold()) != 1 else c.casefold() for c in text)
+    return plain.replace("ё", "е")
+
+
 def _endorsed(outside: str, lexicons: list[Lexicon]) -> bool:
-    folded = fold(outside)
-    return any((p := lex.context("endorse")) is not None and p.search(folded) for lex in lexicons)
+    plain = _plain(outside)
+    return any((p := lex.context("endorse")) is not None and p.search(plain) for lex in lexicons)
 
 
 def mask_quotes(text: str, quote_text: str | None, lexicons: list[Lexicon]) -> str:
     """Blank out what the comment quotes rather than says, keeping every offset."""
     spans: list[tuple[int, int]] = [m.span() for m in _QUOTE_LINE.finditer(text)]
     for m in _QUOTES.finditer(text):
-        before = fold(text[max(0, m.start() - 30) : m.start()])
-        if not _ADDRESSED.search(before):
+        if not _ADDRESSED.search(_plain(text[max(0, m.start() - 30) : m.start()])):
             spans.append(m.span())
     if quote_text and quote_text.strip():
         words = [re.escape(w) for w in quote_text.split()]
@@ -74,20 +82,20 @@ def mask_quotes(text: str, quote_text: str | None, lexicons: list[Lexicon]) -> s
 
 def mask_reported(text: str, lexicons: list[Lexicon]) -> str:
     """Blank the words after "calling people …" in a sentence that condemns the calling."""
-    for sentence in _SENTENCE.finditer(text):
-        folded = fold(sentence.group())
-        for lex in lexicons:
-            call, condemn = lex.context("call"), lex.context("condemn")
-            if call is None or condemn is None or not condemn.search(folded):
-                continue
-            verb = call.search(sentence.group().casefold())
-            if verb is None:
+    plain = _plain(text)
+    for lex in lexicons:
+        call, condemn = lex.context("call"), lex.context("condemn")
+        if call is None or condemn is None or not call.search(plain):
+            continue
+        for sentence in _SENTENCE.finditer(plain):
+            verb = call.search(sentence.group())
+            if verb is None or not condemn.search(sentence.group()):
                 continue
             start = sentence.start() + verb.end()
-            rest = text[start : sentence.end()]
+            rest = plain[start : sentence.end()]
             stop = _CLAUSE_END.search(rest)
-            text = _blank(text, start, start + (stop.start() if stop else len(rest)))
-            break
+            end = start + (stop.start() if stop else len(rest))
+            text, plain = _blank(text, start, end), _blank(plain, start, end)
     return text
 
 

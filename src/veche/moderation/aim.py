@@ -36,6 +36,7 @@ class Targets:
 
     spans: list[tuple[int, int]]
     gaps: list[str]  # what stands before each word
+    starts: list[int]
     marks: dict[str, set[int]]
     soft: set[int] = field(default_factory=set)  # words taken by other aimed-only hits
 
@@ -43,7 +44,7 @@ class Targets:
     def of(cls, folded: str, lex: Lexicon) -> Targets:
         spans = [m.span() for m in _WORD.finditer(folded)]
         gaps = [folded[(spans[i - 1][1] if i else 0) : s[0]] for i, s in enumerate(spans)]
-        self = cls(spans, gaps, {})
+        self = cls(spans, gaps, [s for s, _ in spans], {})
         for name in _LISTS:
             pattern = lex.context(name)
             found: set[int] = set()
@@ -56,9 +57,8 @@ class Targets:
 
     def words(self, span: tuple[int, int]) -> tuple[int, int]:
         """The indices of the first and last word a character span touches."""
-        starts = [s for s, _ in self.spans]
-        first = max(0, bisect.bisect_right(starts, span[0]) - 1)
-        last = max(first, bisect.bisect_right(starts, span[1] - 1) - 1)
+        first = max(0, bisect.bisect_right(self.starts, span[0]) - 1)
+        last = max(first, bisect.bisect_right(self.starts, span[1] - 1) - 1)
         return first, last
 
     def negated(self, span: tuple[int, int]) -> bool:

@@ -8,6 +8,7 @@ whole words ("ass" must not match "class").
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -95,6 +96,7 @@ def _script(ch: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=16384)
 def _weights(word: str) -> tuple[tuple[int, int], tuple[int, int]]:
     """How Latin and how Cyrillic a word is: (letters with no look-alike, letters with one).
 
@@ -121,6 +123,7 @@ def _dominant(word: str, default: str | None) -> str | None:
     return default if any(lat) else None
 
 
+@functools.lru_cache(maxsize=16384)
 def _fold_word(word: str, default: str | None, keep: int) -> str:
     script = _dominant(word, default)
     if script == _LATIN:
