@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from veche.moderation.aim import Targets
 from veche.moderation.lexicon import LANGUAGES, Lexicon, Section, load
-from veche.moderation.normalize import fold, fold_variants, unmask
+from veche.moderation.normalize import fold_variants, unmask
 
 
 @dataclass(frozen=True)
