@@ -23,8 +23,8 @@ from veche.moderation.lexicon import Lexicon
 _WORD = re.compile(r"[^\W_]+")
 _DASH = re.compile(r"—|–|(?:^|\s)-(?:\s|$)")
 # How many words may follow a target before the copula that judges it: a group is often named at
-# length ("Migrants from Central Asia are …"), an address hardly ("you guys are …").
-_BEFORE_COPULA = {"you": 1, "group": 4, "pointer": 2}
+# length ("Migrants from Central Asia are …"), an address never ("you are …", "ты —").
+_BEFORE_COPULA = {"you": 0, "group": 4, "pointer": 2}
 _SIMILE_REACH = 6
 _NEGATION_REACH = 3
 _LISTS = ("you", "group", "pointer", "negation", "copula", "filler", "like", "preposition")
