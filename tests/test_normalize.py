@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from veche.moderation.normalize import fold, fold_variants, tokens, unmask
+from veche.moderation.normalize import fold, fold_variants, other_script, tokens, unmask
 
 
 @pytest.mark.parametrize(
@@ -105,6 +105,21 @@ def test_word_boundaries_survive_so_a_matcher_can_require_them() -> None:
     assert re.search(r"(?<![^\W_])ass(?![^\W_])", folded) is None
     assert re.search(r"(?<![^\W_])idiot(?![^\W_])", folded)
     assert fold("  many\n\n spaces\there ") == "many spaces here"
+
+
+def test_links_and_addresses_are_only_casefolded() -> None:
+    assert fold("Mail Bob@Example.com or see https://t.co/a.b.c/1d10t") == (
+        "mail bob@example.com or see https://t.co/a.b.c/1d10t"
+    )
+    assert fold("İstanbul") == "istanbul"  # no combining dot left behind by casefolding
+
+
+def test_a_word_can_be_spelled_wholly_in_the_other_alphabet() -> None:
+    assert other_script("сука") == "cyka"
+    assert other_script("coca") == "соса"
+    assert other_script("хуй") is None  # й has no Latin look-alike
+    assert other_script("idiot") is None  # nor has d a Cyrillic one
+    assert other_script("2020") is None
 
 
 def test_tokens_are_the_folded_words() -> None:

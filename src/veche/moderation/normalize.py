@@ -69,6 +69,8 @@ _NUMBERISH_CYR = re.compile(r"\d+-?(?:[йяеюхм]|го|ому|ми|ой|ая|
 # What may separate the letters of a spelled-out word: "f u c k", "i.d.i.o.t", "п-и-д-о-р".
 _SPACER = re.compile(r"[ \t.\-_*·•,:/+~]{1,3}")
 _SPACES = re.compile(r"\s+")
+# Links and e-mail addresses: their words are names, not leetspeak ("bob@example.com").
+_LINK = re.compile(r"(?:https?://|www\.)\S+|[^\s@]+@[^\s@]+\.[^\W\d_]{2,}")
 # One-letter words that may stand in front of a spelled-out word without belonging to it.
 _SHORT_WORDS = frozenset("aiouвиксуояж")
 
@@ -77,6 +79,7 @@ _SHORT_WORDS = frozenset("aiouвиксуояж")
 class _Piece:
     gap: str  # what stood before the word, as written
     word: str
+    raw: bool = False  # part of a link or address: only casefolded
 
 
 def _script(ch: str) -> str | None:
@@ -130,7 +133,8 @@ def _fold_word(word: str, default: str | None, keep: int) -> str:
         word = "".join(_CYR_TO_LAT.get(ch, _GREEK_TO_LAT.get(ch, ch)) for ch in word)
     elif script == _CYRILLIC:
         word = "".join(_LAT_TO_CYR.get(ch, ch) for ch in word)
-    word = word.casefold().replace("ё", "е")
+    # Casefolding "İ" brings back a combining dot above, which only hides the letter.
+    word = word.casefold().replace("ё", "е").replace("\u0307", "")
     letters = len(_LETTER.findall(word))
     numberish = _NUMBERISH_CYR if script == _CYRILLIC else _NUMBERISH
     if letters >= 2 and len(word) > letters and not numberish.fullmatch(word):
@@ -145,18 +149,23 @@ def _squeeze(word: str, keep: int) -> str:
 
 
 def _pieces(text: str, split_lead: bool) -> list[_Piece]:
+    links = [m.span() for m in _LINK.finditer(text)]
     pieces: list[_Piece] = []
     pos = 0
     for m in _WORD.finditer(text):
-        pieces.append(_Piece(text[pos : m.start()], m.group()))
+        raw = any(start <= m.start() < end for start, end in links)
+        pieces.append(_Piece(text[pos : m.start()], m.group(), raw))
         pos = m.end()
     pieces.append(_Piece(text[pos:], ""))
     return _join_spelled(pieces, split_lead)
 
 
-def _spellable(word: str, spacer: str) -> bool:
+def _spellable(piece: _Piece, spacer: str) -> bool:
     """Can `word` be one piece of a spelled-out word? A single character anywhere; with a
     spacer other than blanks ("ид-и-от"), pieces of two letters too."""
+    word = piece.word
+    if piece.raw:
+        return False
     if len(word) == 1:
         return word.isalpha() or word in _LEET_LAT or word in _LEET_CYR
     return len(word) == 2 and word.isalpha() and not spacer.isspace()
@@ -176,10 +185,8 @@ def _join_spelled(pieces: list[_Piece], split_lead: bool) -> list[_Piece]:
     while i < len(pieces):
         j = i + 1
         spacer = pieces[i + 1].gap if i + 1 < len(pieces) else ""
-        if _SPACER.fullmatch(spacer) and _spellable(pieces[i].word, spacer):
-            while (
-                j < len(pieces) and pieces[j].gap == spacer and _spellable(pieces[j].word, spacer)
-            ):
+        if _SPACER.fullmatch(spacer) and _spellable(pieces[i], spacer):
+            while j < len(pieces) and pieces[j].gap == spacer and _spellable(pieces[j], spacer):
                 j += 1
         run = pieces[i:j]
         letters = sum(len(p.word) for p in run if p.word.isalpha())
@@ -220,7 +227,7 @@ def _text_script(pieces: list[_Piece]) -> str | None:
 def _fold(text: str, keep: int = 1, split_lead: bool = False) -> tuple[str, list[str]]:
     pieces = _pieces(_prepare(text), split_lead)
     default = _text_script(pieces)
-    words = [_fold_word(p.word, default, keep) for p in pieces]
+    words = [p.word.casefold() if p.raw else _fold_word(p.word, default, keep) for p in pieces]
     out = "".join(_SPACES.sub(" ", p.gap) + w for p, w in zip(pieces, words, strict=True))
     return out.strip(), [w for w in words if w]
 
