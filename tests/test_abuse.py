@@ -153,8 +153,11 @@ def test_a_quote_still_counts_when_the_comment_agrees_or_says_it_itself() -> Non
     assert score_abuse('"Kill them all" — exactly right.') is not None
     assert score_abuse('Он правильно сказал: "ватники".') is not None
     assert score_abuse('You are a "moron".') is not None  # scare quotes around an address
-    # Masking covers the quote only: abuse around it still counts.
+    # Only the quote is let go: abuse around it still counts, and so does a scare-quoted target.
     assert category('You wrote "idiots" about voters, you moron.') == "insult"
+    assert category('You wrote "idiots", you idiots.') == "insult"
+    assert category('The "opposition" are rats.') == "dehumanising"
+    assert category("Наша «оппозиция» — крысы.") == "dehumanising"
 
 
 def test_the_quoted_comment_is_masked_when_given() -> None:

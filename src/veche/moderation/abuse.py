@@ -4,8 +4,9 @@ It looks for insults aimed at a person, obscenities, threats and calls to violen
 words aimed at people or groups, and group slurs, in English and Russian, on folded text (so
 look-alikes, leetspeak and spacing do not hide them). Words that are only insulting when aimed
 ("stupid", "скоты") count only within a few words of an address or a group. Quoted words are
-someone else's: a quotation, a "> " line or the quoted comment is masked unless the comment agrees
-with it, and so are the words after "calling people …" when the sentence condemns the calling.
+someone else's: what matches only inside a quotation, a "> " line or the quoted comment does not
+count unless the comment agrees with it, and the words after "calling people …" are masked when
+the sentence condemns the calling.
 It misses abuse phrased without any listed word; the embedding stage is there for that.
 """
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from veche.moderation.aim import Targets
 from veche.moderation.lexicon import LANGUAGES, Lexicon, Section, load
-from veche.moderation.normalize import fold_variants, unmask
+from veche.moderation.normalize import fold, fold_variants, unmask
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,9 @@ def _endorsed(outside: str, lexicons: list[Lexicon]) -> bool:
     return any((p := lex.context("endorse")) is not None and p.search(plain) for lex in lexicons)
 
 
-def mask_quotes(text: str, quote_text: str | None, lexicons: list[Lexicon]) -> str:
-    """Blank out what the comment quotes rather than says, keeping every offset."""
+def quoted(text: str, quote_text: str | None, lexicons: list[Lexicon]) -> list[str]:
+    """The passages a comment quotes rather than says: quotations, "> " lines and the quoted
+    comment; none when the comment agrees with them ("exactly", "правильно")."""
     spans: list[tuple[int, int]] = [m.span() for m in _QUOTE_LINE.finditer(text)]
     for m in _QUOTES.finditer(text):
         if not _ADDRESSED.search(_plain(text[max(0, m.start() - 30) : m.start()])):
@@ -72,12 +74,17 @@ def mask_quotes(text: str, quote_text: str | None, lexicons: list[Lexicon]) -> s
         words = [re.escape(w) for w in quote_text.split()]
         spans += [m.span() for m in re.finditer(r"\s+".join(words), text, re.IGNORECASE)]
     if not spans:
-        return text
-    masked = text
+        return []
+    outside = text
     for start, end in spans:
-        masked = _blank(masked, start, end)
-    # Quoting in agreement ("exactly", "правильно") makes the words the writer's own again.
-    return text if _endorsed(masked, lexicons) else masked
+        outside = _blank(outside, start, end)
+    return [] if _endorsed(outside, lexicons) else [text[a:b] for a, b in spans]
+
+
+def _said_in(term: str, folded: str, quotes: str) -> bool:
+    """Whether every use of a matched term is inside the quoted passages."""
+    word = re.compile(rf"(?<![^\W_]){re.escape(term)}(?![^\W_])")
+    return len(word.findall(folded)) <= len(word.findall(quotes))
 
 
 def mask_reported(text: str, lexicons: list[Lexicon]) -> str:
@@ -163,12 +170,18 @@ def score_abuse(
         raise ValueError(f"lang must be 'en', 'ru', 'other' or None, not {lang!r}")
     order = sorted(LANGUAGES, key=lambda code: code != lang)
     lexicons = [load(code) for code in order]
-    masked = mask_reported(mask_quotes(text, quote_text, lexicons), lexicons)
-    masked = unmask(masked, (w for lex in lexicons for w in lex.words.get("starred", ())))
+    vocabulary = [w for lex in lexicons for w in lex.words.get("starred", ())]
+    passages = quoted(text, quote_text, lexicons)
+    # Quoted words are matched and then let go, rather than blanked out first, so that a
+    # scare-quoted target still counts: 'The "opposition" are rats'.
+    said = " | ".join(fold(unmask(p, vocabulary)) for p in passages)
+    masked = unmask(mask_reported(text, lexicons), vocabulary)
     hits: list[AbuseHit] = []
     for variant in fold_variants(masked):
         for lex in lexicons:
-            hits += _hits(variant, lex)
+            hits += [
+                h for h in _hits(variant, lex) if not (said and _said_in(h.term, variant, said))
+            ]
         if hits:
             break
     if not hits:
