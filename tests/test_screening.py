@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import World, bearer
 from veche.moderation.embedding import AbuseClassifier
+from veche.service.pipeline import PublishAll
 from veche.service.screening import Screening
 from veche.store.models import AuditEntry, Comment, Event
 
@@ -28,6 +29,7 @@ def classifier() -> AbuseClassifier:
 def screening(world: World, classifier: AbuseClassifier) -> Iterator[Screening]:
     screening = Screening(world.rt, classifier)
     world.rt.screener = screening
+    world.rt.scorer = PublishAll()  # the inline lexicons would hold these first
     screening.start()
     yield screening
     screening.stop()

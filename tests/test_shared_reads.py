@@ -144,6 +144,7 @@ def test_the_overlay_grants_exactly_what_the_policy_grants(
                     ("edit", policy.can_edit(c, story_row, who, now)),
                     ("delete", policy.can_delete(c, who)),
                     ("remove", policy.can_remove(c, who)),
+                    ("moderate", policy.is_moderator(who)),
                 ) if ok
             ]  # fmt: skip
             if names:

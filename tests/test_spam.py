@@ -36,12 +36,12 @@ def verdict(
     )
 
 
-def flood(texts: list[tuple[str, str]]) -> list[SpamVerdict]:
+def flood(texts: list[tuple[str, str]], *, new: bool = True) -> list[SpamVerdict]:
     index = NearDuplicates()
     out = []
     for i, (author, text) in enumerate(texts):
         dup = index.check_and_add(1, author, text, T0 + timedelta(seconds=i))
-        out.append(verdict(text, dup, new=True))
+        out.append(verdict(text, dup, new=new))
     return out
 
 
@@ -59,10 +59,13 @@ def test_agreement_from_many_accounts_is_not_spam() -> None:
 
 def test_a_campaign_from_several_accounts_is_spam_even_without_links() -> None:
     text = "Vote for Nurlan in the next election, he is the only candidate who cares about us"
-    verdicts = flood([(f"acct{i}", text + " " + "!" * i) for i in range(6)])
+    verdicts = flood([(f"acct{i}", text + " " + "!" * i) for i in range(6)], new=False)
     assert [v.is_spam for v in verdicts] == [False, False, True, True, True, True]
     assert verdicts[-1].reasons == ("near_duplicate x5 from 6 accounts",)
     assert verdicts[-1].score > verdicts[2].score
+    # Fresh accounts are a flood from the second one on.
+    fresh = flood([(f"new{i}", text + " " + "?" * i) for i in range(3)])
+    assert [v.is_spam for v in fresh] == [False, True, True]
 
 
 def test_one_account_repeating_a_link_is_spam() -> None:
@@ -75,7 +78,7 @@ def test_one_account_repeating_a_link_is_spam() -> None:
 
 def test_two_readers_repeating_a_long_plain_sentence_is_not_spam() -> None:
     text = "Thank you for the article, it explains the internet cuts in Astana very well"
-    verdicts = flood([("a", text), ("b", text)])
+    verdicts = flood([("a", text), ("b", text)], new=False)
     assert [v.score for v in verdicts] == [0.0, 0.0]
 
 

@@ -307,3 +307,8 @@ def _ensure_default_site(rt: Runtime) -> None:
         exists = store_stories.site_by_name(s, "default") is not None
     if not exists:
         Stories(rt).create_site("default", SiteSettings(allowed_origins=[rt.config.base_url]))
+
+
+from veche.cli.moderation import moderation  # noqa: E402  (a group of its own module)
+
+main.add_command(moderation)

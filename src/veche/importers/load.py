@@ -12,6 +12,7 @@ from veche.domain import validation
 from veche.domain.enums import CommentStatus, QuoteSource
 from veche.domain.errors import Conflict, NotFound
 from veche.importers.page_text import ParsedComment, ParsedPage, find_article_quote, iter_comments
+from veche.moderation.confusables import name_key
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories, set_content
@@ -35,9 +36,10 @@ def _user(s: Session, cache: dict[str, User], c: ParsedComment, now: dt.datetime
     key = validation.handle_key(handle)
     user = cache.get(key) or store_accounts.user_by_handle_key(s, key)
     if user is None:
+        name = validation.display_name(c.real_name)
         user = User(
-            handle=handle, handle_key=key,
-            display_name=validation.display_name(c.real_name), created_at=now,
+            handle=handle, handle_key=key, display_name=name, created_at=now,
+            handle_skeleton=name_key(handle), name_skeleton=name_key(name) if name else None,
         )  # fmt: skip
         s.add(user)
         s.flush()

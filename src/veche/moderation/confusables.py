@@ -74,3 +74,33 @@ def skeleton(s: str) -> str:
 def confusable(a: str, b: str) -> bool:
     """Whether two names would pass for each other."""
     return skeleton(a) == skeleton(b)
+
+
+def name_key(s: str) -> str:
+    """A name as a reader tells names apart: its skeleton without spaces, punctuation or
+    accents, so "Denis Z", "Denis_Z", "DenisZ" and "Dеnis Z" (Cyrillic е) are one name.
+    Case goes first: TR39 maps capitals and small letters to different prototypes."""
+    return "".join(ch for ch in skeleton(s.casefold()) if ch.isalnum())[:160]
+
+
+# Names that claim an office: only staff accounts may bear them, and no guest.
+STAFF_NAMES = frozenset(
+    name_key(n)
+    for n in (
+        "moderator", "moderators", "moderation", "mod", "admin", "administrator",
+        "administration", "staff", "editor", "editors", "the editors", "support", "veche",
+        "official", "модератор", "модерация", "администратор", "админ", "администрация",
+        "редакция", "редактор", "поддержка",
+    )
+)  # fmt: skip
+
+
+def claims_office(s: str) -> bool:
+    """Whether a name is, or merely decorates, a staff title ("Moderator 2", "admin_team")."""
+    key = name_key(s)
+    bare = "".join(ch for ch in key if not ch.isdigit())
+    return (
+        key in STAFF_NAMES
+        or bare in STAFF_NAMES
+        or any(key.startswith(t) or key.endswith(t) for t in STAFF_NAMES if len(t) >= 5)
+    )

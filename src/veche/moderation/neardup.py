@@ -13,8 +13,6 @@ the LSH buckets; ~55 MB for a site at the 5,000 cap). MinHashLSH.remove costs on
 operation per band, so the oldest items are removed one by one as new ones arrive.
 """
 
-# ruff: noqa: RUF001  (Cyrillic and Greek letters here are meant, look-alikes included)
-
 from __future__ import annotations
 
 import re

@@ -5,8 +5,6 @@ counts only together with a spam signal (links, promo words, a phone number) or 
 accounts post it and it is long enough to be a message rather than a nod.
 """
 
-# ruff: noqa: RUF001  (Cyrillic and Greek letters here are meant, look-alikes included)
-
 from __future__ import annotations
 
 import re
@@ -32,6 +30,9 @@ SPAM_THRESHOLD = 0.5
 # Several accounts posting the same words is a campaign only when there are words enough:
 # three readers writing "+1, well said" is agreement. Letters and digits, links not counted.
 CAMPAIGN_ACCOUNTS = 3
+# Floods come from fresh accounts: among new users, a second account repeating a long
+# message is already a campaign.
+CAMPAIGN_ACCOUNTS_NEW = 2
 CAMPAIGN_MIN_CHARS = 40
 # A repeated link needs some words around it to be a message: two readers posting the same
 # source with "Source:" are not a campaign.
@@ -40,7 +41,10 @@ SIGNAL_MIN_CHARS = 20
 # Ten to fifteen digits in one run of digits, spaces, dots, dashes and brackets: a phone,
 # not a year range or a price.
 _PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().\-]{7,20}\d(?!\w)")
-_MONEY = re.compile(r"[$€£₽₸]\s?\d|\d\s?(?:[$€£₽₸]|usd\b|usdt\b|руб|тенге|тг\b|k\$)")
+_MONEY = re.compile(
+    r"[$€£₽₸]\s?\d|\d\s?(?:[$€£₽₸]|usd\b|usdt\b|руб|тенге|тг\b|k\$|dollars?\b|bucks\b|"
+    r"euros?\b|долл|бакс)"
+)
 # Stems, matched at a word start on casefolded text: money-making, gambling, chat contacts
 # ("t.me" and "wa.me" are links to chats), and the goods spam sells.
 _PROMO = re.compile(
@@ -113,7 +117,8 @@ def spam_signals(
 
     if dup.similar > 0:
         words = len(_letters(normalize(strip_links(text_src))))
-        campaign = dup.authors >= CAMPAIGN_ACCOUNTS and words >= CAMPAIGN_MIN_CHARS
+        needed = CAMPAIGN_ACCOUNTS_NEW if is_new_user else CAMPAIGN_ACCOUNTS
+        campaign = dup.authors >= needed and words >= CAMPAIGN_MIN_CHARS
         if (signal and words >= SIGNAL_MIN_CHARS) or campaign:
             score = 0.45 + 0.1 * min(dup.authors - 1, 4) + 0.05 * min(dup.similar, 4)
             score += 0.1 if signal else 0.0

@@ -13,6 +13,7 @@ from veche.domain.enums import Role
 from veche.domain.errors import BadCredentials, Conflict, InvalidInput
 from veche.domain.markup import clean_text
 from veche.domain.presence import is_online, needs_touch
+from veche.moderation.confusables import claims_office, name_key
 from veche.security.passwords import hash_password, needs_rehash, verify_password
 from veche.security.ratelimit import client_bucket
 from veche.service.runtime import Runtime
@@ -42,10 +43,21 @@ class Accounts:
                 validation.password(password, handle_value=handle, email_value=email)
             )
         key = validation.handle_key(handle)
+        staff = role is not Role.reader
+        if not staff and claims_office(handle):
+            raise Conflict("That handle is kept for the site's staff.", field="handle")
+        if not staff and name and claims_office(name):
+            raise Conflict("That name is kept for the site's staff.", field="display_name")
         try:
             with self.rt.db.session() as s:
                 if store.user_by_handle_key(s, key):
                     raise Conflict(f"The handle “{handle}” is taken.", field="handle")
+                alike = store.user_by_name_key(s, name_key(handle))
+                if alike is not None and alike.handle_skeleton == name_key(handle):
+                    raise Conflict(
+                        f"The handle “{handle}” looks like “{alike.handle}”, which is taken.",
+                        field="handle",
+                    )
                 if email and store.user_by_email(s, email):
                     raise Conflict("An account with that email already exists.", field="email")
                 user = User(
@@ -55,6 +67,8 @@ class Accounts:
                     display_name=name,
                     password_hash=pw_hash,
                     role=role,
+                    handle_skeleton=name_key(handle),
+                    name_skeleton=name_key(name) if name else None,
                     created_at=self.rt.clock(),
                 )
                 s.add(user)

@@ -16,9 +16,10 @@ from veche.domain.enums import CommentStatus, QuoteSource
 from veche.domain.errors import Conflict, InvalidInput
 from veche.domain.markup import clean_text
 from veche.domain.quotes import judge
+from veche.moderation.confusables import claims_office, name_key
 from veche.service.runtime import Viewer
 from veche.store import threads
-from veche.store.accounts import user_by_handle_key
+from veche.store.accounts import user_by_handle_key, user_by_name_key
 from veche.store.comments import NewQuote
 from veche.store.models import Comment, Story
 
@@ -57,15 +58,21 @@ def check_key(key: str | None) -> str | None:
 
 
 def guest_name(s: Session, name: str | None) -> str:
-    """A guest may pick a name, but not a member's: that would be impersonation."""
+    """A guest may pick a name, but not a member's handle or real name, nor a staff title,
+    however it is spelt: that would be impersonation."""
     chosen = validation.guest_name(name) or "guest"
-    if chosen.casefold() != "guest":
-        key = validation.handle_key(chosen)
-        if len(key) <= validation.HANDLE_MAX + 10 and user_by_handle_key(s, key):
-            raise Conflict(
-                "That name belongs to a member. Sign in, or choose another name.",
-                field="guest_name",
-            )
+    if name_key(chosen) == name_key("guest"):
+        return "guest"
+    if claims_office(chosen):
+        raise Conflict(
+            "Guests cannot use a staff title as their name; choose another.", field="guest_name"
+        )
+    key = validation.handle_key(chosen)
+    member = user_by_handle_key(s, key) if len(key) <= validation.HANDLE_MAX + 10 else None
+    if member is not None or user_by_name_key(s, name_key(chosen)) is not None:
+        raise Conflict(
+            "That name belongs to a member. Sign in, or choose another name.", field="guest_name"
+        )
     return chosen
 
 

@@ -26,6 +26,15 @@ def user_by_handle_key(s: Session, handle_key: str) -> User | None:
     return s.scalars(select(User).where(User.handle_key == handle_key)).first()
 
 
+def user_by_name_key(s: Session, key: str) -> User | None:
+    """A member whose handle or display name reads the same (moderation.confusables)."""
+    if not key:
+        return None
+    return s.scalars(
+        select(User).where((User.handle_skeleton == key) | (User.name_skeleton == key)).limit(1)
+    ).first()
+
+
 def user_by_email(s: Session, email: str) -> User | None:
     return s.scalars(select(User).where(User.email == email)).first()
 

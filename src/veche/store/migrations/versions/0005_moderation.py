@@ -101,11 +101,33 @@ def upgrade() -> None:
     op.create_index("ix_audit_at", "audit_log", ["at"])
     op.create_index("ix_audit_actor_at", "audit_log", ["actor_id", "at"])
     op.create_index("ix_audit_target", "audit_log", ["target_kind", "target_id"])
+    _backfill_skeletons()
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_PG_GUARD)
     else:
         for guard in _SQLITE_GUARDS:
             op.execute(guard)
+
+
+def _backfill_skeletons() -> None:
+    """Members who signed up before: their names must be known to the look-alike check."""
+    from veche.moderation.confusables import name_key
+
+    users = sa.table(
+        "users", sa.column("id", sa.Integer()), sa.column("handle", sa.String()),
+        sa.column("display_name", sa.String()), sa.column("handle_skeleton", sa.String()),
+        sa.column("name_skeleton", sa.String()),
+    )  # fmt: skip
+    conn = op.get_bind()
+    rows = conn.execute(sa.select(users.c.id, users.c.handle, users.c.display_name)).all()
+    for user_id, handle, name in rows:
+        conn.execute(
+            users.update()
+            .where(users.c.id == user_id)
+            .values(
+                handle_skeleton=name_key(handle), name_skeleton=name_key(name) if name else None
+            )
+        )
 
 
 def downgrade() -> None:
