@@ -155,7 +155,8 @@ class Node:
     """A `veche serve` process, as a publisher runs one behind nginx."""
 
     def __init__(self, env: dict[str, str], log: Path, args: tuple[str, ...] = ()) -> None:
-        self.env = env
+        # These nodes test live fan-out: the slow abuse model (tested on its own) stays off.
+        self.env = {"VECHE_MODERATION_MODEL": "false", **env}
         self.args = args
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"

@@ -320,3 +320,30 @@ def test_audit_log_records_and_cannot_be_edited(client: TestClient, world: World
     for stmt in (update(AuditEntry).values(reason="rewritten"), delete(AuditEntry)):
         with pytest.raises(DBAPIError, match="append-only"), world.rt.db.session() as s:
             s.execute(stmt)
+
+
+def test_banned_and_suspect_words_see_through_disguises(
+    client: TestClient, world: World, mod: str
+) -> None:
+    settings(world, banned_words="scumbag*\nwhore", suspect_words="traitor, foreign agent")
+    _a, alice = world.user("alice")
+    cases = {
+        "You scumbags will pay": "rejected",
+        "s c u m b a g": "rejected",
+        "a $cumb@g of a mayor": "rejected",
+        "sсumbag with a Cyrillic letter": "rejected",  # the с is Cyrillic
+        "He is a traitor to the region": "pending",
+        "a F0REIGN   AGENT if ever there was one": "pending",
+        "The scumbling technique in the painting": "visible",  # no word boundary match
+        "Traitors' Gate is in London": "visible",
+    }
+    for body, expected in cases.items():
+        c = post(client, world, alice, body)
+        with world.rt.db.session(write=False) as s:
+            status, flags = s.execute(
+                text("SELECT status, flags FROM comments WHERE id = :i"), {"i": c["id"]}
+            ).one()
+        assert status == expected, (body, status, flags)
+    q = client.get("/api/v1/moderation/queue?site=news&tab=flagged", headers=bearer(mod)).json()
+    assert {i["flags"][0] for i in q["items"]} == {"suspect word: traitor",
+                                                   "suspect word: foreign agent"}  # fmt: skip

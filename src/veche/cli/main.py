@@ -10,6 +10,7 @@ import click
 from veche.config import Config
 from veche.domain.enums import Role
 from veche.domain.errors import VecheError
+from veche.domain.moderation import SETTINGS as MODERATION_SETTINGS
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
@@ -175,6 +176,12 @@ def user_revoke_sessions(handle: str) -> None:
 
 
 def _site_options(fn: Any) -> Any:
+    # Moderation settings: one option each, generated from their declarations.
+    for d in reversed(MODERATION_SETTINGS):
+        fn = click.option(
+            "--" + d.name.replace("_", "-"), "mod_" + d.name, default=None, metavar="VALUE",
+            help=f"{d.help} (default: {_shown(d.default)})".replace("`", ""),
+        )(fn)  # fmt: skip
     fn = click.option("--origin", "origins", multiple=True, help="Allowed origin; repeatable.")(fn)
     fn = click.option("--require-sign-in/--no-require-sign-in", default=None)(fn)
     fn = click.option("--allow-guests/--no-allow-guests", default=None)(fn)
@@ -183,11 +190,18 @@ def _site_options(fn: Any) -> Any:
     return fn
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(value) or "none"
+    return str(value)
+
+
 def _settings(
     origins: tuple[str, ...], require_sign_in: bool | None, allow_guests: bool | None,
-    edit_window: int | None, max_length: int | None,
+    edit_window: int | None, max_length: int | None, **moderation: str | None,
 ) -> SiteSettings:  # fmt: skip
     return SiteSettings(
+        moderation={k[4:]: v for k, v in moderation.items() if v is not None} or None,
         allowed_origins=list(origins) if origins else None,
         require_sign_in=require_sign_in,
         allow_guests=allow_guests,
@@ -200,8 +214,16 @@ def _describe(site: Any) -> str:
     return (
         f"site {site.name}: origins={','.join(site.allowed_origins) or '-'} "
         f"require_sign_in={site.require_sign_in} allow_guests={site.allow_guests} "
-        f"edit_window={site.edit_window_seconds // 60}min max_length={site.max_comment_length}"
+        f"edit_window={site.edit_window_seconds // 60}min max_length={site.max_comment_length} "
+        + " ".join(f"{k}={_shown(v)}" for k, v in _moderation_of(site).items())
     )
+
+
+def _moderation_of(site: Any) -> dict[str, Any]:
+    from veche.domain.moderation import ModerationSettings
+
+    settings = ModerationSettings.from_stored(site.moderation)
+    return {d.name: getattr(settings, d.name) for d in MODERATION_SETTINGS}
 
 
 @main.group()
