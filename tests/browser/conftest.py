@@ -117,6 +117,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
         rate_limit_writes="1000/minute",
         rate_limit_auth="1000/minute",
         presence_sweep_seconds=1.0,
+        moderation_model=False,  # the slow stage has its own tests
     )
     rt = Runtime.build(config)
     rt.db.upgrade()

@@ -113,27 +113,32 @@ def test_presence_dots_follow_readers_live(page: Page, second: Page, live: Live)
 def test_a_moderator_gets_remove_on_comments_that_arrive_live(
     page: Page, second: Page, live: Live
 ) -> None:
-    live.user("mod")
+    Accounts(live.rt).create_user("mod", PASSWORD, role=Role.moderator)
     live.user("bob")
-    with live.rt.db.session() as s:
-        s.execute(update(User).where(User.handle == "mod").values(role=Role.moderator))
     live.sign_in(page, "mod")
     live.sign_in(second, "bob")
-    post(second, ".discussion-head ~ form.comment-form", "Blow it to hell.")
-    top = comment(second, "Blow it to hell.")
+    post(second, ".discussion-head ~ form.comment-form", "The bridge plan is nonsense.")
+    top = comment(second, "The bridge plan is nonsense.")
     page.locator("button.new-comments").click()
-    remove = page.locator(f"#c{top} > .comment-card [data-action=remove] button")
-    expect(remove).to_have_count(1)
+    expect(page.locator(f"#c{top} > .comment-card details.moderate")).to_have_count(1)
     second.click(f"#c{top} > .comment-card [data-action=reply]")
-    post(second, f"#c{top} > .comment-card form.comment-form", "And the reptiles with it.")
-    reply = comment(second, "And the reptiles with it.")
-    live_remove = page.locator(f"#c{reply} > .comment-card [data-action=remove] button")
-    expect(live_remove).to_have_count(1)
-    live_remove.click()
-    live_remove.click()  # confirm
-    expect(second.locator(f"#c{reply} > .comment-card .placeholder")).to_have_text(
-        "The comment was removed by a moderator."
+    post(second, f"#c{top} > .comment-card form.comment-form", "And the tunnel plan too.")
+    reply = comment(second, "And the tunnel plan too.")
+    moderate = page.locator(f"#c{reply} > .comment-card details.moderate")
+    expect(moderate).to_have_count(1)
+    moderate.locator("summary").click()
+    moderate.locator("select[name=reason]").select_option("Off-topic")
+    moderate.locator("input[name=note]").fill("Stay on the storm, please.")
+    moderate.locator("button[value=remove]").click()
+    # The author sees the placeholder live, then the reason; the moderator the words, marked.
+    card = second.locator(f"#c{reply} > .comment-card")
+    expect(card.locator(".placeholder")).to_have_text("The comment was removed by a moderator.")
+    expect(card.locator(".mod-reason")).to_have_text(
+        "Reason: Off-topic: Stay on the storm, please."
     )
+    mine = page.locator(f"#c{reply} > .comment-card")
+    expect(mine.locator(".body")).to_contain_text("And the tunnel plan too.")
+    expect(mine.locator("details.moderate summary")).to_contain_text("removed")
 
 
 def away(live: Live, handle: str) -> None:

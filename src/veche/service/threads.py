@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from veche.domain import paths
+from veche.domain.enums import CommentStatus
 from veche.domain.errors import InvalidInput, NotFound
 from veche.service import policy
 from veche.service.runtime import Runtime
@@ -35,6 +36,9 @@ class OverlayFacts:
     granted: list[Comment]
     held: list[Comment]  # their own held comments (a moderator: all), not in the shared body
     quoted: dict[int, Comment]
+    # Removed comments on screen that this viewer sees more of than the placeholder: their
+    # own (with the moderator's reason), or any, for a moderator (the words, marked).
+    removed: list[Comment] = field(default_factory=list)
 
 
 def grants_of(c: Comment, story: Story, who: policy.Who, now: dt.datetime) -> tuple[Grant, ...]:
@@ -137,10 +141,11 @@ class Threads:
         with self.rt.db.session(write=False) as s:
             rows = threads.read_own(s, story.id, ids, mine)
             held = threads.read_held(s, story.id, mine, statuses, limit=20)
-            quoted = threads.quoted_of(s, held)
+            removed = [c for c in rows if c.status is CommentStatus.removed]
+            quoted = threads.quoted_of(s, [*held, *removed])
         grants = {c.id: g for c in rows if (g := grants_of(c, story, viewer, now))}
         granted = [c for c in rows if c.id in grants]
-        return OverlayFacts(grants, granted, held, quoted)
+        return OverlayFacts(grants, granted, held, quoted, removed)
 
     def one(self, comment_id: int, viewer: policy.Who) -> tuple[Comment, dict[int, Comment]]:
         """A comment as a write returns it: cheap whatever the size of its subtree."""

@@ -115,7 +115,9 @@ def overlay_context(request: Request, story: Story, ids: list[int], base: str) -
     ctx = viewer_ctx(request, story, base)
     ctx.held = [HeldView(c.id, c.parent_id, c.body_text) for c in facts.held]
     granted = [comment_view(c, story, {}, who, now) for c in facts.granted]
-    pending = [card_view(c, None, story, facts.quoted, who, now) for c in facts.held]
+    pending = [
+        card_view(c, None, story, facts.quoted, who, now) for c in [*facts.held, *facts.removed]
+    ]
     return {
         "story": story, "ctx": ctx, "base": base, "granted": granted,
         "pending": pending, "path": f"/stories/{story.id}",

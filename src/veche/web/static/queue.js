@@ -11,7 +11,9 @@
   const tab = root.dataset.tab;
   const status = root.querySelector(".live-status");
   const mine = new Set();  // ids this page decided: the stream echoes them back
+  const PAST = { approve: "approved", reject: "rejected", remove: "removed", restore: "restored" };
   let current = 0;
+  let last = null;  // the item decided last: u takes that decision back
 
   const items = () => Array.from(root.querySelectorAll("li.q-item"));
   const open = () => items().filter((li) => !li.classList.contains("decided"));
@@ -68,11 +70,12 @@
     const r = await api("POST", "/api/v1/comments/" + id + "/decision", body);
     if (r.ok) {
       li.dataset.version = String(Number(li.dataset.version) + 1);
-      markDecided(li, (action === "restore" ? "restored" : action + "d") + " — press u to undo");
+      markDecided(li, PAST[action] + " — press u to undo");
       li.classList.remove("decided");
       li.classList.add("done");
       for (const control of li.querySelectorAll("button, select, input")) control.disabled = true;
       say("Comment by " + li.dataset.author + ": " + action + " done.");
+      last = action === "restore" ? null : li;
       const rest = open().filter((x) => !x.classList.contains("done"));
       if (action !== "restore" && rest.length) focus(items().indexOf(rest[0]));
     } else {
@@ -106,7 +109,7 @@
     for (const result of r.data.results) {
       const li = document.getElementById("q" + result.id);
       if (!li) continue;
-      if (result.ok) { done += 1; markDecided(li, action + "d"); }
+      if (result.ok) { done += 1; markDecided(li, PAST[action]); }
       else markDecided(li, result.message);
     }
     say(done + " of " + chosen.length + " selected: " + action + " done.");
@@ -130,7 +133,7 @@
       j: () => focus(current + 1), ArrowDown: () => focus(current + 1),
       k: () => focus(current - 1), ArrowUp: () => focus(current - 1),
       a: () => decide(li, "approve"), r: () => decide(li, "reject"),
-      u: () => undo(li),
+      u: () => undo(tab === "decided" ? li : last),
       x: () => { const box = li && li.querySelector(".q-select input"); if (box) box.checked = !box.checked; },
       b: () => { const input = li && li.querySelector(".ban-form input[name=reason]"); if (input) input.focus(); },
       A: () => bulk("approve"), R: () => bulk("reject"),
@@ -149,7 +152,7 @@
       const d = JSON.parse(event.data);
       const li = document.getElementById("q" + d.comment_id);
       if (!li || mine.has(String(d.comment_id))) return;
-      markDecided(li, "Already decided: " + d.action + " by " + d.actor + ".");
+      markDecided(li, "Already decided: " + (PAST[d.action] || d.action) + " by " + d.actor + ".");
       say("Comment by " + li.dataset.author + " was decided by " + d.actor + ".");
     });
     stream.addEventListener("counts", (event) => {

@@ -822,6 +822,7 @@
 
     async applyLive(kind, c) {
       const existing = this.byId(c.id);
+      let mine = this.mine(c);
       if (kind === "comment.created" || ((kind === "comment.approved" || kind === "comment.restored") && !existing)) {
         if (existing) return;
         if (!c.parent_id && !this.mine(c)) {
@@ -832,11 +833,15 @@
         if (!this.placeLive(c)) return;
       } else {
         if (!existing) return;
+        // A placeholder names nobody: whether it was mine, the card it replaces knows.
+        const me = this.root.querySelector(".me .handle");
+        const handle = existing.querySelector(":scope > .comment-card > .byline .handle");
+        if (me && handle && handle.textContent === me.textContent) mine = true;
         const card = this.liveNode(c).querySelector(":scope > .comment-card");
         existing.querySelector(":scope > .comment-card").replaceWith(card);
         existing.className = existing.className.replace(/\bstatus-\S+/, "status-" + c.status);
       }
-      if (this.mine(c) || this.moderating()) await this.applyOverlay(false, [String(c.id)]);
+      if (mine || this.moderating()) await this.applyOverlay(false, [String(c.id)]);
     }
 
     // A moderator's Remove control comes with the overlay, for live comments as for the rest.
