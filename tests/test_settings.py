@@ -96,3 +96,15 @@ def test_serve_logs_name_the_request(capsys: pytest.CaptureFixture[str]) -> None
         root.setLevel(level)
     err = capsys.readouterr().err
     assert " INFO veche.web [req-7] hello" in err and " [-] after" in err
+
+
+def test_docs_moderation_table_is_generated_from_the_declarations() -> None:
+    from pathlib import Path
+
+    from veche.domain.moderation import docs_table
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "moderation.md").read_text("utf-8")
+    start = doc.index("<!-- moderation-settings:")
+    start = doc.index("\n", start) + 1
+    end = doc.index("<!-- /moderation-settings -->")
+    assert doc[start:end] == docs_table()

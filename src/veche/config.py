@@ -109,6 +109,15 @@ class Config:
         "background thread) after it is stored; off leaves the word lists and lexicons",
         _flag,
     )  # fmt: skip
+    moderation_model_path: str = setting(
+        "", "VECHE_MODERATION_MODEL_PATH",
+        "an abuse model written by `veche moderation train` (default: the one shipped)",
+    )  # fmt: skip
+    scorers: str = setting(
+        "", "VECHE_SCORERS",
+        "your own scorers, run after veche's: comma-separated `module:Class` import paths of "
+        "classes with `score(item) -> Verdict` (docs/moderation.md)",
+    )  # fmt: skip
     rate_limit_moderation: str = setting(
         "600/minute", "VECHE_RATE_LIMIT_MODERATION",
         "moderators' decisions per moderator (a flood is cleared in bulk)",

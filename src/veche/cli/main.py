@@ -25,7 +25,10 @@ def _config() -> Config:
 
 def _runtime() -> Runtime:
     """Built per command; its pool is closed when the command ends."""
-    rt = Runtime.build(_config())
+    try:
+        rt = Runtime.build(_config())
+    except ValueError as exc:  # a scorer plug-in that does not load: say which
+        raise _Fail(str(exc)) from exc
     click.get_current_context().call_on_close(rt.db.dispose)
     return rt
 

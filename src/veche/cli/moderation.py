@@ -50,6 +50,14 @@ def moderation_eval(file: Path, as_json: bool, no_model: bool, model_path: Path 
         )
 
 
+@moderation.command("settings")
+def moderation_settings() -> None:
+    """Print the per-site moderation settings (docs/moderation.md's table)."""
+    from veche.domain.moderation import docs_table
+
+    click.echo(docs_table(), nl=False)
+
+
 @moderation.command("train")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -98,6 +106,10 @@ def moderation_train(files: tuple[Path, ...], out: Path, decisions: bool) -> Non
 
 
 def _classifier(path: Path | None) -> AbuseClassifier:
+    if path is None:
+        from veche.cli.main import _config
+
+        path = Path(_config().moderation_model_path) if _config().moderation_model_path else None
     try:
         return AbuseClassifier.load(path)
     except (FileNotFoundError, ValueError) as exc:

@@ -121,7 +121,8 @@ class ModerationSettings:
     )
     banned_words: tuple[str, ...] = _setting(
         (),
-        "words or phrases that get a comment rejected (one per line; `word*` is a prefix), "
+        "words or phrases that get a comment rejected (one per line or comma-separated; `word*` "
+        "is a prefix), "
         "matched on word boundaries through look-alike letters, leetspeak and spacing",
         _lines("banned_words", WORD_MAX, WORDS_MAX),
     )
@@ -137,7 +138,8 @@ class ModerationSettings:
     )
     reasons: tuple[str, ...] = _setting(
         DEFAULT_REASONS,
-        "the reasons a moderator picks from when rejecting or removing (one per line)",
+        "the reasons a moderator picks from when rejecting or removing (one per line or "
+        "comma-separated)",
         _lines("reasons", REASON_MAX, 50),
     )
     abuse_queue_at: float = _setting(
@@ -187,6 +189,21 @@ SETTINGS: tuple[Declared, ...] = tuple(
     for f in fields(ModerationSettings)
 )
 BY_NAME: Mapping[str, Declared] = {d.name: d for d in SETTINGS}
+
+
+def docs_table() -> str:
+    """The settings as docs/moderation.md shows them (a test keeps the two the same)."""
+
+    def shown(value: Any) -> str:
+        if isinstance(value, tuple):
+            return "; ".join(value) or "(none)"
+        return str(value)
+
+    rows = ["| setting | CLI option | default | meaning |", "|---|---|---|---|"]
+    for d in SETTINGS:
+        option = "--" + d.name.replace("_", "-")
+        rows.append(f"| `{d.name}` | `{option}` | {shown(d.default)} | {d.help} |")
+    return "\n".join(rows) + "\n"
 
 
 def updated(stored: Mapping[str, Any] | None, changes: Mapping[str, object]) -> dict[str, Any]:

@@ -9,8 +9,10 @@ chaining it with this one (see docs/moderation.md).
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import cast
 
 from veche.domain.enums import CommentStatus
 from veche.moderation.abuse import score_abuse
@@ -89,6 +91,28 @@ class LocalScorer:
             if spam.score >= settings.spam_queue_at:
                 hold(CommentStatus.pending, "spam: " + "; ".join(spam.reasons))
         return Verdict(status, scores, tuple(reasons))
+
+
+def load_plugin(path: str) -> Scorer:
+    """A publisher's scorer by import path ("package.module:Class"), built with no arguments."""
+    module_name, _, class_name = path.strip().partition(":")
+    if not module_name or not class_name:
+        raise ValueError(f"VECHE_SCORERS: {path!r} is not of the form module:Class")
+    try:
+        module = importlib.import_module(module_name)
+        cls = getattr(module, class_name)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"VECHE_SCORERS: cannot load {path!r}: {exc}") from exc
+    scorer = cls()
+    if not callable(getattr(scorer, "score", None)):
+        raise ValueError(f"VECHE_SCORERS: {path!r} has no score(item) method")
+    return cast(Scorer, scorer)
+
+
+def build(plugins: str = "") -> Scorer:
+    """veche's own scorer, followed by the publisher's, strictest verdict winning."""
+    extra = [load_plugin(p) for p in plugins.split(",") if p.strip()]
+    return Chain([LocalScorer(), *extra]) if extra else LocalScorer()
 
 
 class Chain:

@@ -46,14 +46,14 @@ class Runtime:
             lock_timeout_ms=config.lock_timeout_ms,
             synchronous=config.sqlite_synchronous,
         )
-        from veche.moderation.scorer import LocalScorer  # imports the pipeline's types
+        from veche.moderation import scorer  # it imports the pipeline's types
 
         return cls(
             config=config,
             db=db,
             limiter=RateLimiter(config.redis_url),
             broker=build_broker(config.redis_url),
-            scorer=LocalScorer(),
+            scorer=scorer.build(config.scorers),
         )
 
     def publish(self, story_id: int, seq: int) -> None:

@@ -61,7 +61,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     stories = Stories(rt)
     screening = None
     if config.moderation_model and rt.screener is None:
-        screening = Screening(rt, AbuseClassifier.load())
+        screening = Screening(rt, AbuseClassifier.load(config.moderation_model_path or None))
         rt.screener = screening
     page_cache = PageCache(
         config.page_cache_bytes, ttl=config.page_cache_ttl, clock=lambda: rt.clock().timestamp()
