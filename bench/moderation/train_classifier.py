@@ -136,7 +136,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[HERE / "train.jsonl", HERE / "short.jsonl"],
         help="one or more JSONL files, used together",
     )
-    ap.add_argument("--dev", type=Path, default=HERE / "dev.jsonl", help="'' to skip")
+    # Path("") is ".", which is truthy, so '' is turned into None here.
+    ap.add_argument(
+        "--dev",
+        type=lambda s: Path(s) if s else None,
+        default=HERE / "dev.jsonl",
+        help="'' to skip",
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
