@@ -19,8 +19,61 @@ from veche.moderation.embedding import (
     AbuseClassifier,
     Embedder,
     default_embedder,
+    fit_embeddings,
     split_long,
 )
+
+# Short neutral replies the C=100 model scored as abusive (0.98 down to 0.47): reported in issue 6.
+REPORTED_SHORT = [
+    "While B was down.",
+    "Nobody knows yet.",
+    "Node B restarted.",
+    "Before the restart.",
+    "Who wrote this?",
+    "Good point, Denis.",
+    "Where is this?",
+]
+# Short neutral comments that are in no training file: the model must not learn them by heart.
+UNSEEN_SHORT = [
+    "The power came back at noon.",
+    "Servers were down all morning.",
+    "Who took the photo?",
+    "Right after the blackout.",
+    "Nobody called us back.",
+    "Thanks, Aliya.",
+    "Node A is offline again.",
+    "When does the shop open?",
+    "Not in our district.",
+    "See you at the meeting.",
+    "The game ended 1:0.",
+    "Police arrested five people.",
+    "They shut down the mine.",
+    "Restarting did not help.",
+    "Is the road still closed?",
+    "Just got home, all quiet.",
+    "Интернет включили в шесть.",
+    "Кто это снимал?",
+    "Спасибо, Ержан.",
+    "После отключения света.",
+    "Никто пока не знает.",
+    "Сервер снова упал.",
+    "А где это случилось?",
+    "Счёт 2:1 в пользу гостей.",
+    "Задержали двенадцать человек.",
+    "Перезагрузите роутер.",
+    "Хороший вопрос.",
+    "Мы тоже без связи.",
+    "Завтра будет ясно.",
+    "А что с ценами на бензин?",
+]
+UNSEEN_SHORT_ABUSE = [
+    "Get out of here, you moron.",
+    "You are a pathetic liar.",
+    "Hope you choke, traitor.",
+    "Заткнись, дебил.",
+    "Ты жалкий урод.",
+    "Чтоб ты сдох, предатель.",
+]
 
 ABUSIVE = [
     "You are a worthless idiot and everybody here knows it.",
@@ -87,6 +140,30 @@ def test_training_records_what_produced_the_model(tiny: AbuseClassifier) -> None
     assert tiny.meta["embedding"]["prefix"] == "query: "
     assert tiny.meta["embedding"]["version"] == "0.3.0"
     assert tiny.meta["regression"]["C"] > 0
+    assert tiny.meta["regression"]["calibration"]["slope"] > 0
+
+
+def test_calibration_is_folded_into_one_linear_model() -> None:
+    """The stored coefficients are the plain regression's, scaled by the Platt slope."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(1)
+    labels = [0, 1] * 30
+    x = rng.normal(size=(60, DIM)) + np.outer(np.array(labels) - 0.5, np.ones(DIM)) * 0.3
+    clf = fit_embeddings(x, labels, folds=3)
+    reg = clf.meta["regression"]
+    raw = LogisticRegression(C=reg["C"], class_weight="balanced", max_iter=5000).fit(x, labels)
+    slope, offset = reg["calibration"]["slope"], reg["calibration"]["offset"]
+    np.testing.assert_allclose(clf.coef, slope * raw.coef_[0], rtol=1e-5)
+    assert clf.intercept == pytest.approx(slope * raw.intercept_[0] + offset, abs=1e-5)
+
+
+def test_training_on_noise_is_refused() -> None:
+    """Random labels: out-of-fold scores rank the classes backwards, and no model is made."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, DIM))
+    with pytest.raises(ValueError, match="calibration slope"):
+        fit_embeddings(x / np.linalg.norm(x, axis=1, keepdims=True), [0, 1] * 20, folds=2)
 
 
 def test_save_and_load_give_identical_predictions(tiny: AbuseClassifier, tmp_path: Path) -> None:
@@ -107,6 +184,29 @@ def test_the_shipped_model_loads_and_scores() -> None:
     assert model.meta["trained"]["rows"] == doc["trained"]["rows"] > 100
     low, high = model.predict(["Thank you for the article.", "You are a stupid worthless pig."])
     assert low < 0.5 < high
+
+
+def test_the_shipped_model_leaves_short_neutral_replies_alone() -> None:
+    model = AbuseClassifier.load()
+    reported = model.predict(REPORTED_SHORT)
+    assert max(reported) < 0.5, dict(zip(REPORTED_SHORT, reported, strict=True))
+    unseen = model.predict(UNSEEN_SHORT)
+    flagged = {t: round(p, 2) for t, p in zip(UNSEEN_SHORT, unseen, strict=True) if p >= 0.5}
+    assert len(flagged) <= 1, flagged
+    abuse = model.predict(UNSEEN_SHORT_ABUSE)
+    assert min(abuse) >= 0.5, dict(zip(UNSEEN_SHORT_ABUSE, abuse, strict=True))
+
+
+def test_no_probe_sentence_is_in_a_training_file() -> None:
+    bench = Path(__file__).parent.parent / "bench" / "moderation"
+    trained = {
+        json.loads(line)["text"].casefold()
+        for name in ("train.jsonl", "short.jsonl")
+        for line in (bench / name).read_text("utf-8").splitlines()
+        if line.strip()
+    }
+    probes = REPORTED_SHORT + UNSEEN_SHORT + UNSEEN_SHORT_ABUSE
+    assert not [t for t in probes if t.casefold() in trained]
 
 
 def test_scores_are_sigmoids_without_overflow() -> None:

@@ -1,11 +1,15 @@
-"""Train the shipped abuse classifier from a labelled JSONL file and say how good it is.
+"""Train the shipped abuse classifier from labelled JSONL files and say how good it is.
 
-    .venv/bin/python bench/moderation/train_classifier.py                       # defaults below
-    .venv/bin/python bench/moderation/train_classifier.py --train FILE --dev FILE --out FILE
+    .venv/bin/python bench/moderation/train_classifier.py          # reproduces the shipped model
+    .venv/bin/python bench/moderation/train_classifier.py --train FILE [FILE ...] --dev FILE --out FILE
+
+The default training files are train.jsonl (comment-sized texts) and short.jsonl (1-12 word
+replies, without which short neutral comments score as abusive).
 
 Rows: one JSON object per line with `text`, `lang` and `label` (ok | abusive | spam); abusive is
 1, ok and spam are 0. Prints, per language: precision and recall from nested cross-validation
-on the training file (C is chosen inside each outer fold, so the numbers are honest), then on
+on the training files (C and the calibration are fitted inside each outer fold, so the numbers
+are honest), then on
 the dev file at several thresholds, recall per dev category, and the embedding time per comment.
 Never point --dev at the held-out file: it measures what nobody tuned on.
 """
@@ -125,33 +129,66 @@ def timed_embedding(embed: Embedder, texts: Sequence[str]) -> np.ndarray:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--train", type=Path, default=HERE / "train.jsonl")
-    ap.add_argument("--dev", type=Path, default=HERE / "dev.jsonl", help="'' to skip")
+    ap.add_argument(
+        "--train",
+        type=Path,
+        nargs="+",
+        default=[HERE / "train.jsonl", HERE / "short.jsonl"],
+        help="one or more JSONL files, used together",
+    )
+    # Path("") is ".", which is truthy, so '' is turned into None here.
+    ap.add_argument(
+        "--dev",
+        type=lambda s: Path(s) if s else None,
+        default=HERE / "dev.jsonl",
+        help="'' to skip",
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--report", type=Path, help="also write the numbers as JSON here")
     args = ap.parse_args(argv)
-    if args.dev and "heldout" in args.dev.name:
+    if any("heldout" in p.name for p in [*args.train, args.dev] if p):
         ap.error("the held-out file is for the final report only; never tune or train on it")
 
     embed = Embedder(threads=1)
-    rows = read_rows(args.train)
+    rows: list[dict[str, Any]] = []
+    origin: list[str] = []
+    for path in args.train:
+        part = read_rows(path)
+        rows.extend(part)
+        origin.extend([path.name] * len(part))
     y = np.array([LABELS[r["label"]] for r in rows])
-    print(f"train: {args.train} ({len(rows)} rows, {int(y.sum())} abusive)")
+    names = ", ".join(str(p) for p in args.train)
+    print(f"train: {names} ({len(rows)} rows, {int(y.sum())} abusive)")
     x = timed_embedding(embed, [r["text"] for r in rows])
 
     report: dict[str, Any] = {}
+    cv = nested_cv(x, y, args.folds, args.seed)
     report["cv"] = per_language(
-        f"nested {args.folds}-fold cross-validation on the training file:",
+        f"nested {args.folds}-fold cross-validation on the training files:",
         rows,
         y,
-        nested_cv(x, y, args.folds, args.seed),
+        cv,
         THRESHOLDS,
     )
+    if len(args.train) > 1:
+        for name in dict.fromkeys(origin):
+            mask = np.array([o == name for o in origin])
+            report[f"cv {name}"] = per_language(
+                f"  the same, {name} rows only:",
+                [r for r, m in zip(rows, mask, strict=True) if m],
+                y[mask],
+                cv[mask],
+                THRESHOLDS,
+            )
     clf = fit_embeddings(x, y.tolist(), folds=args.folds, seed=args.seed)
-    clf.meta["trained"]["source"] = args.train.name
-    print(f"\nchosen C = {clf.meta['regression']['C']}")
+    clf.meta["trained"]["source"] = " + ".join(p.name for p in args.train)
+    cal = clf.meta["regression"]["calibration"]
+    print(
+        f"\nchosen C = {clf.meta['regression']['C']}; "
+        f"calibration slope {cal['slope']:.3f}, offset {cal['offset']:.3f}"
+    )
 
     if args.dev and args.dev.exists():
         dev = read_rows(args.dev)

@@ -92,7 +92,7 @@ def moderation_train(files: tuple[Path, ...], out: Path, decisions: bool) -> Non
     if positives < 10 or len(rows) - positives < 10:
         raise _Fail(
             f"Too few examples to train on ({positives} abusive, {len(rows) - positives} not): "
-            "give a labelled file, e.g. bench/moderation/train.jsonl."
+            "give labelled files, e.g. bench/moderation/train.jsonl bench/moderation/short.jsonl."
         )
     try:
         model = AbuseClassifier.train(rows)
