@@ -158,3 +158,26 @@ def test_dashboard_counts_and_charts(client: TestClient, world: World) -> None:
     assert f"<td>{world.story.title}</td><td>1</td>" in html
     assert "comments</title>" in html
     assert client.get("/moderation/dashboard?hours=0").status_code == 422
+
+
+def test_admins_browse_and_filter_the_audit_log(client: TestClient, world: World) -> None:
+    _m, mod = world.user("maria", role=Role.moderator)
+    world.user("root", role=Role.admin)
+    _a, alice = world.user("alice")
+    c = held(client, world, alice, "A comment to take down.")
+    client.post(f"/api/v1/comments/{c['id']}/remove", json={"reason": "Spam"},
+                headers=bearer(mod))  # fmt: skip
+    client.post("/api/v1/users/alice/restrictions", json={"premoderate": True},
+                headers=bearer(mod))  # fmt: skip
+    sign_in(client, "maria")
+    assert client.get("/moderation/audit").status_code == 403  # moderators act, admins audit
+    client.cookies.clear()
+    sign_in(client, "root")
+    html = client.get("/moderation/audit").text
+    assert html.count("<tr>") == 3  # the head and two entries
+    assert "premoderate" in html and "remove" in html and "Spam" in html
+    only = client.get("/moderation/audit?action=remove&target_kind=comment").text
+    assert only.count("<tr>") == 2 and "premoderate" not in only
+    assert "&#34;status&#34;: &#34;removed&#34;" in only or '"status": "removed"' in only
+    for method in ("post", "put", "delete"):
+        assert getattr(client, method)("/moderation/audit").status_code == 405

@@ -133,3 +133,40 @@ def test_a_shadow_ban_is_visible_only_to_its_author(page: Page, second: Page, li
     second.reload()
     expect(second.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
     expect(second.locator(f"#c{mine}")).to_have_count(0)
+
+
+def test_a_first_comment_typed_in_an_instant_waits(page: Page, live: Live) -> None:
+    """The page reports how long the comment took to write; a bot's first one is held."""
+    Stories(live.rt).update_site("news", SiteSettings(moderation={"min_typing_seconds": 3}))
+    live.user("bot")
+    live.sign_in(page, "bot")
+    post(page, ".discussion-head ~ form.comment-form", "Great article, visit my page.")
+    held = comment(page, "Great article, visit my page.")
+    expect(page.locator(f"#c{held} .held-note")).to_contain_text("Awaiting a moderator")
+    with live.rt.db.session(write=False) as s:
+        from sqlalchemy import text
+
+        flags = s.scalar(text("SELECT flags FROM comments WHERE id = :i"), {"i": int(held)})
+    assert "typed in" in str(flags)
+
+
+def test_a_ban_from_the_queue_is_explained_to_the_banned(
+    page: Page, second: Page, live: Live
+) -> None:
+    Stories(live.rt).update_site("news", SiteSettings(moderation={"premoderation": "all"}))
+    staff(live, "maria")
+    live.user("troll")
+    held = write(live, "troll", "I will keep posting this everywhere.")
+    open_queue(page, live, "maria")
+    ban = page.locator(f"#q{held} form.ban-form")
+    ban.locator("select[name=what]").select_option("ban")
+    ban.locator("select[name=days]").select_option("7")
+    ban.locator("input[name=reason]").fill("Calls to violence")
+    ban.locator("button[type=submit]").click()
+    expect(page.locator(".flash")).to_have_text("troll: ban done.")
+    expect(page.locator(f"#q{held} .q-author")).to_contain_text("banned")
+    live.sign_in(second, "troll")
+    told = second.locator(".discussion .banned")
+    expect(told).to_contain_text("You are banned from commenting until")
+    expect(told).to_contain_text("Reason: Calls to violence")
+    expect(second.locator(".discussion-head ~ form.comment-form")).to_have_count(0)

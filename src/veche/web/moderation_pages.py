@@ -15,7 +15,7 @@ from veche.domain.moderation import Action
 from veche.service.dashboard import Dashboard
 from veche.service.found import comment_of
 from veche.service.moderation import Moderation
-from veche.service.queue import Queue
+from veche.service.queue import Queue, audit_log
 from veche.web.identity import check_csrf, runtime, viewer
 from veche.web.schemas import PathId
 from veche.web.templating import render
@@ -30,6 +30,7 @@ TABS = (
     ("reported", "Reported"),
     ("decided", "Recently decided"),
 )
+AUDIT_PAGE = 100
 BAN_DAYS = (("1", "1 day"), ("7", "7 days"), ("30", "30 days"), ("", "permanently"))
 
 
@@ -233,3 +234,27 @@ def dashboard_page(
         raise InvalidInput("There are no sites yet: create one with `veche site create`.")
     view = Dashboard(runtime(request)).view(site or sites[0], who, hours)
     return render(request, "dashboard.html", view=view)
+
+
+@router.get("/moderation/audit")
+def audit_page(
+    request: Request,
+    actor: str | None = Query(None, max_length=40),
+    action: str | None = Query(None, max_length=40),
+    target_kind: str | None = Query(None, max_length=20),
+    target_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    before_id: int | None = Query(None, ge=1, le=2**31 - 1),
+) -> Response:
+    """Admins browse and filter the audit log; nothing here or anywhere edits it."""
+    _signed_in(request)
+    filters = {
+        "actor": actor or None, "action": action or None,
+        "target_kind": target_kind or None, "target_id": target_id,
+    }  # fmt: skip
+    entries = audit_log(runtime(request), viewer(request), limit=AUDIT_PAGE, before_id=before_id,
+                        **filters)  # fmt: skip
+    older = None
+    if len(entries) == AUDIT_PAGE:
+        kept = {k: str(v) for k, v in filters.items() if v is not None}
+        older = "/moderation/audit?" + urlencode({**kept, "before_id": entries[-1].id})
+    return render(request, "audit.html", entries=entries, filters=filters, older=older)
