@@ -43,7 +43,9 @@ def test_queue_page_decides_by_form(client: TestClient, world: World) -> None:
     _a, alice = world.user("alice", display_name="Alice")
     first = held(client, world, alice, "I think the <b>council</b> is wrong.")
     second = held(client, world, alice, "Second thought.")
-    assert client.get("/moderation").status_code == 401
+    r = client.get("/moderation?tab=pending", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/signin?next=%2Fmoderation%3Ftab%3Dpending"
     sign_in(client, "maria")
     page = client.get("/moderation")
     assert page.status_code == 200

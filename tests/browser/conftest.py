@@ -170,3 +170,13 @@ def page(browser: Browser) -> Iterator[Page]:
     pg.set_default_timeout(10_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def second(browser: Browser) -> Iterator[Page]:
+    """Another reader, in a browser context of their own (own cookies and storage)."""
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()

@@ -3,10 +3,7 @@ place, and a shadow ban that only its author cannot see."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Live
 from tests.browser.test_hosted import comment, post
@@ -16,15 +13,6 @@ from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft
 from veche.service.runtime import Viewer
 from veche.service.stories import SiteSettings, Stories
-
-
-@pytest.fixture
-def second(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    yield pg
-    context.close()
 
 
 def staff(live: Live, handle: str) -> None:
