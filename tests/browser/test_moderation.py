@@ -158,3 +158,45 @@ def test_a_ban_from_the_queue_is_explained_to_the_banned(
     expect(told).to_contain_text("You are banned from commenting until")
     expect(told).to_contain_text("Reason: Calls to violence")
     expect(second.locator(".discussion-head ~ form.comment-form")).to_have_count(0)
+
+
+def test_new_members_wait_and_words_are_seen_through(page: Page, second: Page, live: Live) -> None:
+    """Pre-moderation of new members, a disguised banned word and a suspect word, as a
+    reader meets them; the moderator closes the discussion from the page."""
+    staff(live, "maria")
+    live.user("trusted")
+    write(live, "trusted", "An earlier comment of mine.")  # published before the rules
+    Stories(live.rt).update_site(
+        "news",
+        SiteSettings(moderation={
+            "premoderation": "new", "premod_approved": 1,
+            "banned_words": "scumbag*", "suspect_words": "traitor",
+        }),
+    )  # fmt: skip
+    live.user("newbie")
+    live.sign_in(page, "newbie")
+    post(page, ".discussion-head ~ form.comment-form", "My very first comment here.")
+    first = comment(page, "My very first comment here.")
+    expect(page.locator(f"#c{first} .held-note")).to_contain_text("Awaiting a moderator")
+    post(page, ".discussion-head ~ form.comment-form", "You s c u m b @ g s.")
+    refused = page.locator("li.comment.status-rejected")
+    expect(refused.locator(".body")).to_have_text("You s c u m b @ g s.")
+    expect(refused.locator(".mod-reason")).to_contain_text(
+        "Not published automatically: it contains a word this site does not allow"
+    )
+    live.sign_in(second, "trusted")
+    post(second, ".discussion-head ~ form.comment-form", "A trusted reply, straight in.")
+    shown = comment(second, "A trusted reply, straight in.")
+    expect(second.locator(f"#c{shown}")).to_have_class("comment level-0 status-visible")
+    post(second, ".discussion-head ~ form.comment-form", "Only a traitor would say that.")
+    suspect = comment(second, "Only a traitor would say that.")
+    expect(second.locator(f"#c{suspect} .held-note")).to_contain_text("Awaiting a moderator")
+    # The newbie's page does not show the other's held comments, only the published one.
+    page.reload()
+    expect(page.locator(f"#c{shown}")).to_be_visible()
+    expect(page.locator(f"#c{suspect}")).to_have_count(0)
+    # The moderator closes the discussion from the page.
+    page.context.clear_cookies()
+    live.sign_in(page, "maria")
+    page.locator("form.story-open button").click()
+    expect(page.locator(".discussion .closed")).to_have_text("This discussion is closed.")

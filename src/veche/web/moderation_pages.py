@@ -272,3 +272,15 @@ def audit_page(
         kept = {k: str(v) for k, v in filters.items() if v is not None}
         older = "/moderation/audit?" + urlencode({**kept, "before_id": entries[-1].id})
     return render(request, "audit.html", entries=entries, filters=filters, older=older)
+
+
+@router.post("/stories/{story_id}/open")
+def open_form(
+    story_id: PathId, request: Request, csrf: str = Form(""),
+    open: str = Form("false", max_length=5),
+) -> Response:  # fmt: skip
+    """Close or reopen a story without JavaScript; the thread stays readable either way."""
+    check_csrf(request, csrf)
+    _signed_in(request)
+    Moderation(runtime(request)).set_open(story_id, open == "true", viewer(request))
+    return RedirectResponse(f"/stories/{story_id}", status_code=303)

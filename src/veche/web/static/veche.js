@@ -616,6 +616,8 @@
       if (li) {
         await this.refresh(li).catch(() => {});
         await this.applyOverlay(false, [li.dataset.commentId]);
+      } else {
+        await this.applyOverlay(true, []);  // the discussion itself changed (closed, reopened)
       }
     }
 
