@@ -20,7 +20,7 @@ from veche.moderation.embedding import AbuseClassifier
 from veche.moderation.evaluate import _rendered  # the eval's own rendering, as the write path
 from veche.moderation.scorer import LocalScorer
 from veche.service.comments import Comments, Draft
-from veche.service.pipeline import AuthorFacts, PublishAll, ScoreInput, Scorer
+from veche.service.pipeline import AuthorFacts, PublishAll, ScoreInput, Scorer, Verdict
 from veche.service.runtime import Runtime, Viewer
 from veche.service.stories import SiteSettings, Stories
 from veche.store.models import User
@@ -36,6 +36,12 @@ class Timings:
     label: str
     ms: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    held: list[bool] = field(default_factory=list)  # per post: did it wait for a moderator
+    inside: list[float] = field(default_factory=list)  # the scorer's own ms within each post
+
+    def only(self, label: str, keep: Sequence[bool]) -> Timings:
+        """The samples where keep is true (another run's flags for the same texts in order)."""
+        return Timings(label, [ms for ms, k in zip(self.ms, keep, strict=True) if k])
 
     @property
     def median(self) -> float:
@@ -82,25 +88,42 @@ def _world(rt: Runtime) -> tuple[int, list[User]]:
     return story.id, users
 
 
+class _Clocked:
+    """The scorer as the write path calls it, timed there."""
+
+    def __init__(self, inner: Scorer) -> None:
+        self.inner = inner
+        self.ms: list[float] = []
+
+    def score(self, item: ScoreInput) -> Verdict:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.score(item)
+        finally:
+            self.ms.append((time.perf_counter() - t0) * 1000)
+
+
 def post_all(db_url: str, scorer: Scorer, texts: Sequence[str], label: str) -> Timings:
     """Every text posted once, in order, by the authors in turn; ms per `post` call."""
-    rt = _runtime(db_url, scorer)
+    clocked = _Clocked(scorer)
+    rt = _runtime(db_url, clocked)
     out = Timings(label)
-    held = 0
     try:
         story_id, users = _world(rt)
         comments = Comments(rt)
         warm = Viewer(users[0], "127.0.0.1")
         comments.post(story_id, Draft("Warming up the caches before timing."), warm)
+        clocked.ms.clear()
         for n, text in enumerate(texts):
             viewer = Viewer(users[n % len(users)], "127.0.0.1")
             t0 = time.perf_counter()
             posted = comments.post(story_id, Draft(text), viewer)
             out.ms.append((time.perf_counter() - t0) * 1000)
-            held += posted.comment.status.value != "visible"
+            out.held.append(posted.comment.status.value != "visible")
     finally:
         rt.db.dispose()
-    out.notes.append(f"{held} of {len(texts)} held")
+    out.inside = clocked.ms
+    out.notes.append(f"{sum(out.held)} of {len(texts)} held")
     return out
 
 
@@ -117,6 +140,8 @@ def write_path(
             finally:
                 drop()
             into.ms += t.ms
+            into.held += t.held
+            into.inside += t.inside
             into.notes = t.notes
     return none, local
 
