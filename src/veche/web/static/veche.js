@@ -70,7 +70,7 @@
       return h;
     }
 
-    async request(method, path, body) {
+    async request(method, path, body, cache) {
       let response;
       try {
         response = await fetch(this.base + path, {
@@ -78,6 +78,7 @@
           headers: this.headers(body !== undefined),
           body: body === undefined ? undefined : JSON.stringify(body),
           credentials: this.mode === "embed" ? "omit" : "same-origin",
+          cache: cache || "default",
         });
       } catch (e) {
         throw new NetworkError("network");
@@ -91,8 +92,8 @@
       return text;
     }
 
-    async fragment(path) {
-      const text = await this.request("GET", path);
+    async fragment(path, cache) {
+      const text = await this.request("GET", path, undefined, cache);
       const tpl = document.createElement("template");
       tpl.innerHTML = text;  // server-rendered, already sanitised HTML
       return tpl.content;
@@ -108,10 +109,13 @@
       const q = new URLSearchParams({ url: this.storyUrl });
       if (sort) q.set("sort", sort);
       if (tab && tab !== "all") q.set("tab", tab);
+      // Switching tab or order keeps the live stream's place, so the body must be no older
+      // than it: revalidate (a 304 costs the server nothing) instead of the browser's copy.
+      const cache = this.root ? "no-cache" : undefined;
       let content;
       let opened = false;
       try {
-        content = await this.fragment("/fragments/thread?" + q.toString());
+        content = await this.fragment("/fragments/thread?" + q.toString(), cache);
       } catch (e) {
         // Reads never create: the page's first load asks for its discussion with a POST
         // (the server checks this page's origin; the title stays provisional unless signed).
