@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check clean bench
+.PHONY: run test lint typecheck check clean bench bench-moderation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,20 @@ bench: $(STAMP) $(ISSO_STAMP)
 	@command -v wrk >/dev/null && test -x /usr/sbin/nginx || \
 		{ echo "make bench needs wrk and nginx: apt-get install -y wrk nginx-light"; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The moderation report (bench/moderation/report.py) compares with alt-profanity-check, an
+# English linear model, installed apart from veche like Isso; without it the peer is skipped.
+PROFANITY_VENV := bench/.venv-profanity
+PROFANITY_STAMP := $(PROFANITY_VENV)/.installed
+
+$(PROFANITY_STAMP):
+	test -x $(PROFANITY_VENV)/bin/python || $(PY) -m venv $(PROFANITY_VENV)
+	$(PROFANITY_VENV)/bin/pip install --quiet 'alt-profanity-check==1.9.1'
+	touch $(PROFANITY_STAMP)
+
+bench-moderation: $(STAMP)
+	-$(MAKE) $(PROFANITY_STAMP)
+	$(BIN)/python -m bench.moderation.report $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -347,3 +347,13 @@ def test_banned_and_suspect_words_see_through_disguises(
     q = client.get("/api/v1/moderation/queue?site=news&tab=flagged", headers=bearer(mod)).json()
     assert {i["flags"][0] for i in q["items"]} == {"suspect word: traitor",
                                                    "suspect word: foreign agent"}  # fmt: skip
+
+
+def test_an_approval_can_be_undone(client: TestClient, world: World, mod: str) -> None:
+    settings(world, premoderation="all")
+    _a, alice = world.user("alice")
+    c = post(client, world, alice, "Waiting for a moderator.")
+    assert decide(client, mod, c["id"], "approve").json()["status"] == "visible"
+    assert decide(client, mod, c["id"], "restore").json()["status"] == "pending"
+    assert c["id"] not in thread_ids(client, world)
+    error(decide(client, mod, c["id"], "restore"), 409, "already_decided")

@@ -18,7 +18,8 @@ def test_site_moderation_options(cli: CliRunner) -> None:
                "idiot*, moron", "--report-threshold", "5"],
     )  # fmt: skip
     assert r.exit_code == 0, r.output
-    assert "premoderation=new" in r.output and "banned_words=idiot*, moron" in r.output
+    assert "moderation: premoderation=new" in r.output
+    assert "banned_words=idiot*, moron" in r.output
     assert "report_threshold=5" in r.output
     r = cli.invoke(main, ["site", "update", "news", "--premoderation", "sometimes"])
     assert r.exit_code == 1 and "Pre-moderation is one of: off, all, new." in r.output

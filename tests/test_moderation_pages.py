@@ -43,7 +43,9 @@ def test_queue_page_decides_by_form(client: TestClient, world: World) -> None:
     _a, alice = world.user("alice", display_name="Alice")
     first = held(client, world, alice, "I think the <b>council</b> is wrong.")
     second = held(client, world, alice, "Second thought.")
-    assert client.get("/moderation").status_code == 401
+    r = client.get("/moderation?tab=pending", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/signin?next=%2Fmoderation%3Ftab%3Dpending"
     sign_in(client, "maria")
     page = client.get("/moderation")
     assert page.status_code == 200
@@ -158,3 +160,26 @@ def test_dashboard_counts_and_charts(client: TestClient, world: World) -> None:
     assert f"<td>{world.story.title}</td><td>1</td>" in html
     assert "comments</title>" in html
     assert client.get("/moderation/dashboard?hours=0").status_code == 422
+
+
+def test_admins_browse_and_filter_the_audit_log(client: TestClient, world: World) -> None:
+    _m, mod = world.user("maria", role=Role.moderator)
+    world.user("root", role=Role.admin)
+    _a, alice = world.user("alice")
+    c = held(client, world, alice, "A comment to take down.")
+    client.post(f"/api/v1/comments/{c['id']}/remove", json={"reason": "Spam"},
+                headers=bearer(mod))  # fmt: skip
+    client.post("/api/v1/users/alice/restrictions", json={"premoderate": True},
+                headers=bearer(mod))  # fmt: skip
+    sign_in(client, "maria")
+    assert client.get("/moderation/audit").status_code == 403  # moderators act, admins audit
+    client.cookies.clear()
+    sign_in(client, "root")
+    html = client.get("/moderation/audit").text
+    assert html.count("<tr>") == 3  # the head and two entries
+    assert "premoderate" in html and "remove" in html and "Spam" in html
+    only = client.get("/moderation/audit?action=remove&target_kind=comment").text
+    assert only.count("<tr>") == 2 and "premoderate" not in only
+    assert "&#34;status&#34;: &#34;removed&#34;" in only or '"status": "removed"' in only
+    for method in ("post", "put", "delete"):
+        assert getattr(client, method)("/moderation/audit").status_code == 405

@@ -122,7 +122,12 @@ def live(tmp_path: Path) -> Iterator[Live]:
     rt = Runtime.build(config)
     rt.db.upgrade()
     stories = Stories(rt)
-    stories.create_site("news", SiteSettings(allowed_origins=[base, publisher]))
+    # Playwright types a comment in milliseconds: the bot check on first comments is off here
+    # (test_moderation.py turns it on).
+    stories.create_site(
+        "news",
+        SiteSettings(allowed_origins=[base, publisher], moderation={"min_typing_seconds": 0}),
+    )
     story = stories.create(
         "news", f"{publisher}/2026/storm", "Storm cuts the coast road",
         body="The council opened the sports hall as a warming centre for families.\n\n"
@@ -160,6 +165,16 @@ def live(tmp_path: Path) -> Iterator[Live]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def second(browser: Browser) -> Iterator[Page]:
+    """Another reader, in a browser context of their own (own cookies and storage)."""
     context = browser.new_context()
     pg = context.new_page()
     pg.set_default_timeout(10_000)

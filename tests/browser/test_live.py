@@ -4,10 +4,9 @@ deletions live, and a reader who drops off the network catches up without a relo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
 from tests.browser.conftest import Live
@@ -20,15 +19,6 @@ from veche.service.runtime import Viewer
 from veche.store.models import User
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def second(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    yield pg
-    context.close()
 
 
 def test_two_readers_see_each_other_live(page: Page, second: Page, live: Live) -> None:

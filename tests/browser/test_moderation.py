@@ -3,10 +3,7 @@ place, and a shadow ban that only its author cannot see."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Live
 from tests.browser.test_hosted import comment, post
@@ -16,15 +13,6 @@ from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft
 from veche.service.runtime import Viewer
 from veche.service.stories import SiteSettings, Stories
-
-
-@pytest.fixture
-def second(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    yield pg
-    context.close()
 
 
 def staff(live: Live, handle: str) -> None:
@@ -133,3 +121,82 @@ def test_a_shadow_ban_is_visible_only_to_its_author(page: Page, second: Page, li
     second.reload()
     expect(second.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
     expect(second.locator(f"#c{mine}")).to_have_count(0)
+
+
+def test_a_first_comment_typed_in_an_instant_waits(page: Page, live: Live) -> None:
+    """The page reports how long the comment took to write; a bot's first one is held."""
+    Stories(live.rt).update_site("news", SiteSettings(moderation={"min_typing_seconds": 3}))
+    live.user("bot")
+    live.sign_in(page, "bot")
+    post(page, ".discussion-head ~ form.comment-form", "Great article, visit my page.")
+    held = comment(page, "Great article, visit my page.")
+    expect(page.locator(f"#c{held} .held-note")).to_contain_text("Awaiting a moderator")
+    with live.rt.db.session(write=False) as s:
+        from sqlalchemy import text
+
+        flags = s.scalar(text("SELECT flags FROM comments WHERE id = :i"), {"i": int(held)})
+    assert "typed in" in str(flags)
+
+
+def test_a_ban_from_the_queue_is_explained_to_the_banned(
+    page: Page, second: Page, live: Live
+) -> None:
+    Stories(live.rt).update_site("news", SiteSettings(moderation={"premoderation": "all"}))
+    staff(live, "maria")
+    live.user("troll")
+    held = write(live, "troll", "I will keep posting this everywhere.")
+    open_queue(page, live, "maria")
+    ban = page.locator(f"#q{held} form.ban-form")
+    ban.locator("select[name=what]").select_option("ban")
+    ban.locator("select[name=days]").select_option("7")
+    ban.locator("input[name=reason]").fill("Calls to violence")
+    ban.locator("button[type=submit]").click()
+    expect(page.locator(".flash")).to_have_text("troll: ban done.")
+    expect(page.locator(f"#q{held} .q-author")).to_contain_text("banned")
+    live.sign_in(second, "troll")
+    told = second.locator(".discussion .banned")
+    expect(told).to_contain_text("You are banned from commenting until")
+    expect(told).to_contain_text("Reason: Calls to violence")
+    expect(second.locator(".discussion-head ~ form.comment-form")).to_have_count(0)
+
+
+def test_new_members_wait_and_words_are_seen_through(page: Page, second: Page, live: Live) -> None:
+    """Pre-moderation of new members, a disguised banned word and a suspect word, as a
+    reader meets them; the moderator closes the discussion from the page."""
+    staff(live, "maria")
+    live.user("trusted")
+    write(live, "trusted", "An earlier comment of mine.")  # published before the rules
+    Stories(live.rt).update_site(
+        "news",
+        SiteSettings(moderation={
+            "premoderation": "new", "premod_approved": 1,
+            "banned_words": "scumbag*", "suspect_words": "traitor",
+        }),
+    )  # fmt: skip
+    live.user("newbie")
+    live.sign_in(page, "newbie")
+    post(page, ".discussion-head ~ form.comment-form", "My very first comment here.")
+    first = comment(page, "My very first comment here.")
+    expect(page.locator(f"#c{first} .held-note")).to_contain_text("Awaiting a moderator")
+    post(page, ".discussion-head ~ form.comment-form", "You s c u m b @ g s.")
+    refused = page.locator("li.comment.status-rejected")
+    expect(refused.locator(".body")).to_have_text("You s c u m b @ g s.")
+    expect(refused.locator(".mod-reason")).to_contain_text(
+        "Not published automatically: it contains a word this site does not allow"
+    )
+    live.sign_in(second, "trusted")
+    post(second, ".discussion-head ~ form.comment-form", "A trusted reply, straight in.")
+    shown = comment(second, "A trusted reply, straight in.")
+    expect(second.locator(f"#c{shown}")).to_have_class("comment level-0 status-visible")
+    post(second, ".discussion-head ~ form.comment-form", "Only a traitor would say that.")
+    suspect = comment(second, "Only a traitor would say that.")
+    expect(second.locator(f"#c{suspect} .held-note")).to_contain_text("Awaiting a moderator")
+    # The newbie's page does not show the other's held comments, only the published one.
+    page.reload()
+    expect(page.locator(f"#c{shown}")).to_be_visible()
+    expect(page.locator(f"#c{suspect}")).to_have_count(0)
+    # The moderator closes the discussion from the page.
+    page.context.clear_cookies()
+    live.sign_in(page, "maria")
+    page.locator("form.story-open button").click()
+    expect(page.locator(".discussion .closed")).to_have_text("This discussion is closed.")

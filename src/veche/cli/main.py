@@ -217,8 +217,8 @@ def _describe(site: Any) -> str:
     return (
         f"site {site.name}: origins={','.join(site.allowed_origins) or '-'} "
         f"require_sign_in={site.require_sign_in} allow_guests={site.allow_guests} "
-        f"edit_window={site.edit_window_seconds // 60}min max_length={site.max_comment_length} "
-        + " ".join(f"{k}={_shown(v)}" for k, v in _moderation_of(site).items())
+        f"edit_window={site.edit_window_seconds // 60}min max_length={site.max_comment_length}\n"
+        "  moderation: " + " ".join(f"{k}={_shown(v)}" for k, v in _moderation_of(site).items())
     )
 
 

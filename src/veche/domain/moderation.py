@@ -256,6 +256,8 @@ def next_status(
         return CommentStatus.removed if current in _TAKES_BACK else None
     if current in (CommentStatus.removed, CommentStatus.rejected):
         return before if before in _TAKES_BACK else CommentStatus.visible
+    if current is CommentStatus.visible and before in _UNPUBLISHED:
+        return before  # an approval taken back: the comment waits again
     return None
 
 

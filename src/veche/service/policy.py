@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple, Protocol, TypeVar
 
 from veche.domain.enums import CommentStatus, Role
-from veche.domain.errors import Banned, Conflict, Forbidden, VecheError
+from veche.domain.errors import AuthRequired, Banned, Conflict, Forbidden, VecheError
 
 GONE = frozenset({CommentStatus.deleted, CommentStatus.removed})
 # Held back from readers: awaiting a moderator, refused by one (shown to its author with the
@@ -146,12 +146,16 @@ def remove_refusal(who: Who) -> Refusal | None:
 
 
 def moderate_refusal(who: Who) -> Refusal | None:
+    if who.user_id is None:
+        return Refusal(AuthRequired, "Sign in as a moderator to do that.")
     if not is_moderator(who):
         return Refusal(Forbidden, "Only moderators can do that.")
     return None
 
 
 def admin_refusal(who: Who) -> Refusal | None:
+    if who.user_id is None:
+        return Refusal(AuthRequired, "Sign in as an admin to do that.")
     if who.role is not Role.admin:
         return Refusal(Forbidden, "Only admins can do that.")
     return None

@@ -15,6 +15,7 @@ from veche.config import Config
 from veche.live.hub import Hub
 from veche.logs import configure, lean_records
 from veche.moderation.embedding import AbuseClassifier
+from veche.moderation.lang import warm as warm_scoring
 from veche.service.runtime import Runtime
 from veche.service.screening import Screening
 from veche.service.stories import Stories
@@ -83,6 +84,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         ending = asyncio.create_task(keeper, name="veche-keep-streams")
         if screening is not None:
             screening.start()
+        # The language detector takes a second or more to build: not on a reader's first post.
+        await asyncio.to_thread(warm_scoring)
         try:
             yield
         finally:

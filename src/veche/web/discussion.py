@@ -69,6 +69,7 @@ class DiscussionCtx:
     form_error: str | None = None
     held: list[HeldView] = field(default_factory=list)
     reasons: tuple[str, ...] = ()  # the site's reasons, for moderators' forms
+    banned: str | None = None  # why and until when this reader may not comment
 
 
 def viewer_ctx(request: Request, story: Story, base: str, *, shared: bool = False) -> DiscussionCtx:
@@ -80,10 +81,12 @@ def viewer_ctx(request: Request, story: Story, base: str, *, shared: bool = Fals
         )  # fmt: skip
     who = viewer(request)
     reasons = ModerationSettings.from_stored(story.site.moderation).reasons
+    ban = policy.ban_refusal(who.user, runtime(request).clock())
     return DiscussionCtx(
         story=story, base=base, csrf=csrf_token(request), key=new_key(),
-        can_comment=policy.can_comment(story, who) and not policy.is_banned(who.user, runtime(request).clock()),
-        guest=who.user is None, reasons=reasons if policy.is_moderator(who) else (),
+        can_comment=policy.can_comment(story, who) and ban is None, guest=who.user is None,
+        reasons=reasons if policy.is_moderator(who) else (),
+        banned=ban.message if ban else None,
     )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from veche.domain.moderation import Action
 from veche.service.dashboard import Dashboard
 from veche.service.found import comment_of
 from veche.service.moderation import Moderation
-from veche.service.queue import Queue
+from veche.service.queue import Queue, audit_log
 from veche.web.identity import check_csrf, runtime, viewer
 from veche.web.schemas import PathId
 from veche.web.templating import render
@@ -30,6 +30,7 @@ TABS = (
     ("reported", "Reported"),
     ("decided", "Recently decided"),
 )
+AUDIT_PAGE = 100
 BAN_DAYS = (("1", "1 day"), ("7", "7 days"), ("30", "30 days"), ("", "permanently"))
 
 
@@ -42,6 +43,23 @@ def _signed_in(request: Request) -> None:
         raise AuthRequired("Sign in as a moderator to see the queue.")
 
 
+def _sign_in_first(request: Request) -> RedirectResponse | None:
+    """A moderator's page asked for while signed out: to the sign-in, and back."""
+    if viewer(request).user is not None:
+        return None
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/signin?" + urlencode({"next": target}), status_code=303)
+
+
+def _decision(request: Request, csrf: str, action: str) -> Action:
+    """What every moderator's form checks first: its token, a session, a known action."""
+    check_csrf(request, csrf)
+    _signed_in(request)
+    if action not in ACTIONS:
+        raise InvalidInput("Choose approve, reject, remove or restore.", field="action")
+    return ACTIONS[action]
+
+
 @router.get("/moderation")
 def queue_page(
     request: Request,
@@ -50,7 +68,8 @@ def queue_page(
     after: str | None = Query(None, max_length=40),
     msg: str | None = Query(None, max_length=300),
 ) -> Response:
-    _signed_in(request)
+    if (signin := _sign_in_first(request)) is not None:
+        return signin
     who = viewer(request)
     queue = Queue(runtime(request))
     sites = queue.sites(who)
@@ -76,10 +95,7 @@ def decide_form(
 ) -> Response:
     """One decision on one item or a selection (each `items` value is "id:version", the
     version as the page showed it); the page says what happened to each."""
-    check_csrf(request, csrf)
-    _signed_in(request)
-    if action not in ACTIONS:
-        raise InvalidInput("Choose approve, reject, remove or restore.", field="action")
+    decision = _decision(request, csrf, action)
     chosen = _items(items)
     if not chosen:
         raise InvalidInput("Select at least one comment.", field="items")
@@ -88,7 +104,7 @@ def decide_form(
     for comment_id, version in chosen.items():
         try:
             moderation.decide(
-                comment_id, ACTIONS[action], viewer(request), reason=reason or None,
+                comment_id, decision, viewer(request), reason=reason or None,
                 note=note or None, version=version,
             )  # fmt: skip
             done += 1
@@ -157,12 +173,9 @@ def moderate_form(
     version: str = Form("", max_length=10),
 ) -> Response:
     """A moderator's decision in place, on the thread, without JavaScript."""
-    check_csrf(request, csrf)
-    _signed_in(request)
-    if action not in ACTIONS:
-        raise InvalidInput("Choose approve, reject, remove or restore.", field="action")
+    decision = _decision(request, csrf, action)
     comment = Moderation(runtime(request)).decide(
-        comment_id, ACTIONS[action], viewer(request), reason=reason or None, note=note or None,
+        comment_id, decision, viewer(request), reason=reason or None, note=note or None,
         version=int(version) if version.isdigit() else None,
     )  # fmt: skip
     return _to_comment(comment.id, comment.story_id)
@@ -226,10 +239,48 @@ def dashboard_page(
     site: str | None = Query(None, max_length=64),
     hours: int = Query(48, ge=1, le=24 * 14),
 ) -> Response:
-    _signed_in(request)
+    if (signin := _sign_in_first(request)) is not None:
+        return signin
     who = viewer(request)
     sites = Queue(runtime(request)).sites(who)
     if not sites:
         raise InvalidInput("There are no sites yet: create one with `veche site create`.")
     view = Dashboard(runtime(request)).view(site or sites[0], who, hours)
     return render(request, "dashboard.html", view=view)
+
+
+@router.get("/moderation/audit")
+def audit_page(
+    request: Request,
+    actor: str | None = Query(None, max_length=40),
+    action: str | None = Query(None, max_length=40),
+    target_kind: str | None = Query(None, max_length=20),
+    target_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    before_id: int | None = Query(None, ge=1, le=2**31 - 1),
+) -> Response:
+    """Admins browse and filter the audit log; nothing here or anywhere edits it."""
+    if (signin := _sign_in_first(request)) is not None:
+        return signin
+    filters = {
+        "actor": actor or None, "action": action or None,
+        "target_kind": target_kind or None, "target_id": target_id,
+    }  # fmt: skip
+    entries = audit_log(runtime(request), viewer(request), limit=AUDIT_PAGE, before_id=before_id,
+                        **filters)  # fmt: skip
+    older = None
+    if len(entries) == AUDIT_PAGE:
+        kept = {k: str(v) for k, v in filters.items() if v is not None}
+        older = "/moderation/audit?" + urlencode({**kept, "before_id": entries[-1].id})
+    return render(request, "audit.html", entries=entries, filters=filters, older=older)
+
+
+@router.post("/stories/{story_id}/open")
+def open_form(
+    story_id: PathId, request: Request, csrf: str = Form(""),
+    open: str = Form("false", max_length=5),
+) -> Response:  # fmt: skip
+    """Close or reopen a story without JavaScript; the thread stays readable either way."""
+    check_csrf(request, csrf)
+    _signed_in(request)
+    Moderation(runtime(request)).set_open(story_id, open == "true", viewer(request))
+    return RedirectResponse(f"/stories/{story_id}", status_code=303)

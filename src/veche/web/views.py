@@ -210,6 +210,24 @@ def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteVi
     )  # fmt: skip
 
 
+# What an author is told when the scorers, not a person, refused their comment: the kind of
+# rule, never the exact word or score (which would teach a spammer the threshold).
+_AUTOMATIC = (
+    ("banned word", "it contains a word this site does not allow"),
+    ("abuse", "it reads as abusive"),
+    ("spam", "it looks like spam"),
+)
+
+
+def decision_reason(c: Comment) -> str | None:
+    if c.mod_reason or c.decided_by is not None:
+        return c.mod_reason
+    for prefix, said in _AUTOMATIC:
+        if any(f.startswith(prefix) for f in c.flags or ()):
+            return f"Not published automatically: {said}"
+    return None
+
+
 def display_name(c: Comment) -> str:
     """How a comment's author is named in quotes of it."""
     if c.author is not None:
@@ -242,7 +260,7 @@ def comment_view(
         body_html=None if gone else c.body_html,
         body_src=c.body_src if mine and not gone else None,
         quote=None if gone else _quote_view(c, story, quoted),
-        mod_reason=c.mod_reason if (mine or moderator) and c.status in _DECIDED else None,
+        mod_reason=decision_reason(c) if (mine or moderator) and c.status in _DECIDED else None,
         flags=list(c.flags or ()) if moderator else [],
         featured=c.featured_at is not None and c.status is CommentStatus.visible,
         can_edit=policy.can_edit(c, story, viewer, now),

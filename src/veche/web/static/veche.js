@@ -237,7 +237,7 @@
       const top = this.root && this.root.querySelector(".discussion-head ~ .comment-form");
       if (top) {
         const draft = storage.get(this.draftKey(top));
-        if (draft) this.applyDraft(top, draft);
+        if (draft) { this.applyDraft(top, draft); top.dataset.restored = "1"; }
       }
       if (!this.root) return;
       const prefix = "draft:" + this.base + "|" + this.storyId + "|";
@@ -249,13 +249,17 @@
         const li = this.byId(parent);
         if (!li) continue;
         const form = this.openReply(li);
-        if (form) this.applyDraft(form, storage.get(k.slice(PREFIX.length)) || {});
+        if (form) {
+          this.applyDraft(form, storage.get(k.slice(PREFIX.length)) || {});
+          form.dataset.restored = "1";
+        }
       }
     }
 
     // -- events ---------------------------------------------------------------------------
     onInput(e) {
       const form = e.target.closest && e.target.closest("form.comment-form");
+      if (form && !form.dataset.started) form.dataset.started = String(Date.now());
       if (form) this.saveDraft(form);
     }
 
@@ -414,6 +418,11 @@
         if (el.quote_comment_id.value) data.quote.comment_id = Number(el.quote_comment_id.value);
       }
       if (el.guest_name && el.guest_name.value.trim()) data.guest_name = el.guest_name.value;
+      // How long it took to write, for the site's bot check on first comments; a draft
+      // brought back from this device was written before, so it says nothing.
+      if (form.dataset.started && !form.dataset.restored) {
+        data.typing_seconds = Math.min(86400, (Date.now() - Number(form.dataset.started)) / 1000);
+      }
       return data;
     }
 
@@ -621,6 +630,8 @@
       if (li) {
         await this.refresh(li).catch(() => {});
         await this.applyOverlay(false, [li.dataset.commentId]);
+      } else {
+        await this.applyOverlay(true, []);  // the discussion itself changed (closed, reopened)
       }
     }
 
