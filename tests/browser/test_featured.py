@@ -4,10 +4,8 @@ tab follows features and unfeatures live."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Live
 from tests.browser.test_embed import embed
@@ -20,21 +18,13 @@ from veche.service.runtime import Viewer
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def reader(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    pg = context.new_page()
-    pg.set_default_timeout(10_000)
-    yield pg
-    context.close()
-
-
 def feature(live: Live, comment_id: int, on: bool) -> None:
     maria = Accounts(live.rt).sign_in("maria", PASSWORD, ip="127.0.0.1")[0]
     Moderation(live.rt).feature(comment_id, on, Viewer(maria, "127.0.0.1"))
 
 
-def test_a_staff_pick_under_the_featured_tab(page: Page, reader: Page, live: Live) -> None:
+def test_a_staff_pick_under_the_featured_tab(page: Page, second: Page, live: Live) -> None:
+    reader = second
     staff(live, "maria")
     live.user("alice")
     first = write(live, "alice", "The ferry timetable matters more than the bridge.")
