@@ -290,7 +290,7 @@ def read_featured(s: Session, story_id: int, *, limit: int) -> Featured:
     """Featured, published comments in one statement: a backward range scan of
     ix_comments_story_featured, each row joined to its quote's source by primary key. A
     featured comment taken down keeps its `featured_at` (a restore brings the pick back), so
-    the scan steps over those few; nothing else it reads is left out."""
+    the scan steps over those: the only rows it reads and leaves out, and hand-picked few."""
     source = aliased(Comment, name="source")
     q = (
         _featured(story_id)
