@@ -140,7 +140,9 @@ def test_a_page_is_bounded_whatever_one_subtree_gathers(client: TestClient, worl
         f'href="/stories/{story}?replies={first["id"]}&amp;after={more["cursor"]}#c{first["id"]}"'
         in html
     )
-    assert seen.comments <= bound and len(seen.selects) <= 4
+    # The page adds the Featured tab's label: a count over ix_comments_story_featured.
+    assert seen.comments <= bound and len(seen.selects) <= 5, seen.selects
+    assert_index_plans(world.rt, seen.selects, bound)
 
     # The continuation is as bounded: a window, the ancestors it nests under, one count.
     with reads(world.rt) as seen:

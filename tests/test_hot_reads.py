@@ -32,6 +32,9 @@ def urls(world: World) -> list[str]:
         f"/api/v1/stories/{s}/comments?sort=newest&limit=5",
         f"/stories/{s}",
         f"/fragments/thread?story={s}",
+        f"/api/v1/stories/{s}/featured",
+        f"/stories/{s}?tab=featured",
+        f"/fragments/thread?story={s}&tab=featured",
     ]
 
 

@@ -15,6 +15,8 @@ from veche.store import threads
 from veche.store.models import Comment, Story
 
 MAX_PATH = paths.SEGMENT * (paths.MAX_DEPTH + 1)
+# The Featured tab lists at most this many staff picks; its label counts to one more ("50+").
+FEATURED_LIMIT = 50
 
 
 def check_cursor(value: str | None, field: str, max_length: int = 255) -> None:
@@ -81,6 +83,18 @@ class Threads:
         ids = {c.id for c in shown}
         cuts = {k: v for k, v in page.cuts.items() if k in ids}
         return threads.ThreadPage(page.story, shown, page.next_cursor, page.quoted, cuts)
+
+    def featured(self, story: Story, viewer: policy.Who) -> threads.Featured:
+        """The story's staff picks, most recently featured first, at most FEATURED_LIMIT."""
+        with self.rt.db.session(write=False) as s:
+            picks = threads.read_featured(s, story.id, limit=FEATURED_LIMIT)
+        # Not display-ordered, so each on its own (all are published: everyone sees them).
+        return replace(picks, comments=[c for c in picks.comments if policy.can_see(c, viewer)])
+
+    def featured_count(self, story: Story) -> int:
+        """For the tab's label: exact up to FEATURED_LIMIT, FEATURED_LIMIT + 1 beyond."""
+        with self.rt.db.session(write=False) as s:
+            return threads.count_featured(s, story.id, cap=FEATURED_LIMIT)
 
     def replies(
         self,

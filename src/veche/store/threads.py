@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from veche.domain import paths
+from veche.domain.enums import CommentStatus
 from veche.store.models import Comment, Story
 
 
@@ -266,6 +267,49 @@ def read_held(
     if author_id is not None:
         q = q.where(Comment.author_id == author_id)
     return list(s.scalars(q.order_by(Comment.path).limit(limit)).unique())
+
+
+@dataclass(frozen=True)
+class Featured:
+    """A story's staff picks, most recently featured first, with the sources they quote."""
+
+    comments: list[Comment]
+    quoted: dict[int, Comment]
+    more: bool  # more are featured than the bound let through
+
+
+def _featured(story_id: int) -> Select[Comment]:
+    return select(Comment).where(
+        Comment.story_id == story_id,
+        Comment.featured_at.is_not(None),
+        Comment.status == CommentStatus.visible,
+    )
+
+
+def read_featured(s: Session, story_id: int, *, limit: int) -> Featured:
+    """Featured, published comments in one statement: a backward range scan of
+    ix_comments_story_featured, each row joined to its quote's source by primary key. A
+    featured comment taken down keeps its `featured_at` (a restore brings the pick back), so
+    the scan steps over those: the only rows it reads and leaves out, and hand-picked few."""
+    source = aliased(Comment, name="source")
+    q = (
+        _featured(story_id)
+        .add_columns(source)
+        .outerjoin(source, source.id == Comment.quote_comment_id)
+        .order_by(Comment.featured_at.desc(), Comment.id.desc())
+        .limit(limit + 1)
+    )
+    rows = s.execute(q).unique().all()
+    picks = [c for c, _src in rows[:limit]]
+    quoted = {src.id: src for _c, src in rows[:limit] if src is not None}
+    return Featured(picks, quoted, len(rows) > limit)
+
+
+def count_featured(s: Session, story_id: int, *, cap: int) -> int:
+    """How many are featured, counted to `cap + 1` at most (what the tab can show, and
+    whether there is more): the same range scan, LIMITed, for the tab's label."""
+    picks = _featured(story_id).with_only_columns(Comment.id).limit(cap + 1).subquery()
+    return int(s.scalar(select(func.count()).select_from(picks)) or 0)
 
 
 def by_idempotency_key(s: Session, key: str) -> Comment | None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from veche.domain.errors import NotFound
 from veche.service import policy
 from veche.service.runtime import Viewer
-from veche.service.threads import Threads
+from veche.service.threads import FEATURED_LIMIT, Threads
 from veche.store.models import Story
 from veche.store.threads import Sort
 from veche.web import shared
@@ -23,6 +23,7 @@ from veche.web.api import ERRORS, story_out
 from veche.web.identity import csrf_token, runtime, stories, viewer
 from veche.web.schemas import (
     CommentOut,
+    FeaturedOut,
     OverlayOut,
     PathId,
     PermalinkOut,
@@ -31,7 +32,15 @@ from veche.web.schemas import (
     UserOut,
 )
 from veche.web.templating import new_key
-from veche.web.views import API_DEPTH, EVERYONE, attach_cuts, build_tree, card_view, window_views
+from veche.web.views import (
+    API_DEPTH,
+    EVERYONE,
+    attach_cuts,
+    build_tree,
+    card_view,
+    comment_view,
+    window_views,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["threads"], responses=ERRORS)
 JSON = "application/json"
@@ -120,6 +129,32 @@ def replies(
 
     params = (str(head_id), after or "", str(limit or ""))
     return shared.respond(request, shared.shared(request, story, "replies", params, _json(make)))
+
+
+@router.get("/stories/{story_id}/featured", response_model=FeaturedOut)
+def featured(story_id: PathId, request: Request) -> Response:
+    """The story's staff picks (the Featured tab): featured, published comments, most
+    recently featured first, at most 50, without their replies. A comment unfeatured or
+    taken down leaves the list. A shared body: send `If-None-Match` to get a 304."""
+    rt = runtime(request)
+    story = stories(request).get(story_id)
+
+    def make() -> FeaturedOut:
+        picks = Threads(rt).featured(story, EVERYONE)
+        now, base = rt.clock(), rt.config.base_url
+        comments = []
+        for c in picks.comments:
+            view = comment_view(c, story, picks.quoted, EVERYONE, now)
+            comments.append(
+                {**view.as_json(), "featured_at": c.featured_at, "page_url": base + view.href,
+                 "href": f"/api/v1/stories/{story.id}/comments/{c.id}"}
+            )  # fmt: skip
+        return FeaturedOut.model_validate(
+            {"story": story_out(story, base), "comments": comments, "limit": FEATURED_LIMIT,
+             "more": picks.more}
+        )  # fmt: skip
+
+    return shared.respond(request, shared.shared(request, story, "featured", (), _json(make)))
 
 
 def _permalink(request: Request, story: Story, comment_id: int, who: policy.Who) -> PermalinkOut:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from fastapi import Request
@@ -12,7 +13,7 @@ from veche.domain.errors import InvalidInput
 from veche.domain.moderation import ModerationSettings
 from veche.service import policy
 from veche.service.runtime import Viewer
-from veche.service.threads import Threads
+from veche.service.threads import FEATURED_LIMIT, Threads
 from veche.store.models import Story
 from veche.store.threads import Sort
 from veche.web.identity import csrf_token, runtime, viewer
@@ -28,6 +29,14 @@ from veche.web.views import (
     find_node,
     window_views,
 )
+
+
+class Tab(StrEnum):
+    """What the discussion lists: the thread, or the editors' picks from it."""
+
+    all = "all"
+    featured = "featured"
+
 
 # The viewer a shared body's page chrome (gate, forms) is rendered for: nobody, no tokens.
 ANON = Viewer(None, "")
@@ -95,19 +104,29 @@ def discussion(
     form_error: str | None = None,
     replies: int | None = None,
     focus: int | None = None,
+    tab: Tab = Tab.all,
+    head: bool = True,
     shared: bool = False,
 ) -> dict[str, Any]:
     """Template context for a discussion; shared by hosted pages, embeds and fragments.
 
     With `replies` it shows the continuation of that comment's cut replies (after `after`),
-    with `focus` the block that holds one comment (a permalink); else a page of the thread.
-    `shared` renders it for everyone: no tokens, no viewer, no held comments, no controls."""
+    with `focus` the block that holds one comment (a permalink); on the Featured `tab` the
+    story's staff picks, most recently featured first; else a page of the thread. `shared`
+    renders it for everyone: no tokens, no viewer, no held comments, no controls. Without
+    `head` (a "load more" page) the Featured tab's label is not counted."""
     rt = runtime(request)
     who: policy.Who = EVERYONE if shared else viewer(request)
     now = rt.clock()
     threads = Threads(rt)
     next_cursor = None
-    if replies is not None or focus is not None:
+    partial = tab is Tab.all and (replies is not None or focus is not None)
+    if tab is Tab.featured:
+        picks = threads.featured(story, who)
+        tree = [comment_view(c, story, picks.quoted, who, now) for c in picks.comments]
+        shown = picks.comments
+        featured = len(shown) + picks.more
+    elif partial:
         if replies is not None:
             window = threads.replies(story, replies, who, after=after)
         else:
@@ -119,6 +138,8 @@ def discussion(
         tree = build_tree(page.comments, story, page.quoted, who, now)
         attach_cuts(tree, page.cuts)
         shown, next_cursor = page.comments, page.next_cursor
+    if tab is Tab.all:  # the tab's label; the Featured tab counted what it read
+        featured = threads.featured_count(story) if head else 0
     ctx = viewer_ctx(request, story, base, shared=shared)
     ctx.edit_id, ctx.form_body, ctx.form_error = edit, form_body, form_error
     if reply is not None:
@@ -135,5 +156,6 @@ def discussion(
                          "label": f"Quote: {display_name(source)}"}  # fmt: skip
     return {
         "story": story, "tree": tree, "sort": sort.value, "next_cursor": next_cursor,
-        "ctx": ctx, "base": base, "partial": replies is not None or focus is not None,
+        "ctx": ctx, "base": base, "partial": partial,
+        "tab": tab.value, "featured": featured, "featured_limit": FEATURED_LIMIT,
     }  # fmt: skip

@@ -18,7 +18,7 @@ from veche.service.threads import Threads
 from veche.store.models import Story
 from veche.store.threads import Sort
 from veche.web import shared
-from veche.web.discussion import discussion, viewer_ctx
+from veche.web.discussion import Tab, discussion, viewer_ctx
 from veche.web.identity import csrf_token, runtime, stories, viewer
 from veche.web.schemas import MAX_ID, PathId, QueryId
 from veche.web.templating import STATIC, env, render
@@ -37,6 +37,7 @@ router = APIRouter(include_in_schema=False)
 
 
 SortQ = Query(Sort.oldest)
+TabQ = Query(Tab.all)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -85,19 +86,25 @@ def story_page(
     quote: QueryId = None,
     edit: QueryId = None,
     replies: QueryId = None,
+    tab: Tab = TabQ,
 ) -> Response:
     """The story and a page of its discussion; `?replies=<id>&after=` continues a cut
-    subtree for readers without JavaScript; `?reply=`/`?edit=` open forms (per viewer)."""
+    subtree for readers without JavaScript; `?tab=featured` lists the editors' picks;
+    `?reply=`/`?edit=` open forms (per viewer)."""
     story = stories(request).get(story_id)
+    if tab is Tab.featured:  # one list, whatever the thread's page and order
+        sort, after, replies = Sort.oldest, None, None
     if reply is None and edit is None:
-        params = (sort.value, after or "", str(replies or ""))
+        params = (tab.value, sort.value, after or "", str(replies or ""))
         return _page(
             request, story, "story", params,
-            lambda: discussion(request, story, sort=sort, after=after, replies=replies, shared=True),
+            lambda: discussion(
+                request, story, sort=sort, after=after, replies=replies, tab=tab, shared=True
+            ),
         )  # fmt: skip
     context = discussion(
         request, story, sort=sort, after=after, reply=reply, quote=quote, edit=edit,
-        replies=replies,
+        replies=replies, tab=tab,
     )  # fmt: skip
     return render(request, "story.html", **context)
 
@@ -131,11 +138,12 @@ def embed_page(
     request: Request,
     url: str = Query(max_length=2048),
     sort: Sort = SortQ,
+    tab: Tab = TabQ,
 ) -> Response:
     """The discussion alone, for a link or an iframe; the script embed is preferred. Only
     for a story that exists: loading a page never creates one."""
     story = stories(request).by_url(url, create=False)
-    return render(request, "embed.html", **discussion(request, story, sort=sort))
+    return render(request, "embed.html", **discussion(request, story, sort=sort, tab=tab))
 
 
 @router.get("/fragments/thread", response_class=HTMLResponse)
@@ -145,8 +153,10 @@ def thread_fragment(
     url: str | None = Query(None, max_length=2048),
     sort: Sort = SortQ,
     after: str | None = Query(None, max_length=255),
+    tab: Tab = TabQ,
 ) -> Response:
-    """The discussion as HTML for embed.js, or one more page of it for "load more"."""
+    """The discussion as HTML for embed.js, or one more page of it for "load more"; with
+    `tab=featured`, the discussion showing the editors' picks (one list, never paged)."""
     svc = stories(request)
     if story_id is not None:
         story = svc.get(story_id)
@@ -155,11 +165,17 @@ def thread_fragment(
     else:
         raise InvalidInput("Give a story id or a url.")
     base = runtime(request).config.base_url
+    if tab is Tab.featured:
+        sort, after = Sort.oldest, None
     template = "fragment_page.html" if after else "discussion.html"
     entry = shared.shared(
-        request, story, template, (sort.value, after or ""),
+        request, story, template, (tab.value, sort.value, after or ""),
         lambda: shared.html(
-            request, template, **discussion(request, story, sort=sort, after=after, base=base, shared=True)
+            request, template,
+            **discussion(
+                request, story, sort=sort, after=after, base=base, tab=tab, head=not after,
+                shared=True,
+            ),
         ),
     )  # fmt: skip
     return shared.respond(request, entry)

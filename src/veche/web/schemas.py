@@ -266,6 +266,22 @@ class ContextOut(BaseModel):
     comment: CommentOut
 
 
+class FeaturedCommentOut(CommentOut):
+    featured_at: dt.datetime = Field(description="When a moderator featured it")
+    href: str = Field(description="Its place in the thread, as JSON (the permalink)")
+    page_url: str = Field(description="Its place in the thread on the hosted page")
+
+
+class FeaturedOut(BaseModel):
+    """A story's staff picks: featured, published comments, most recently featured first,
+    each without its replies (follow `href` for its place in the thread)."""
+
+    story: StoryOut
+    comments: list[FeaturedCommentOut]
+    limit: int = Field(description="At most this many are listed")
+    more: bool = Field(description="More comments are featured than `limit` lets through")
+
+
 class ErrorBody(BaseModel):
     code: str
     message: str

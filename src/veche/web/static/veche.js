@@ -53,6 +53,8 @@
 
     get root() { return this.container.querySelector("[data-veche-discussion]"); }
     get storyId() { return this.root ? this.root.dataset.storyId : null; }
+    // The Featured tab lists the editors' picks, not the thread: nothing new is placed in it.
+    get featuredTab() { return Boolean(this.root && this.root.dataset.tab === "featured"); }
     get tokenKey() { return "token:" + this.base; }
     get token() { return this.mode === "embed" ? storage.get(this.tokenKey) : null; }
 
@@ -68,7 +70,7 @@
       return h;
     }
 
-    async request(method, path, body) {
+    async request(method, path, body, cache) {
       let response;
       try {
         response = await fetch(this.base + path, {
@@ -76,6 +78,7 @@
           headers: this.headers(body !== undefined),
           body: body === undefined ? undefined : JSON.stringify(body),
           credentials: this.mode === "embed" ? "omit" : "same-origin",
+          cache: cache || "default",
         });
       } catch (e) {
         throw new NetworkError("network");
@@ -89,8 +92,8 @@
       return text;
     }
 
-    async fragment(path) {
-      const text = await this.request("GET", path);
+    async fragment(path, cache) {
+      const text = await this.request("GET", path, undefined, cache);
       const tpl = document.createElement("template");
       tpl.innerHTML = text;  // server-rendered, already sanitised HTML
       return tpl.content;
@@ -102,13 +105,17 @@
       return body;
     }
 
-    async load(sort) {
+    async load(sort, tab) {
       const q = new URLSearchParams({ url: this.storyUrl });
       if (sort) q.set("sort", sort);
+      if (tab && tab !== "all") q.set("tab", tab);
+      // Switching tab or order keeps the live stream's place, so the body must be no older
+      // than it: revalidate (a 304 costs the server nothing) instead of the browser's copy.
+      const cache = this.root ? "no-cache" : undefined;
       let content;
       let opened = false;
       try {
-        content = await this.fragment("/fragments/thread?" + q.toString());
+        content = await this.fragment("/fragments/thread?" + q.toString(), cache);
       } catch (e) {
         // Reads never create: the page's first load asks for its discussion with a POST
         // (the server checks this page's origin; the title stays provisional unless signed).
@@ -182,6 +189,7 @@
           shown.className = li.className;
           continue;
         }
+        if (this.featuredTab) continue;  // held comments belong in the thread
         const parent = tpl.dataset.pending && this.byId(tpl.dataset.pending);
         if (parent) this.repliesOf(parent).appendChild(li);
         else if (!tpl.dataset.pending) this.root.querySelector("ol.comments").prepend(li);
@@ -285,6 +293,7 @@
       } else if (t.classList.contains("signout") && this.mode === "embed") {
         e.preventDefault(); this.signOut();
       } else if (t.dataset.sort && this.mode === "embed") { e.preventDefault(); this.load(t.dataset.sort); }
+      else if (t.dataset.tab && this.mode === "embed") { e.preventDefault(); this.load(null, t.dataset.tab); }
     }
 
     byId(id) { return this.root.querySelector("#c" + CSS.escape(String(id))); }
@@ -497,6 +506,11 @@
           if (!list) { list = document.createElement("ol"); list.className = "replies"; parent.appendChild(list); }
         }
         list.appendChild(fresh);
+      } else if (this.featuredTab) {
+        // This tab lists the editors' picks: the new comment is in the thread.
+        const form = this.root.querySelector(".discussion-head ~ form.comment-form");
+        if (form) this.status(form, "Posted. It is in the thread, under All comments.", false);
+        return;
       } else {
         list = this.root.querySelector("ol.comments");
         if (this.root.dataset.sort === "newest") list.prepend(fresh);
@@ -832,6 +846,8 @@
     }
 
     async applyLive(kind, c) {
+      if (kind === "comment.featured" || kind === "comment.unfeatured") this.countFeatured(kind);
+      if (this.featuredTab) return this.applyFeatured(kind, c);
       const existing = this.byId(c.id);
       let mine = this.mine(c);
       if (kind === "comment.created" || ((kind === "comment.approved" || kind === "comment.restored") && !existing)) {
@@ -853,6 +869,42 @@
         existing.className = existing.className.replace(/\bstatus-\S+/, "status-" + c.status);
       }
       if (mine || this.moderating()) await this.applyOverlay(false, [String(c.id)]);
+    }
+
+    // The Featured tab live: a new pick goes on top, one unfeatured or taken down leaves,
+    // a change to one on screen swaps its card; the thread's new comments are not for here.
+    async applyFeatured(kind, c) {
+      const existing = this.byId(c.id);
+      const picked = c.featured && c.status === "visible";
+      if (existing && !picked) { existing.remove(); return; }
+      let li = existing;
+      if (existing) {
+        existing.querySelector(":scope > .comment-card").replaceWith(this.liveNode(c).querySelector(":scope > .comment-card"));
+      } else if (kind === "comment.featured" && picked) {
+        li = this.liveNode(c);
+        li.className = li.className.replace(/\blevel-\d+/, "level-0");
+        const link = document.createElement("a");
+        link.href = this.base + "/stories/" + c.story_id + "/comments/" + c.id + "#c" + c.id;
+        link.textContent = "See it in the thread";
+        const where = document.createElement("p");
+        where.className = "in-thread";
+        where.appendChild(link);
+        li.querySelector(":scope > .comment-card").after(where);
+        this.root.querySelector("ol.comments").prepend(li);
+        const empty = this.root.querySelector(".empty");
+        if (empty) empty.remove();
+      } else return;
+      if (this.mine(c) || this.moderating()) await this.applyOverlay(false, [String(li.dataset.commentId)]);
+    }
+
+    // "Featured (N)" follows features and unfeatures; past the list's bound it says "50+".
+    // (Each feature and unfeature is one event, so replayed ones still add up.)
+    countFeatured(kind) {
+      const count = this.root.querySelector(".tabs .featured-count");
+      if (!count || !/^\d+$/.test(count.textContent)) return;
+      const n = Math.max(Number(count.textContent) + (kind === "comment.featured" ? 1 : -1), 0);
+      count.textContent = String(n);
+      if (!this.featuredTab) count.closest("a").hidden = n === 0;
     }
 
     // A moderator's Remove control comes with the overlay, for live comments as for the rest.
