@@ -81,7 +81,9 @@ class LocalScorer:
         if not item.is_edit:
             author = item.author
             # Quoting a comment in full is replying to it, not copying it.
-            own = without_quoted(item.text, [*blocks, *([item.quote_text] if item.quote_text else [])])
+            own = without_quoted(
+                item.text, [*blocks, *([item.quote_text] if item.quote_text else [])]
+            )
             dup = self.duplicates.check_and_add(item.site_id, author.key, own, self.clock())
             allowed = settings.new_user_links if author.new else 1000
             spam = spam_signals(
