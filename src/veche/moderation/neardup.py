@@ -20,7 +20,9 @@ and short.jsonl no pair of that size passes 0.5.
 Heavy spintax (most words swapped for synonyms) leaves a Jaccard of 0.2-0.3, where ordinary
 comments also fall now and then (7 of 128,000 pairs of those files' comments reach 0.2). What a
 reworded campaign keeps is where it leads: the same link host, @handle or phone. Earlier
-comments sharing such a destination are candidates too, and are confirmed from Jaccard 0.2.
+comments sharing such a destination are candidates too, and are confirmed from Jaccard 0.2; but
+readers citing one source on one story in similar words get there too, so these matches are
+counted apart (`DuplicateInfo.by_destination`) and the spam rules need promotion besides.
 
 Memory is bounded per site by a count and a time window, about 11 KB per kept comment (mostly
 the LSH buckets; ~55 MB for a site at the 5,000 cap). MinHashLSH.remove costs one dict
@@ -127,11 +129,14 @@ class DuplicateInfo:
     sample_id: an id for the group, to show a campaign as one item: the oldest group id among
     the matched comments, or this comment's own index id when nothing matched. When a comment
     bridges two groups they merge from then on; ids already handed out stay as they were.
+    by_destination: how many of `similar` match only at the lower Jaccard allowed for comments
+    that lead to the same link host, @handle, phone or e-mail.
     """
 
     similar: int
     authors: int
     sample_id: int
+    by_destination: int = 0
 
 
 @dataclass
@@ -216,17 +221,18 @@ class NearDuplicates:
             key = self._next_id
             self._next_id += 1
             matches = self._matches(site, grams, minhash, leads)
-            groups = {site.items[k].campaign for k in matches}
+            groups = {site.items[k].campaign for k, _ in matches}
             campaign = min(groups, default=key)
             if len(groups) > 1:
                 _merge(site, groups - {campaign}, campaign)
-            authors = {site.items[k].author for k in matches} | {author_key}
+            authors = {site.items[k].author for k, _ in matches} | {author_key}
             if minhash is not None:
                 site.lsh.insert(key, minhash, check_duplication=False)
             for lead in leads:
                 site.leads.setdefault(lead, []).append(key)
             site.items[key] = _Item(now, author_key, grams, campaign, leads)
-            return DuplicateInfo(similar=len(matches), authors=len(authors), sample_id=campaign)
+            by_destination = sum(1 for _, by_text in matches if not by_text)
+            return DuplicateInfo(len(matches), len(authors), campaign, by_destination)
 
     def size(self, site_id: int | None = None) -> int:
         """How many comments are kept, for one site or all."""
@@ -242,30 +248,28 @@ class NearDuplicates:
         grams: npt.NDArray[np.uint32],
         minhash: MinHash | None,
         leads: frozenset[str],
-    ) -> list[int]:
+    ) -> list[tuple[int, bool]]:
+        """The matching kept items, each with whether its text alone confirmed it."""
         if minhash is None:
             return []
         # Most recent first, so a flood saturating max_matches counts its newest members; and
         # a bounded number of exact comparisons however crowded the buckets are.
         shared = {k for lead in leads for k in site.leads.get(lead, ())[-self.max_matches :]}
         candidates = sorted(set(site.lsh.query(minhash)) | shared, reverse=True)
-        found: list[int] = []
+        found: list[tuple[int, bool]] = []
         for k in candidates[: 4 * self.max_matches]:
-            if self._similar(grams, site.items[k].shingles, k in shared):
-                found.append(k)
+            other = site.items[k].shingles
+            if self._similar(grams, other):
+                found.append((k, True))
+            elif k in shared and jaccard(grams, other) >= self.destination_jaccard:
+                found.append((k, False))
                 if len(found) >= self.max_matches:
                     break
         return found
 
-    def _similar(
-        self, a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32], same_destination: bool
-    ) -> bool:
-        """Jaccard for variants of one length, lower for one destination; containment for a
-        part of the other."""
-        similarity = jaccard(a, b)
-        if similarity >= self.jaccard_threshold:
-            return True
-        if same_destination and similarity >= self.destination_jaccard:
+    def _similar(self, a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32]) -> bool:
+        """Jaccard for variants of one length; containment for a part of the other."""
+        if jaccard(a, b) >= self.jaccard_threshold:
             return True
         small, large = sorted((a.size, b.size))
         return (
