@@ -339,3 +339,13 @@ def test_markdown_quotes_are_masked_when_given_as_blocks() -> None:
     assert score_abuse(text) is not None
     assert score_abuse(text, blocks=["Русня должна сдохнуть"]) is None
     assert score_abuse("Ты урод.", blocks=["something else"]) is not None
+
+
+def test_english_threats_to_a_place_and_a_few_insults() -> None:
+    assert category("Keep writing this and we'll find your office.") == "threat"
+    assert category("We will visit your home tonight.") == "threat"
+    assert category("Pipe down, you pompous windbag.") == "insult"
+    assert category("You braindead sheep.") == "insult"
+    assert score_abuse("I will find your house keys later.") is None
+    assert score_abuse("Did they find your car after the flood?") is None
+    assert score_abuse("The patient was declared brain dead.") is None
