@@ -284,3 +284,68 @@ def test_precision_and_recall_on_a_fixed_set(lang: str) -> None:
     recall = flagged_abuse / len(ABUSIVE[lang])
     assert precision >= 0.9, false_alarms
     assert recall >= 0.8, [t for t in ABUSIVE[lang] if score_abuse(t, lang) is None]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Roots rather than single forms.
+        ("Ну и мразота же ты.", "insult"),
+        ("Мразина конченая, а не человек.", "insult"),
+        ("Опять долбонавты из министерства пишут.", "insult"),
+        ("Ты ссыкло и больше никто.", "insult"),
+        ("Дурачина ты, простофиля.", "insult"),
+        # Phrases by their parts: who is told to shut what.
+        ("Закрой ты свою хлеборезку.", "insult"),
+        ("Захлопните варежку, уважаемый.", "insult"),
+        ("Вали ты нахер отсюда.", "obscene"),
+        # Intensifiers and vocatives between the address and the word.
+        ("Вы, сударь, откровенно пустоголовый.", "insult"),
+        ("Ты реально мерзкий тип.", "insult"),
+        # Threats said of others or as idioms.
+        ("Вас уроют, если продолжите.", "threat"),
+        ("Из-под земли достанем, не сомневайся.", "threat"),
+        ("Полезешь ещё раз — мало не покажется.", "threat"),
+        ("Таких надо отстреливать.", "threat"),
+        ("Вздернуть бы его на площади.", "threat"),
+        # Dehumanising words aimed at groups.
+        ("Чиновники — упыри и кровососы.", "dehumanising"),
+        ("Эти глисты из партии опять за своё.", "dehumanising"),
+    ],
+)
+def test_russian_abuse_by_root_and_construction(text: str, expected: str) -> None:
+    assert category(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Меня тут назвали идиотом, но я отвечу спокойно.",
+        "Нас называют предателями за то, что мы против войны.",
+        "Мусор во дворе не вывозят третью неделю.",
+        "Обезьяны в зоопарке Алматы получили новый вольер.",
+        "Клещи в этом году активны, берегите детей.",
+        "Депутаты проголосовали за бюджет, хотя обещали его отклонить.",
+        "Гиены и шакалы живут в саванне.",
+    ],
+)
+def test_russian_look_alikes_and_reports_stay_clean(text: str) -> None:
+    assert score_abuse(text) is None
+
+
+def test_markdown_quotes_are_masked_when_given_as_blocks() -> None:
+    # Rendered, "> Русня должна сдохнуть" loses its marker; the source's blocks say it quoted.
+    text = "Русня должна сдохнуть\n\nВот такое пишут под новостями. Стыдно."
+    assert score_abuse(text) is not None
+    assert score_abuse(text, blocks=["Русня должна сдохнуть"]) is None
+    assert score_abuse("Ты урод.", blocks=["something else"]) is not None
+
+
+def test_english_threats_to_a_place_and_a_few_insults() -> None:
+    assert category("Keep writing this and we'll find your office.") == "threat"
+    assert category("We will visit your home tonight.") == "threat"
+    assert category("Pipe down, you pompous windbag.") == "insult"
+    assert category("You braindead sheep.") == "insult"
+    assert score_abuse("I will find your house keys later.") is None
+    assert score_abuse("Did they find your car after the flood?") is None
+    assert score_abuse("The patient was declared brain dead.") is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from veche.moderation.links import count_links, reduce_urls, strip_links
+from veche.moderation.links import count_links, destinations, reduce_urls, strip_links
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,25 @@ def test_reduce_urls_undoes_spaced_and_bracketed_dots() -> None:
 def test_strip_links_leaves_what_the_comment_says() -> None:
     text = "Source: [the report](https://a.kz/x), also b.ru/y and t . me/z."
     assert strip_links(text).split() == ["Source:", "the", "report", ",", "also", "and"]
+
+
+def test_destinations_are_hosts_channels_handles_phones_and_mails() -> None:
+    text = (
+        "Join t.me/AlphaSignals, see https://www.fastline-vpn.net/kz?ref=1, "
+        "[here](https://youtu.be/abc) or bonus-site[.]com; "
+        "write @rabota_mamam, call +7 (701) 555-12-34, mail deals@promo.kz"
+    )
+    assert destinations(text) == {
+        "t.me/alphasignals",
+        "fastline-vpn.net",
+        "youtu.be/abc",
+        "bonus-site.com",
+        "@rabota_mamam",
+        "77015551234",
+        "deals@promo.kz",
+    }
+
+
+def test_ordinary_numbers_and_words_lead_nowhere() -> None:
+    assert destinations("In 2019-2020 prices rose 100 500 times, e.g. bread.") == set()
+    assert destinations("Email me@ here, or @ab") == set()

@@ -17,6 +17,7 @@ import pytest
 from veche.moderation.neardup import (
     DuplicateInfo,
     NearDuplicates,
+    containment,
     fingerprint_text,
     jaccard,
     shingles,
@@ -228,3 +229,82 @@ def test_bad_settings_are_refused() -> None:
         NearDuplicates(window=timedelta(0))
     with pytest.raises(ValueError, match="lsh_threshold"):
         NearDuplicates(lsh_threshold=0.6, jaccard_threshold=0.5)
+
+
+PITCH = (
+    "Our brokers doubled my pension savings in four months, and they manage yours for free. "
+    "No fees, no risk, the state guarantees every deposit up to ten million tenge. "
+    "Fill in the short form and a manager calls you back today: pension-boost.site/form"
+)
+FIRST = (
+    "Our brokers doubled my pension savings in four months and manage yours for free, "
+    "call back today: pension-boost.site/form"
+)
+REWORDED = (
+    "These brokers doubled my retirement savings in four months and look after yours at no "
+    "cost, leave a number: pension-boost.site"
+)
+
+
+def test_a_message_cut_to_its_pitch_is_caught_by_containment() -> None:
+    index = NearDuplicates()
+    index.check_and_add(1, "bot1", PITCH, T0)
+    cut = "Fill in the short form and a manager calls you back today: pension-boost.site"
+    assert jaccard(shingles(PITCH), shingles(cut)) < 0.4  # Jaccard alone misses it
+    assert containment(shingles(cut), shingles(PITCH)) >= 0.7
+    assert index.check_and_add(1, "bot2", cut, T0) == DuplicateInfo(1, 2, 1, by_destination=0)
+    wrapped = "Long queue at the bank again today, only one window open. " + PITCH
+    assert index.check_and_add(1, "bot3", wrapped, T0).similar == 2
+
+
+def test_a_sentence_of_a_long_text_or_a_short_reply_is_not_a_variant() -> None:
+    index = NearDuplicates()
+    story = " ".join(DISTINCT[:5])  # a long paragraph, as a reader might paste the story
+    index.check_and_add(1, "reader1", story, T0)
+    assert containment(shingles(DISTINCT[1]), shingles(story)) == 1.0
+    assert index.check_and_add(1, "reader2", DISTINCT[1], T0).similar == 0
+    index = NearDuplicates()
+    index.check_and_add(1, "reader1", "Shut up, you idiot, and read the article first.", T0)
+    assert index.check_and_add(1, "reader2", "you idiot", T0).similar == 0
+
+
+def test_a_reworded_pitch_is_matched_by_where_it_leads_and_counted_apart() -> None:
+    assert 0.2 <= jaccard(shingles(FIRST), shingles(REWORDED)) < 0.4
+    index = NearDuplicates()
+    index.check_and_add(1, "bot1", FIRST, T0)
+    assert index.check_and_add(1, "bot2", REWORDED, T0) == DuplicateInfo(1, 2, 1, by_destination=1)
+    # The same words leading elsewhere are no match at that similarity.
+    index = NearDuplicates()
+    index.check_and_add(1, "bot1", FIRST, T0)
+    elsewhere = REWORDED.replace("pension-boost.site", "example.org")
+    assert index.check_and_add(1, "bot2", elsewhere, T0).similar == 0
+
+
+def test_readers_citing_one_source_match_only_by_destination() -> None:
+    # (Two of DISTINCT share so many words that one source more takes them past 0.4.)
+    index = NearDuplicates()
+    for i, text in enumerate(DISTINCT[2:]):
+        info = index.check_and_add(1, f"r{i}", f"{text} Source: https://tengrinews.kz/news/1", T0)
+        assert info.by_destination == info.similar, text
+    assert info.similar > 0  # the looser match does happen, so the spam rules weigh it apart
+
+
+def test_destinations_are_forgotten_with_their_comments() -> None:
+    index = NearDuplicates(window=timedelta(hours=1), max_items=2)
+    index.check_and_add(1, "bot1", FIRST, T0)
+    later = T0 + timedelta(hours=2)
+    assert index.check_and_add(1, "bot2", REWORDED, later).similar == 0
+    index.check_and_add(1, "bot3", FIRST, later)
+    for i in range(2):  # pushed out by count too
+        index.check_and_add(1, f"r{i}", DISTINCT[i], later)
+    assert index.check_and_add(1, "bot4", REWORDED, later).similar == 0
+    assert index.size(1) == 2
+
+
+def test_bad_similarity_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="containment_threshold"):
+        NearDuplicates(containment_threshold=0.3)
+    with pytest.raises(ValueError, match="containment_min"):
+        NearDuplicates(containment_min=0)
+    with pytest.raises(ValueError, match="destination_jaccard"):
+        NearDuplicates(destination_jaccard=0.5)

@@ -14,7 +14,7 @@ from veche.cli.main import main
 from veche.domain.enums import CommentStatus
 from veche.domain.moderation import ModerationSettings
 from veche.moderation.scorer import Chain, LocalScorer, build, load_plugin
-from veche.service.pipeline import AuthorFacts, ScoreInput, Verdict
+from veche.service.pipeline import AuthorFacts, ScoreInput, Verdict, render
 
 
 def item(text: str, **kw: object) -> ScoreInput:
@@ -85,3 +85,26 @@ def test_plugged_scorer_holds_through_the_api(
     r = client.post(f"/api/v1/stories/{world.story.id}/comments",
                     json={"body": "EVERYONE READ THIS NOW"}, headers=bearer(alice))  # fmt: skip
     assert r.status_code == 201 and r.json()["status"] == "pending"
+
+
+def test_markdown_quotes_are_someone_elses_words() -> None:
+    scorer = LocalScorer()
+    src = "> Русня должна сдохнуть\n\nВот такое пишут под новостями, и никто не удаляет. Стыдно."  # noqa: RUF001
+    quoted = render(src)
+    assert scorer.score(item(quoted.body_text, body_src=src)).status is CommentStatus.visible
+    said = "Русня должна сдохнуть. Вот такое я пишу под новостями."
+    assert scorer.score(item(said, body_src=said)).status is not CommentStatus.visible
+
+
+def test_quoting_a_comment_in_full_is_no_copy_of_it() -> None:
+    scorer = LocalScorer()
+    first = "The internet was cut for five days in Almaty and nobody has explained why yet."
+    new = AuthorFacts("u1", new=True)
+    assert scorer.score(item(first, author=new)).status is CommentStatus.visible
+    src = f"> {first}\n\nThey did explain: an accident on the power line, says the ministry."
+    reply = item(render(src).body_text, body_src=src, author=AuthorFacts("u2", new=True))
+    assert scorer.score(reply) == Verdict()
+    # Without the quote marks the same words are a copy from a second new account.
+    copy = f"{first} They did explain it, says the ministry."
+    held = scorer.score(item(copy, author=AuthorFacts("u3", new=True)))
+    assert held.status is CommentStatus.pending and "near_duplicate" in held.reasons[0]

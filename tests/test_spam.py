@@ -179,3 +179,27 @@ def test_bad_input_is_refused() -> None:
         verdict("x", typing=-1.0)
     with pytest.raises(ValueError, match="duplicate"):
         verdict("x", DuplicateInfo(similar=1, authors=0, sample_id=1))
+    with pytest.raises(ValueError, match="duplicate"):
+        verdict("x", DuplicateInfo(similar=1, authors=2, sample_id=1, by_destination=2))
+
+
+def test_a_match_by_destination_counts_only_with_promotion() -> None:
+    loose = DuplicateInfo(similar=3, authors=4, sample_id=1, by_destination=3)
+    cited = "Why did they shut the internet down for five days? Source: tengrinews.kz/news/1"
+    assert not any("near_duplicate" in r for r in verdict(cited, loose, new=True).reasons)
+    pitch = "Кредитка до 300 тысяч без справок и поручителей, оформляйте: karta-example.kz"
+    held = verdict(pitch, loose, new=True)
+    assert held.is_spam and held.reasons[0].startswith("near_duplicate x3 from 4 accounts")
+    # A match by text counts as before, promotion or not.
+    agreed = "Why did they shut the internet down for five days? Nobody has explained it yet."
+    assert verdict(agreed, DuplicateInfo(1, 2, 1, by_destination=0), new=True).is_spam
+
+
+def test_credit_and_trial_ad_phrases_are_promotion() -> None:
+    assert promo_terms("Карта без справок и без поручителей") == ("без справок", "без поручителей")
+    assert promo_terms("Instant approval, no paperwork, free trial") == (
+        "instant approval",
+        "no paperwork",
+        "free trial",
+    )
+    assert promo_terms("The approval of the budget took a week.") == ()

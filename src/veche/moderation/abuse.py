@@ -13,11 +13,13 @@ It misses abuse phrased without any listed word; the embedding stage is there fo
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from veche.moderation.aim import Targets
 from veche.moderation.lexicon import LANGUAGES, Lexicon, Section, load
 from veche.moderation.normalize import fold, fold_variants, unmask
+from veche.moderation.quoted import spans as quote_spans
 
 
 @dataclass(frozen=True)
@@ -63,16 +65,17 @@ def _endorsed(outside: str, lexicons: list[Lexicon]) -> bool:
     return any((p := lex.context("endorse")) is not None and p.search(plain) for lex in lexicons)
 
 
-def quoted(text: str, quote_text: str | None, lexicons: list[Lexicon]) -> list[str]:
-    """The passages a comment quotes rather than says: quotations, "> " lines and the quoted
-    comment; none when the comment agrees with them ("exactly", "правильно")."""
+def quoted(
+    text: str, quote_text: str | None, lexicons: list[Lexicon], blocks: Sequence[str] = ()
+) -> list[str]:
+    """The passages a comment quotes rather than says: quotations, "> " lines, the quoted
+    comment and `blocks` (the markdown blockquotes, which the plain text no longer marks);
+    none when the comment agrees with them ("exactly", "правильно")."""
     spans: list[tuple[int, int]] = [m.span() for m in _QUOTE_LINE.finditer(text)]
     for m in _QUOTES.finditer(text):
         if not _ADDRESSED.search(_plain(text[max(0, m.start() - 30) : m.start()])):
             spans.append(m.span())
-    if quote_text and quote_text.strip():
-        words = [re.escape(w) for w in quote_text.split()]
-        spans += [m.span() for m in re.finditer(r"\s+".join(words), text, re.IGNORECASE)]
+    spans += quote_spans(text, [*blocks, *([quote_text] if quote_text else [])])
     if not spans:
         return []
     outside = text
@@ -156,13 +159,17 @@ def _hits(folded: str, lex: Lexicon) -> list[AbuseHit]:
 
 
 def score_abuse(
-    text: str, lang: str | None = None, quote_text: str | None = None
+    text: str,
+    lang: str | None = None,
+    quote_text: str | None = None,
+    blocks: Sequence[str] = (),
 ) -> AbuseHit | None:
     """The strongest abuse the lexicons find in a comment, or None.
 
     Both lexicons are consulted whatever `lang` says, since each covers its own alphabet and
     comments mix them; `lang` ("en", "ru", "other" or None) only decides which is asked first
-    when two hits weigh the same. `quote_text` is the text of a comment being quoted, if any.
+    when two hits weigh the same. `quote_text` is the text of a comment being quoted, if any;
+    `blocks` are the passages the markdown source quoted with "> " (`quoted.blockquotes`).
     """
     if not isinstance(text, str):
         raise TypeError(f"score_abuse() takes a str, not {type(text).__name__}")
@@ -171,7 +178,7 @@ def score_abuse(
     order = sorted(LANGUAGES, key=lambda code: code != lang)
     lexicons = [load(code) for code in order]
     vocabulary = [w for lex in lexicons for w in lex.words.get("starred", ())]
-    passages = quoted(text, quote_text, lexicons)
+    passages = quoted(text, quote_text, lexicons, blocks)
     # Quoted words are matched and then let go, rather than blanked out first, so that a
     # scare-quoted target still counts: 'The "opposition" are rats'.
     said = " | ".join(fold(unmask(p, vocabulary)) for p in passages)

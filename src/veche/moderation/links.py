@@ -66,6 +66,60 @@ def strip_links(text: str) -> str:
     return _BARE.sub(" ", _BRACKETED.sub(" ", _SPACED.sub(" ", text)))
 
 
+# Hosts shared by everyone, where the first path segment names the destination: t.me/<channel>.
+_PLATFORMS = frozenset(
+    [
+        "t.me",
+        "telegram.me",
+        "wa.me",
+        "youtube.com",
+        "youtu.be",
+        "vk.com",
+        "ok.ru",
+        "instagram.com",
+        "facebook.com",
+        "x.com",
+        "twitter.com",
+        "tiktok.com",
+        "bit.ly",
+        "tinyurl.com",
+        "clck.ru",
+        "goo.gl",
+        "linktr.ee",
+    ]
+)
+_HANDLE = re.compile(r"(?<![\w@.])@([a-z0-9_]{4,32})(?![\w.@])", re.IGNORECASE)
+_PHONE_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().\-]{7,20}\d(?!\w)")
+
+
+def destinations(text: str) -> set[str]:
+    """Where a comment sends its readers: link hosts (host and first path segment on shared
+    platforms such as t.me), @handles and phone numbers (digits only). A campaign rewords its
+    pitch but keeps where it leads."""
+    found = {m.group(0).lower() for m in EMAIL.finditer(text)}
+    urls = [m.group(2) for m in _MD_LINK.finditer(text)]
+    rest = _MD_LINK.sub(" ", EMAIL.sub(" ", text))
+    for pattern in (_URL, _SPACED, _BRACKETED, _BARE):
+        urls += [
+            _undot(m.group(0)) if pattern in (_SPACED, _BRACKETED) else m.group(0)
+            for m in pattern.finditer(rest)
+        ]
+        rest = pattern.sub(" ", rest)
+    for url in urls:
+        host = _host(url)
+        if host in _PLATFORMS:
+            path = re.sub(r"(?i)^(?:[a-z][a-z0-9+.\-]*:)?//", "", url).split("/")
+            segment = path[1].split("?")[0].split("#")[0].lower() if len(path) > 1 else ""
+            host = f"{host}/{segment}" if segment else host
+        found.add(host.rstrip(".,;:!?"))
+    found.update("@" + m.group(1).lower() for m in _HANDLE.finditer(rest))
+    for m in _PHONE_RUN.finditer(rest):
+        digits = "".join(ch for ch in m.group(0) if ch.isdigit())
+        if 10 <= len(digits) <= 15:
+            found.add(digits)
+    return found
+
+
 def _undot(link: str) -> str:
     return re.sub(r"(?i)\s*(?:\[\.\]|\(\.\)|[\[(]dot[\])]|\.)\s*", ".", link)
 

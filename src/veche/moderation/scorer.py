@@ -18,6 +18,7 @@ from veche.domain.enums import CommentStatus
 from veche.moderation.abuse import score_abuse
 from veche.moderation.lang import detect
 from veche.moderation.normalize import fold
+from veche.moderation.quoted import blockquotes, without_quoted
 from veche.moderation.spam import NearDuplicates, spam_signals
 from veche.moderation.words import WordList
 from veche.service.pipeline import ScoreInput, Scorer, Verdict
@@ -68,7 +69,8 @@ class LocalScorer:
         )
         if suspect:
             hold(CommentStatus.pending, f"suspect word: {suspect}")
-        hit = score_abuse(item.text, detect(item.text), item.quote_text)
+        blocks = blockquotes(item.body_src)
+        hit = score_abuse(item.text, detect(item.text), item.quote_text, blocks)
         if hit is not None:
             scores["abuse"] = round(hit.score, 3)
             why = f"abuse {hit.score:.2f} ({hit.category}: “{hit.term}”)"
@@ -78,7 +80,11 @@ class LocalScorer:
                 hold(CommentStatus.pending, why)
         if not item.is_edit:
             author = item.author
-            dup = self.duplicates.check_and_add(item.site_id, author.key, item.text, self.clock())
+            # Quoting a comment in full is replying to it, not copying it.
+            own = without_quoted(
+                item.text, [*blocks, *([item.quote_text] if item.quote_text else [])]
+            )
+            dup = self.duplicates.check_and_add(item.site_id, author.key, own, self.clock())
             allowed = settings.new_user_links if author.new else 1000
             spam = spam_signals(
                 item.body_src or item.text, links_allowed=allowed, dup=dup,

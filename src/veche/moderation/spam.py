@@ -2,7 +2,9 @@
 
 A near-duplicate alone is not spam (readers agree with each other in the same words); it
 counts only together with a spam signal (links, promo words, a phone number) or when several
-accounts post it and it is long enough to be a message rather than a nod.
+accounts post it and it is long enough to be a message rather than a nod. A looser match, a
+comment that only leads to the same link host, handle or phone in other words, counts only
+with promotion in the text: readers citing one source on one story write alike too.
 """
 
 from __future__ import annotations
@@ -51,11 +53,12 @@ _PROMO = re.compile(
     r"(?<!\w)(?:earn(?:ing|ings)?\b|passive income|make money|crypto\w*|bitcoin\w*|btc\b|"
     r"usdt\b|casino\w*|forex\b|betting\b|jackpot\w*|free spins|no deposit|promo\w*|"
     r"telegram\w*|t\.me\b|whatsapp\w*|wa\.me\b|viber\b|onlyfans\b|loans?\b|payday|"
-    r"no credit check|discount\w*|\d+% off|cheap\w*|replica\w*|viagra|cialis|"
+    r"no credit check|no paperwork|instant approval|guaranteed approval|free trial|"
+    r"discount\w*|\d+% off|cheap\w*|replica\w*|viagra|cialis|"
     r"no prescription|followers\b|hot singles|dating\b|giveaway\w*|subscribe to my|"
     r"my channel|бонус\w*|заработ\w*|казино\w*|крипт\w*|биткоин\w*|форекс\w*|промо\w*|"
     r"телеграм\w*|телега\b|ватсап\w*|вотсап\w*|вайбер\w*|пассивн\w* доход\w*|"
-    r"без вложений|ставк\w* на спорт|фриспин\w*|займ\w*|микрозайм\w*|скидк\w*|дешевл\w*|"
+    r"без вложений|без справок|без поручител\w*|ставк\w* на спорт|фриспин\w*|займ\w*|микрозайм\w*|скидк\w*|дешевл\w*|"
     r"без рецепта|накрутк\w*|подписчик\w*|знакомств\w*|розыгрыш\w*|"
     r"подпис(?:ывайтесь|ывайся|ись|итесь) на (?:мой|наш)|мой канал|наш канал)"
 )
@@ -115,10 +118,13 @@ def spam_signals(
     terms = promo_terms(text_src, normalize)
     signal = links > 0 or bool(terms)
 
-    if dup.similar > 0:
+    if dup.by_destination > dup.similar:
+        raise ValueError(f"impossible duplicate counts: {dup}")
+    by_text = dup.similar - dup.by_destination
+    if dup.similar > 0 and (by_text > 0 or terms):
         words = len(_letters(normalize(strip_links(text_src))))
         needed = CAMPAIGN_ACCOUNTS_NEW if is_new_user else CAMPAIGN_ACCOUNTS
-        campaign = dup.authors >= needed and words >= CAMPAIGN_MIN_CHARS
+        campaign = by_text > 0 and dup.authors >= needed and words >= CAMPAIGN_MIN_CHARS
         if (signal and words >= SIGNAL_MIN_CHARS) or campaign:
             score = 0.45 + 0.1 * min(dup.authors - 1, 4) + 0.05 * min(dup.similar, 4)
             score += 0.1 if signal else 0.0
