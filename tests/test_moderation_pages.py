@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import PASSWORD, World, bearer
+from tests.conftest import World, bearer
+from tests.test_pages import csrf_of, sign_in_as
 from veche.domain.enums import Role
 from veche.service.stories import SiteSettings, Stories
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found is not None
-    return found.group(1)
-
-
-def sign_in(client: TestClient, handle: str) -> None:
-    page = client.get("/signin")
-    r = client.post(
-        "/signin",
-        data={"login": handle, "password": PASSWORD, "csrf": csrf_of(page.text), "next": "/"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
 
 
 def held(client: TestClient, world: World, token: str, body: str) -> dict[str, Any]:
@@ -46,7 +30,7 @@ def test_queue_page_decides_by_form(client: TestClient, world: World) -> None:
     r = client.get("/moderation?tab=pending", follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == "/signin?next=%2Fmoderation%3Ftab%3Dpending"
-    sign_in(client, "maria")
+    sign_in_as(client, "maria")
     page = client.get("/moderation")
     assert page.status_code == 200
     html = page.text
@@ -80,7 +64,7 @@ def test_queue_page_decides_by_form(client: TestClient, world: World) -> None:
 def test_queue_page_restricts_authors(client: TestClient, world: World) -> None:
     world.user("maria", role=Role.moderator)
     world.user("troll")
-    sign_in(client, "maria")
+    sign_in_as(client, "maria")
     csrf = csrf_of(client.get("/moderation").text)
     r = client.post(
         "/moderation/restrict",
@@ -98,7 +82,7 @@ def test_queue_page_restricts_authors(client: TestClient, world: World) -> None:
 
 def test_readers_get_no_queue(client: TestClient, world: World) -> None:
     world.user("alice")
-    sign_in(client, "alice")
+    sign_in_as(client, "alice")
     assert client.get("/moderation").status_code == 403
     _a, token = world.user("bob")
     r = client.get("/api/v1/moderation/queue?site=news", headers=bearer(token))
@@ -149,7 +133,7 @@ def test_dashboard_counts_and_charts(client: TestClient, world: World) -> None:
                 json={"action": "reject", "reason": "Spam"}, headers=bearer(mod))  # fmt: skip
     client.post(f"/api/v1/comments/{ids[0]}/reports", json={"reason": "abuse"},
                 headers=bearer(bob))  # fmt: skip
-    sign_in(client, "maria")
+    sign_in_as(client, "maria")
     page = client.get("/moderation/dashboard?hours=24")
     assert page.status_code == 200, page.text
     html = page.text
@@ -171,10 +155,10 @@ def test_admins_browse_and_filter_the_audit_log(client: TestClient, world: World
                 headers=bearer(mod))  # fmt: skip
     client.post("/api/v1/users/alice/restrictions", json={"premoderate": True},
                 headers=bearer(mod))  # fmt: skip
-    sign_in(client, "maria")
+    sign_in_as(client, "maria")
     assert client.get("/moderation/audit").status_code == 403  # moderators act, admins audit
     client.cookies.clear()
-    sign_in(client, "root")
+    sign_in_as(client, "root")
     html = client.get("/moderation/audit").text
     assert html.count("<tr>") == 3  # the head and two entries
     assert "premoderate" in html and "remove" in html and "Spam" in html
