@@ -189,7 +189,7 @@ def test_empty_and_symbol_only_texts_match_nothing() -> None:
 
 
 def test_threads_share_one_index_safely() -> None:
-    index = NearDuplicates(max_items=100)
+    index = NearDuplicates(max_items=100, max_matches=200)
     text = "Make money from home with our crypto bot, write to t.me/cryptoboss for details"
     infos: list[DuplicateInfo] = []
     lock = threading.Lock()
@@ -308,3 +308,14 @@ def test_bad_similarity_settings_are_refused() -> None:
         NearDuplicates(containment_min=0)
     with pytest.raises(ValueError, match="destination_jaccard"):
         NearDuplicates(destination_jaccard=0.5)
+
+
+def test_a_flood_saturates_at_max_matches() -> None:
+    """Each post of a flood compares with a bounded number of earlier ones, text matches and
+    destination matches alike, so a post stays cheap however large the flood grows."""
+    index = NearDuplicates(max_matches=10)
+    text = "Vote for the only honest candidate on Sunday, share this with everyone you know"
+    infos = [index.check_and_add(1, f"a{i}", f"{text} {i % 5}", T0) for i in range(40)]
+    assert [i.similar for i in infos[:12]] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10]
+    assert max(i.similar for i in infos) == 10 and infos[-1].authors == 11
+

@@ -170,7 +170,7 @@ class NearDuplicates:
         containment_min: int = 40,
         destination_jaccard: float = 0.2,
         num_perm: int = 96,
-        max_matches: int = 200,
+        max_matches: int = 50,
         normalize: Normalizer = simple_normalize,
     ) -> None:
         if max_items < 1:
@@ -263,8 +263,8 @@ class NearDuplicates:
                 found.append((k, True))
             elif k in shared and jaccard(grams, other) >= self.destination_jaccard:
                 found.append((k, False))
-                if len(found) >= self.max_matches:
-                    break
+            if len(found) >= self.max_matches:
+                break  # a flood: enough to judge it, and each post stays cheap
         return found
 
     def _similar(self, a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32]) -> bool:
