@@ -318,4 +318,3 @@ def test_a_flood_saturates_at_max_matches() -> None:
     infos = [index.check_and_add(1, f"a{i}", f"{text} {i % 5}", T0) for i in range(40)]
     assert [i.similar for i in infos[:12]] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10]
     assert max(i.similar for i in infos) == 10 and infos[-1].authors == 11
-
