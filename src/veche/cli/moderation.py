@@ -109,7 +109,8 @@ def _classifier(path: Path | None) -> AbuseClassifier:
     if path is None:
         from veche.cli.main import _config
 
-        path = Path(_config().moderation_model_path) if _config().moderation_model_path else None
+        configured = _config().moderation_model_path
+        path = Path(configured) if configured else None
     try:
         return AbuseClassifier.load(path)
     except (FileNotFoundError, ValueError) as exc:
