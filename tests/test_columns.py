@@ -194,6 +194,13 @@ INTERNAL = {
     "audit_log.action",
     "audit_log.target_kind",
     "audit_log.reason",  # a comment's mod_reason or a ban's reason, both checked above
+    "outbox.kind",
+    "outbox.status",
+    "outbox.target",  # a copy of an address or URL checked where it was set
+    "outbox.dedupe_key",
+    "outbox.last_error",  # cut to the column by notify.outbox
+    "identities.provider",
+    "identities.subject",  # a token's `sub`, checked against the column by the sign-in
 }
 
 

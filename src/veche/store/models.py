@@ -77,6 +77,8 @@ class Site(Base):
     max_comment_length: Mapped[int] = mapped_column(Integer, default=5000)
     # domain.moderation.ModerationSettings as stored: only what the site set, parsed.
     moderation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Sign-in settings (SSO secret or key, OpenID provider) as stored: only what was set.
+    auth: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
@@ -288,4 +290,53 @@ class Event(Base):
         Index("ix_events_story_seq", "story_id", "seq", unique=True),
         # Pruning past the retention window walks time, not stories.
         Index("ix_events_created_at", "created_at"),
+    )
+
+
+class OutboxItem(Base):
+    """A mail or webhook owed to the outside world, written in the transaction that caused
+    it and delivered after commit by notify.worker with backoff; the rows are the log."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # mail | webhook
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), default=None
+    )
+    target: Mapped[str] = mapped_column(String(2048))  # an address or a URL
+    # Set when the same cause must never send twice (a retried write, a digest's day).
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), default=None)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # A worker holds the row until then; one that died lets it go when this passes.
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
+    last_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_site_kind", "site_id", "kind", "created_at"),
+        Index("ix_outbox_dedupe", "dedupe_key", unique=True),
+    )
+
+
+class Identity(Base):
+    """A member's account elsewhere: a publisher's SSO or an OpenID provider."""
+
+    __tablename__ = "identities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(20))  # sso | oidc
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        Index("ix_identities_subject", "site_id", "provider", "subject", unique=True),
+        Index("ix_identities_user", "user_id"),
     )

@@ -433,6 +433,7 @@
       this.saveDraft(form);  // nothing typed is lost, whatever happens next
       button.disabled = true;
       this.status(form, "Sending…", false);
+      const sent = form.elements.body.value;
       let created;
       try {
         created = JSON.parse(await this.request("POST", "/api/v1/stories/" + this.storyId + "/comments", this.payload(form)));
@@ -455,14 +456,16 @@
       this.stopRetry(form);
       storage.del(this.draftKey(form));
       button.disabled = false;
-      await this.placeComment(created);
       if (form.elements.parent_id.value) form.remove();
       else {
-        form.elements.body.value = "";
+        // Whatever was typed while this one was in flight is the next comment: keep it.
+        if (form.elements.body.value === sent) form.elements.body.value = "";
         form.elements.idempotency_key.value = newKey();
+        if (form.elements.body.value) this.saveDraft(form);
         this.clearQuote(form, true);
         this.status(form, "Posted.", false);
       }
+      await this.placeComment(created);
     }
 
     stopRetry(form) {
