@@ -70,7 +70,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     )
     versions = StoryVersions(rt.broker)
     hot_cache = HotCache(config.hot_cache_bytes)
-    loops = notify_handlers.background(rt) if config.workers else []
+    loops = notify_handlers.background(rt) if config.background else []
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

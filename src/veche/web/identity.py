@@ -109,6 +109,12 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         return
     if not same_origin(request):
         raise CrossSiteRefused("This request came from another site and was refused.")
+    origin = request.headers.get("origin")
+    if request.cookies.get(SESSION_COOKIE) is None and origin and origin != "null":
+        # Signed out, the token only guards against login CSRF, and the browser has just
+        # said the form is our own. A reader's anonymous cookie may have been replaced by
+        # a late response in another tab meanwhile: that must not cost them their form.
+        return
     expected = csrf_token(request)
     if not submitted or not hmac.compare_digest(submitted, expected):
         raise CrossSiteRefused(
