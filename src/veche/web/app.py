@@ -24,6 +24,7 @@ from veche.web import (
     api_auth,
     api_moderation,
     api_reads,
+    api_sso,
     api_stories,
     errors,
     forms,
@@ -128,6 +129,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     errors.install(app)
 
     app.include_router(api_auth.router)
+    app.include_router(api_sso.router)
     app.include_router(api_reads.router)
     app.include_router(api_stories.router)
     app.include_router(api.router)
