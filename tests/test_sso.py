@@ -156,6 +156,16 @@ def test_eddsa_key_from_a_jwks_url(
     error(exchange(client, sign(key, "EdDSA", headers={"kid": "k9"})), 401, "sso_bad_signature")
 
 
+def test_an_unreachable_jwks_is_a_503_to_retry(client: TestClient, world: World) -> None:
+    from tests.live_helpers import free_port
+
+    set_auth(world, sso_jwks_url=f"http://127.0.0.1:{free_port()}/jwks.json")  # nobody there
+    key = ed25519.Ed25519PrivateKey.generate()
+    r = exchange(client, sign(key, "EdDSA", headers={"kid": "k1"}))
+    error(r, 503, "sso_keys_unavailable")
+    assert int(r.headers["retry-after"]) > 0
+
+
 def test_expired_bad_signature_other_site_and_replayed(client: TestClient, hs: World) -> None:
     now = int(time.time())
     err = error(exchange(client, sign(SECRET, iat=now - 400, exp=now - 100)), 401, "sso_expired")
