@@ -1,7 +1,9 @@
 // A real OpenID Connect provider (panva's oidc-provider) on loopback, for veche's tests.
 //
 // Usage: node provider.mjs  (configuration from the environment, all optional)
-//   OIDC_CLIENTS   JSON list of {client_id, client_secret, redirect_uris}
+//   OIDC_CLIENTS   JSON list of {client_id, client_secret, redirect_uris}; tests rather register
+//                  their own with dynamic client registration (POST /reg, RFC 7591), as their
+//                  redirect URI names a port chosen at run time
 //   OIDC_ACCOUNTS  JSON object: login -> extra claims ({"preferred_username": ..., "name": ...})
 // It listens on a free port of 127.0.0.1 and prints one line, "listening http://127.0.0.1:PORT",
 // once it answers; the issuer is that address. Any password signs in (devInteractions):
@@ -35,7 +37,7 @@ server.listen(0, '127.0.0.1', () => {
     },
     // PKCE for every client, confidential ones too: a relying party that forgets it fails.
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: true } },
+    features: { devInteractions: { enabled: true }, registration: { enabled: true } },
     async findAccount(_ctx, sub) {
       const extra = accounts[sub] || {};
       return {
