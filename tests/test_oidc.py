@@ -6,11 +6,16 @@ harness; veche's part goes through the app. Refusals end on a page, never a trac
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import replace
 from http.cookies import SimpleCookie
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -69,15 +74,14 @@ def users(world: World) -> int:
         return int(s.scalar(select(func.count()).select_from(User)) or 0)
 
 
-def refused(r: object, status: int, words: str) -> None:
+def refused(r: Any, status: int, words: str) -> None:
     """A page that says what happened, and no session."""
-    assert getattr(r, "status_code", None) == status, getattr(r, "text", "")
-    text = getattr(r, "text", "")
-    assert "text/html" in getattr(r, "headers", {})["content-type"]
-    assert words in text, text
-    assert "Traceback" not in text
-    assert "Start again" in text
-    assert "veche_session=" not in getattr(r, "headers", {}).get("set-cookie", "")
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert words in r.text, r.text
+    assert "Traceback" not in r.text
+    assert "Start again" in r.text
+    assert "veche_session=" not in r.headers.get("set-cookie", "")
 
 
 def test_start_asks_for_code_with_pkce_and_keeps_the_flow_in_a_strict_cookie(
@@ -243,3 +247,61 @@ def test_sign_in_pages_and_the_gate_offer_the_provider(site: World, client: Test
     thread = client.get(f"/fragments/thread?story={site.story.id}").text
     overlay = client.get(f"/fragments/overlay?story={site.story.id}").text
     assert 'href="https://veche.test/auth/oidc/news/start?next=/stories/' in thread + overlay
+
+
+class _Discovery(http.server.BaseHTTPRequestHandler):
+    """A provider's discovery document on loopback: counted, slow, or naming another issuer."""
+
+    hits: list[str] = []
+
+    def do_GET(self) -> None:
+        type(self).hits.append(self.path)
+        host = f"http://{self.headers['host']}"
+        issuer = host + self.path.split("/.well-known/")[0]
+        if self.path.startswith("/slow/"):
+            time.sleep(1.0)
+        if self.path.startswith("/other/"):
+            issuer = "https://id.example.com"
+        doc = {
+            "issuer": issuer, "authorization_endpoint": f"{issuer}/auth",
+            "token_endpoint": f"{issuer}/token", "jwks_uri": f"{issuer}/jwks",
+        }  # fmt: skip
+        body = json.dumps(doc).encode()
+        with suppress(OSError):  # veche gave up on the slow one already
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def discovery() -> Iterator[tuple[str, list[str]]]:
+    """The server's address, and the paths it was asked for."""
+    hits: list[str] = []
+    handler = type("Handler", (_Discovery,), {"hits": hits})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+def test_discovery_is_cached_bounded_in_time_and_must_name_its_issuer(
+    discovery: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, hits = discovery
+    metadata = oidc._Metadata()
+    doc = metadata.discovery(f"{base}/fast")
+    assert doc["token_endpoint"] == f"{base}/fast/token"
+    assert metadata.discovery(f"{base}/fast") == doc
+    assert hits == ["/fast/.well-known/openid-configuration"]  # asked once
+
+    monkeypatch.setattr(oidc, "TIMEOUT", 0.2)
+    with pytest.raises(oidc.ProviderDown, match="did not answer"):
+        metadata.discovery(f"{base}/slow")
+    with pytest.raises(oidc.ProviderDown, match="another issuer"):
+        metadata.discovery(f"{base}/other")
