@@ -158,6 +158,11 @@ def test_a_state_that_does_not_match_is_refused(
     refused(client.get(forged), 400, "does not match the one you started")
     client.cookies.clear()  # another browser: no flow cookie at all
     refused(client.get(path), 400, "expired or was started in another browser")
+    # RFC 9207: the answer names its provider, and it must be the site's.
+    path = back(provider, client, "ruta-42")
+    assert "iss=" in path
+    mixed = re.sub(r"iss=[^&]+", "iss=https%3A%2F%2Fid.example.com", path)
+    refused(client.get(mixed), 400, "came from another sign-in provider")
     assert users(site) == 0
 
 

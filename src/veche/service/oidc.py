@@ -253,13 +253,14 @@ class OidcClient:
             if params["error"] == "access_denied":
                 raise SignInFailed("Sign-in was cancelled at the provider; nothing was changed.")
             raise SignInFailed("The sign-in provider refused this sign-in. Please try again.")
-        # RFC 9207: a provider that names itself in the answer must be the one we asked.
-        if "iss" in params and params["iss"] != auth.oidc_issuer:
+        doc = METADATA.discovery(auth.oidc_issuer)
+        # RFC 9207: a provider that names itself in its answers must be the one we asked.
+        named = doc.get("authorization_response_iss_parameter_supported") is True
+        if ("iss" in params or named) and params.get("iss") != auth.oidc_issuer:
             raise SignInFailed("This answer came from another sign-in provider.")
         code = params.get("code", "")
         if not code or len(code) > 2048:
             raise SignInFailed("The sign-in provider's answer had no code. Please start again.")
-        doc = METADATA.discovery(auth.oidc_issuer)
         with self._session(auth, doc, site) as session:
             try:
                 token = session.fetch_token(
@@ -294,9 +295,10 @@ class OidcClient:
         raw = token.get("id_token")
         if not isinstance(raw, str):
             raise SignInFailed("The sign-in provider sent no ID token.")
-        algs = [
-            a for a in doc.get("id_token_signing_alg_values_supported", ["RS256"]) if a != "none"
-        ]
+        # Keys come from the provider's JWKS, so only public-key algorithms: never "none",
+        # and never an HMAC (whose key would be the client secret).
+        offered = doc.get("id_token_signing_alg_values_supported") or ["RS256"]
+        algs = [a for a in offered if isinstance(a, str) and a[:2] in ("RS", "PS", "ES", "Ed")]
         registry = JWSRegistry(algorithms=algs or ["RS256"])
         try:
             try:
