@@ -62,26 +62,43 @@ def _secret(name: str) -> Callable[[object], str | None]:
     return parse
 
 
-def _url(name: str) -> Callable[[object], str | None]:
-    """An https URL; plain http only to a loopback host, for development and tests."""
+def https_url(name: str, raw: object, *, loopback_http: bool = False) -> str | None:
+    """An https URL without credentials or fragment (plain http to a loopback host only
+    when `loopback_http`, for development and tests); None or "" is None."""
+    value = _clean(raw, name, URL_MAX)
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        host, parts = "", urlsplit("")
+    plain_ok = loopback_http and host in LOOPBACK_HOSTS
+    if not host or not (parts.scheme == "https" or (parts.scheme == "http" and plain_ok)):
+        where = " (http:// only on localhost)" if loopback_http else ""
+        raise InvalidInput(f"{name} is an https:// URL{where}.", field=name)
+    if parts.username or parts.password or parts.fragment:
+        raise InvalidInput(f"{name} may not carry credentials or a #fragment.", field=name)
+    return value
 
+
+def _url(name: str) -> Callable[[object], str | None]:
     def parse(raw: object) -> str | None:
-        value = _clean(raw, name, URL_MAX)
-        if value is None:
-            return None
-        try:
-            parts = urlsplit(value)
-            host = (parts.hostname or "").lower()
-        except ValueError:
-            host, parts = "", urlsplit("")
-        loopback = host in LOOPBACK_HOSTS
-        if not host or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
-            raise InvalidInput(
-                f"{name} is an https:// URL (http:// only on localhost).", field=name
-            )
-        if parts.username or parts.password or parts.fragment:
-            raise InvalidInput(f"{name} may not carry credentials or a #fragment.", field=name)
-        return value
+        return https_url(name, raw, loopback_http=True)
+
+    return parse
+
+
+def _flag(name: str) -> Callable[[object], bool]:
+    def parse(raw: object) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower() if raw is not None else ""
+        if word in ("", "no", "false", "off", "0"):
+            return False
+        if word in ("yes", "true", "on", "1"):
+            return True
+        raise InvalidInput(f"{name} is yes or no.", field=name)
 
     return parse
 
@@ -166,6 +183,13 @@ class SiteAuth:
         "keys, chosen by the token's kid)",
         _url("sso_jwks_url"),
     )
+    sso_moderators: bool = _setting(
+        False,
+        "publisher SSO: yes lets a token's role claim make its member a moderator (roles "
+        "are instance-wide: give this only to a site you trust with every site's queue); "
+        "never admin",
+        _flag("sso_moderators"),
+    )
     oidc_issuer: str | None = _setting(
         None,
         "OpenID Connect: the provider's issuer URL (its /.well-known/openid-configuration is read)",
@@ -215,7 +239,9 @@ class SiteAuth:
         out: dict[str, str] = {}
         for d in SETTINGS:
             value = getattr(self, d.name)
-            if value is None:
+            if isinstance(value, bool):
+                out[d.name] = "yes" if value else "no"
+            elif value is None:
                 out[d.name] = "not set"
             elif d.secret:
                 out[d.name] = "set"
@@ -249,7 +275,7 @@ def updated(stored: Mapping[str, Any] | None, changes: Mapping[str, object]) -> 
         if declared is None:
             raise InvalidInput(f"There is no sign-in setting “{name}”.", field=name)
         value = declared.parse(raw)
-        if value is None:
+        if value is None or value is False:
             current.pop(name, None)
         else:
             current[name] = value

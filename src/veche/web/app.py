@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from veche import __version__
 from veche.config import Config
 from veche.live.hub import Hub
+from veche.live.sessions import SessionWatch
 from veche.logs import configure, lean_records
 from veche.moderation.embedding import AbuseClassifier
 from veche.moderation.lang import warm as warm_scoring
@@ -24,6 +25,7 @@ from veche.web import (
     api_auth,
     api_moderation,
     api_reads,
+    api_sso,
     api_stories,
     errors,
     forms,
@@ -61,6 +63,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         presence_every=max(config.presence_sweep_seconds, 0.2),
     )
     stories = Stories(rt)
+    session_watch = SessionWatch(hub)
     screening = None
     if config.moderation_model and rt.screener is None:
         screening = Screening(rt, AbuseClassifier.load(config.moderation_model_path or None))
@@ -79,6 +82,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         rt.broker.add_sink(page_cache.on_notice)
         rt.broker.add_sink(versions.on_notice)
         rt.broker.add_sink(hot_cache.on_notice)
+        rt.broker.add_sink(session_watch.on_notice)
         versions.listening = True
         await hub.start(dt.timedelta(hours=config.event_retention_hours))
         keeper = live.keep_streams(hub, config.sse_heartbeat_seconds)
@@ -99,6 +103,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             rt.broker.remove_sink(page_cache.on_notice)
             rt.broker.remove_sink(versions.on_notice)
             rt.broker.remove_sink(hot_cache.on_notice)
+            rt.broker.remove_sink(session_watch.on_notice)
             await rt.broker.stop()
 
     app = FastAPI(
@@ -129,6 +134,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     errors.install(app)
 
     app.include_router(api_auth.router)
+    app.include_router(api_sso.router)
     app.include_router(api_reads.router)
     app.include_router(api_stories.router)
     app.include_router(api.router)

@@ -43,6 +43,8 @@
       this.storyUrl = opts.storyUrl || null;
       this.storyTitle = opts.storyTitle || null;
       this.titleSignature = opts.titleSignature || null;
+      this.ssoToken = opts.ssoToken || null;        // data-sso-token: exchanged once
+      this.ssoCallback = opts.ssoCallback || null;  // async () => token | null
       this.retryTimers = new Map();
       container.addEventListener("submit", (e) => this.onSubmit(e));
       container.addEventListener("click", (e) => this.onClick(e));
@@ -72,6 +74,7 @@
     }
 
     async request(method, path, body, cache) {
+      const sentToken = Boolean(this.mode === "embed" && this.token);
       let response;
       try {
         response = await fetch(this.base + path, {
@@ -85,6 +88,9 @@
         throw new NetworkError("network");
       }
       const text = await response.text();
+      if (response.status === 401 && this.mode === "embed" && sentToken && !path.startsWith("/api/v1/auth/")) {
+        this.sessionEnded();  // revoked or expired: the sign-in form comes back in place
+      }
       if (!response.ok) {
         let message = "Something went wrong (" + response.status + ").";
         try { message = JSON.parse(text).error.message || message; } catch (e) { /* not JSON */ }
@@ -175,6 +181,12 @@
         this.between(this.root, "slot", piece("slot").content);
         const out = this.root.querySelector(".signout");
         if (out && this.mode === "embed") out.hidden = false;
+        if (this.mode === "embed" && this.token && !piece("me").content.querySelector(".me")) {
+          // The server no longer knows this session: it answered as to a signed-out reader,
+          // so the sign-in forms are on screen already; forget the token.
+          storage.del(this.tokenKey);
+          this.noteSessionEnded();
+        }
       }
       for (const tpl of Array.from(content.querySelectorAll("template[data-controls]"))) {
         const li = this.byId(tpl.dataset.controls);
@@ -291,6 +303,8 @@
       else if (t.classList.contains("quote-clear")) { e.preventDefault(); this.clearQuote(t.closest("form")); }
       else if (t.classList.contains("cancel") && t.closest("form.comment-form, form.edit-form")) {
         e.preventDefault(); this.cancelForm(t.closest("form"));
+      } else if (t.classList.contains("gate-signin") && this.mode === "embed") {
+        e.preventDefault(); this.focusSignIn();
       } else if (t.classList.contains("signout") && this.mode === "embed") {
         e.preventDefault(); this.signOut();
       } else if (t.dataset.sort && this.mode === "embed") { e.preventDefault(); this.load(t.dataset.sort); }
@@ -726,6 +740,68 @@
       await this.load();
     }
 
+    // The sign-in form in place: the gate's "sign in" link points at it, not away.
+    focusSignIn() {
+      const form = this.root && this.root.querySelector("form.auth-form[data-auth=signin]");
+      if (!form) return;
+      const details = form.closest("details");
+      if (details) details.open = true;
+      form.elements.login.focus();
+    }
+
+    // A session that ended elsewhere (revoked, expired, signed out in another tab): forget
+    // it, render the discussion as the server now sees us, and say why the form is back.
+    async sessionEnded() {
+      if (this.ending) return;
+      this.ending = true;
+      try {
+        storage.del(this.tokenKey);
+        await this.load();
+        this.noteSessionEnded();
+        await this.trySso();
+      } finally {
+        this.ending = false;
+      }
+    }
+
+    noteSessionEnded() {
+      if (!this.root || this.root.querySelector(".session-ended")) return;
+      const p = document.createElement("p");
+      p.className = "session-ended";
+      p.setAttribute("role", "alert");
+      p.textContent = "Your session has ended; sign in again.";
+      const form = this.root.querySelector("form.auth-form");
+      const where = form ? (form.closest(".gate, details") || form) : this.root.querySelector(".discussion-head");
+      where.before(p);
+    }
+
+    // Publisher SSO: a token from data-sso-token (once: tokens are single-use) or from the
+    // page's callback, exchanged for a veche session when there is none.
+    async trySso() {
+      if (this.mode !== "embed" || this.token || !this.root) return false;
+      let jwt = null;
+      if (this.ssoToken && storage.get("sso-used:" + this.base) !== this.ssoToken.slice(-43)) {
+        jwt = this.ssoToken;
+      } else if (typeof this.ssoCallback === "function") {
+        try { jwt = await this.ssoCallback(); } catch (e) { jwt = null; }
+      }
+      return jwt ? this.sso(jwt) : false;
+    }
+
+    async sso(jwt) {
+      storage.set("sso-used:" + this.base, String(jwt).slice(-43));  // its signature
+      try {
+        const data = JSON.parse(await this.request("POST", "/api/v1/auth/sso", { site: this.root.dataset.site, token: String(jwt) }));
+        storage.set(this.tokenKey, data.token);
+      } catch (e) {
+        const form = this.root.querySelector("form.auth-form");
+        if (form) this.status(form, "Signing in with your account failed: " + e.message, true);
+        return false;
+      }
+      await this.load();
+      return true;
+    }
+
     // -- live updates -----------------------------------------------------------------------
     // One stream per page, read with fetch so the embed can send its bearer token. Every
     // event's id is the story's seq and a reconnect sends the last one seen, so nothing is
@@ -812,6 +888,10 @@
       }
       if (id !== null) this.live.last = id;
       if (kind === "reset") { this.live.reset = true; this.showWaiting(); return; }
+      if (kind === "session.ended") {
+        if (this.mode === "embed") this.sessionEnded(); else window.location.reload();
+        return;
+      }
       let ev;
       try { ev = JSON.parse(data); } catch (e) { return; }
       if (!ev) return;
@@ -991,7 +1071,7 @@
     url.searchParams.set("origin", window.location.origin);
     const popup = window.open(url.toString(), "veche-oidc", "popup,width=520,height=680");
     if (!popup) {
-      discussion.status(link.closest(".gate") || link, "Allow pop-ups for this page to sign in.", true);
+      discussion.status(link.closest(".gate, details") || link, "Allow pop-ups for this page to sign in.", true);
       return;
     }
     const expected = new URL(discussion.base, window.location.href).origin;
@@ -1020,8 +1100,10 @@
         mode: "embed", base, storyUrl: script.dataset.storyUrl,
         storyTitle: script.dataset.storyTitle || document.title,
         titleSignature: script.dataset.titleSignature || null,
+        ssoToken: script.dataset.ssoToken || null,
+        ssoCallback: (script.dataset.ssoCallback && window[script.dataset.ssoCallback]) || window.vecheSso || null,
       });
-      d.load().catch((e) => {
+      d.load().then(() => d.trySso()).catch((e) => {
         const p = document.createElement("p");
         p.className = "form-error";
         p.textContent = "The discussion could not be loaded: " + e.message;
