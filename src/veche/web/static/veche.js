@@ -142,6 +142,8 @@
       await this.applyOverlay(true);
       this.root.dataset.ready = "yes";
       this.startLive();
+      // Signed in or out since the stream opened: it reconnects now as who we are.
+      if (this.live && this.live.ctrl && this.live.token !== this.token) this.restartLive();
     }
 
     // -- the per-viewer overlay -------------------------------------------------------------
@@ -175,13 +177,14 @@
       }
       const piece = (name) => content.querySelector('template[data-piece="' + name + '"]');
       if (initial) {
+        const known = Boolean(piece("me").content.querySelector(".me"));  // before it moves
         this.root.dataset.csrf = piece("csrf").content.textContent.trim();
         if (this.mode === "hosted") this.between(document.body, "nav", piece("nav").content);
         this.between(this.root, "me", piece("me").content);
         this.between(this.root, "slot", piece("slot").content);
         const out = this.root.querySelector(".signout");
         if (out && this.mode === "embed") out.hidden = false;
-        if (this.mode === "embed" && this.token && !piece("me").content.querySelector(".me")) {
+        if (this.mode === "embed" && this.token && !known) {
           // The server no longer knows this session: it answered as to a signed-out reader,
           // so the sign-in forms are on screen already; forget the token.
           storage.del(this.tokenKey);
@@ -828,6 +831,8 @@
     async liveLoop() {
       while (this.live) {
         const ctrl = new AbortController();
+        this.live.ctrl = ctrl;
+        this.live.token = this.token;
         let watchdog = null;
         // The server sends a heartbeat every 15 s: silence for 45 s is a dead connection.
         const kick = () => { clearTimeout(watchdog); watchdog = setTimeout(() => ctrl.abort(), 45000); };
@@ -864,14 +869,21 @@
         clearTimeout(watchdog);
         window.removeEventListener("offline", offline);
         if (!this.live) return;
-        this.liveState("reconnecting…");
+        const now = this.live.now;
+        this.live.now = false;
+        if (!now) this.liveState("reconnecting…");
         await new Promise((resume) => {
           const again = () => { clearTimeout(timer); window.removeEventListener("online", again); resume(); };
-          const timer = setTimeout(again, navigator.onLine === false ? 3600000 : this.live.delay * (0.5 + Math.random()));
+          const timer = setTimeout(again, now ? 0 : navigator.onLine === false ? 3600000 : this.live.delay * (0.5 + Math.random()));
           window.addEventListener("online", again);
         });
         this.live.delay = Math.min(this.live.delay * 2, 30000);
       }
+    }
+
+    restartLive() {
+      this.live.now = true;
+      this.live.ctrl.abort();
     }
 
     onFrame(frame) {
