@@ -218,6 +218,22 @@ def test_a_provider_that_does_not_answer_is_a_clear_page(world: World, client: T
     refused(client.get("/auth/oidc/news/start?next=/stories/1"), 502, "did not answer")
 
 
+def test_a_provider_gone_before_the_code_is_exchanged_is_a_clear_page(
+    world: World, client: TestClient
+) -> None:
+    with running() as gone:
+        client_id, secret = gone.register(CALLBACK)
+        auth = {
+            "oidc_issuer": gone.issuer, "oidc_client_id": client_id,
+            "oidc_client_secret": secret,
+        }  # fmt: skip
+        Stories(world.rt).update_site("news", SiteSettings(auth=auth))
+        path = back(gone, client, "ruta-42")
+    # The provider has stopped between the reader's consent and veche's token request.
+    refused(client.get(path), 502, "did not answer")
+    assert users(world) == 0
+
+
 def test_a_site_without_provider_has_no_oidc(world: World, client: TestClient) -> None:
     r = client.get("/auth/oidc/news/start")
     assert r.status_code == 404
