@@ -2,38 +2,33 @@
 
 The provider's `sub` is the only key: a handle or an email it sends is a suggestion, never
 a way into an existing account (another site's provider could claim anyone's address). A
-new member's handle comes from `preferred_username` (or the name), cleaned to what a handle
-may hold; if it is taken, looks like a member's name, or claims a staff title, a number is
-added until it is free. Member and identity are written in one transaction.
+new member's handle comes from `preferred_username` (or the name) by publisher SSO's rule
+(service.sso.free_handle): cleaned to what a handle may hold, and given a number if it is
+taken, looks like a member's handle, or claims a staff title. Member and identity are
+written in one transaction.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from veche.domain import validation
 from veche.domain.enums import Role
 from veche.domain.errors import InvalidInput
-from veche.domain.markup import clean_text
 from veche.moderation.confusables import claims_office, name_key
 from veche.service.accounts import Accounts
 from veche.service.oidc import Claims, SignInFailed
 from veche.service.runtime import Runtime
+from veche.service.sso import free_handle
 from veche.store import accounts as store
 from veche.store import stories as store_stories
 from veche.store.models import Identity, User
 
 PROVIDER = "oidc"
-FALLBACK = "member"
-_NOT_IN_HANDLE = re.compile(r"[^\w .'\-]+")
 
 
 @dataclass(frozen=True)
@@ -48,33 +43,12 @@ class SignedIn:
     created: bool
 
 
-def handle_base(claims: Claims) -> str:
-    """What a handle may hold of the provider's suggestion, with room left for a number."""
+def wanted_handle(claims: Claims) -> str:
+    """The provider's suggestion: its username, else the name, else the email's local part."""
     for raw in (claims.username, claims.name, (claims.email or "").split("@")[0]):
-        text = _NOT_IN_HANDLE.sub("", clean_text(raw or "")).replace("_", " ")
-        text = " ".join(text.split())[: validation.HANDLE_MAX - 4]
-        text = text.strip(" .'-")
-        if len(text) >= validation.HANDLE_MIN and not claims_office(text):
-            try:
-                return validation.handle(text)
-            except InvalidInput:
-                continue
-    return FALLBACK
-
-
-def candidates(base: str) -> Iterator[str]:
-    yield base
-    for n in range(2, 10):
-        yield f"{base}{n}"
-    for _ in range(20):
-        yield f"{base}{secrets.randbelow(9000) + 1000}"
-
-
-def _free(s: Session, handle: str) -> bool:
-    if store.user_by_handle_key(s, validation.handle_key(handle)) is not None:
-        return False
-    # A handle that reads like a member's handle or real name would let one pass as the other.
-    return store.user_by_name_key(s, name_key(handle)) is None
+        if raw and raw.strip():
+            return raw.strip()[:200]
+    return "member"
 
 
 def _display_name(claims: Claims) -> str | None:
@@ -125,9 +99,9 @@ class OidcMembers:
                 user = s.get(User, identity.user_id)
                 assert user is not None  # the identity goes with its user (ON DELETE CASCADE)
                 return user, False
-            handle = next((h for h in candidates(handle_base(claims)) if _free(s, h)), None)
-            if handle is None:
-                raise SignInFailed("No free handle could be found for you. Please try again.")
+            # The same rule as publisher SSO: the wish if free, else a derived handle that no
+            # member holds or resembles and that claims no staff title.
+            handle = free_handle(s, wanted_handle(claims), None)
             email = None
             with suppress(InvalidInput):
                 email = validation.email(claims.email)
