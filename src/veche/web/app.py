@@ -32,6 +32,7 @@ from veche.web import (
     forms,
     live,
     moderation_pages,
+    oidc,
     openapi,
     pages,
     queue_live,
@@ -149,6 +150,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(oidc.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app)
     return app

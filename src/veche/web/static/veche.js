@@ -48,6 +48,7 @@
       this.retryTimers = new Map();
       container.addEventListener("submit", (e) => this.onSubmit(e));
       container.addEventListener("click", (e) => this.onClick(e));
+      container.addEventListener("click", (e) => oidcPopup(this, e));
       container.addEventListener("input", (e) => this.onInput(e));
       document.addEventListener("selectionchange", () => this.onSelection());
       window.addEventListener("online", () => this.retryAll());
@@ -1067,6 +1068,33 @@
       storage.del(this.tokenKey);
       await this.load();
     }
+  }
+
+  // -- OpenID Connect sign-in from the embed ---------------------------------------------
+  // "Sign in with …" opens veche's start page in a popup, telling it this page's origin.
+  // The provider's round trip happens there; its last page posts the session token back to
+  // this window (web/static/oidc-popup.js). Only a message from veche's origin and from
+  // that popup is taken. On veche's own pages the link is a plain redirect.
+  function oidcPopup(discussion, event) {
+    const link = event.target.closest ? event.target.closest("a.oidc-signin") : null;
+    if (!link || discussion.mode !== "embed") return;
+    event.preventDefault();
+    const url = new URL(link.href);
+    url.searchParams.set("origin", window.location.origin);
+    const popup = window.open(url.toString(), "veche-oidc", "popup,width=520,height=680");
+    if (!popup) {
+      discussion.status(link.closest(".gate, details") || link, "Allow pop-ups for this page to sign in.", true);
+      return;
+    }
+    const expected = new URL(discussion.base, window.location.href).origin;
+    const onMessage = async (e) => {
+      if (e.origin !== expected || e.source !== popup) return;
+      if (!e.data || e.data.type !== "veche:oidc" || typeof e.data.token !== "string") return;
+      window.removeEventListener("message", onMessage);
+      storage.set(discussion.tokenKey, e.data.token);
+      await discussion.load();
+    };
+    window.addEventListener("message", onMessage);
   }
 
   function start() {
