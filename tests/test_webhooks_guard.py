@@ -164,3 +164,24 @@ def test_nobody_listening_is_retried() -> None:
     attempt = _post("http://127.0.0.1:9/hook")  # the discard port: refused on this box
     assert not attempt.delivered and not attempt.permanent
     assert attempt.error is not None and "ConnectError" in attempt.error
+
+
+def test_the_readme_recipe_verifies_a_real_delivery(receiver: Receiver) -> None:
+    """The Python snippet README gives receivers, run as printed."""
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Webhooks", 1)[1]
+    code = next(b for b in section.split("```python\n")[1:] if "def verify" in b)
+    namespace: dict[str, object] = {}
+    exec(code.split("```", 1)[0], namespace)  # noqa: S102  (our own documentation)
+    verify = namespace["verify"]
+    assert callable(verify)
+    assert _post(receiver.url).delivered
+    (got,) = receiver.received
+    header = got.headers["Veche-Signature"]
+    assert verify(SECRET, got.body, header) is True
+    assert verify(SECRET, got.body + b"x", header) is False
+    assert verify("whsec_wrong", got.body, header) is False
+    stale = signing.header(SECRET, int(time.time()) - 301, got.body)
+    assert verify(SECRET, got.body, stale) is False
