@@ -232,9 +232,35 @@ def test_only_admins_manage_webhooks(client: TestClient, world: World, open_rt: 
     Stories(open_rt).create_site("other", SiteSettings())
     r = client.delete(f"{hooks(client, admin, 'other')}/{hook['id']}", headers=bearer(admin))
     error(r, 404, "not_found")
+    patch = f"{hooks(client, admin)}/{hook['id']}"
+    error(client.patch(patch, json={"active": False}, headers=bearer(mod)), 403, "forbidden")
+    r = client.patch(patch, json={"active": False}, headers=bearer(admin))
+    assert r.status_code == 200 and r.json()["active"] is False and r.json()["secret"] is None
     r = client.delete(f"{hooks(client, admin)}/{hook['id']}", headers=bearer(admin))
     assert r.json() == {"id": hook["id"], "removed": True, "dropped_deliveries": 0}
     assert client.get(hooks(client, admin), headers=bearer(admin)).json()["webhooks"] == []
+
+
+def test_a_paused_webhook_gets_nothing_until_resumed(
+    client: TestClient, world: World, open_rt: Runtime, receiver: Receiver
+) -> None:
+    svc = Webhooks(open_rt)
+    hook = svc.add("news", receiver.url, CONSOLE)
+    _a, admin = world.user("ada", role=Role.admin)
+    story = f"/api/v1/stories/{world.story.id}/comments"
+    client.post(story, json={"body": "Queued, then paused."}, headers=bearer(admin))
+    delivery.follower(open_rt).run_once()
+    assert svc.set_active(hook.id, False, CONSOLE).active is False
+    client.post(story, json={"body": "While paused."}, headers=bearer(admin))
+    assert deliver(open_rt) == 1
+    assert receiver.received == []
+    (row,) = svc.deliveries("news", CONSOLE)
+    assert (row.status, row.last_error) == ("failed", "endpoint disabled")
+    svc.set_active(hook.id, True, CONSOLE)
+    client.post(story, json={"body": "Resumed."}, headers=bearer(admin))
+    assert deliver(open_rt) == 1
+    (body,) = received_json(receiver, str(hook.secret))
+    assert body["comment"]["body_text"].startswith("Resumed.")
 
 
 def test_removing_a_webhook_drops_its_waiting_deliveries(
@@ -282,6 +308,10 @@ def test_the_cli_manages_webhooks(
     (body,) = received_json(receiver, secret)
     assert body["comment"]["body_text"].startswith("Through the CLI.")
     hook_id = added.output.split("Added webhook ")[1].split()[0]
+    paused = cli.invoke(main, ["webhook", "disable", hook_id])
+    assert paused.exit_code == 0 and "is paused" in paused.output
+    assert "inactive" in cli.invoke(main, ["webhook", "list", "news"]).output
+    assert "is active" in cli.invoke(main, ["webhook", "enable", hook_id]).output
     removed = cli.invoke(main, ["webhook", "remove", hook_id])
     assert removed.exit_code == 0 and f"Removed webhook {hook_id}" in removed.output
     again = cli.invoke(main, ["webhook", "remove", hook_id])

@@ -88,6 +88,29 @@ def webhook_remove(webhook_id: int) -> None:
     click.echo(f"Removed webhook {webhook_id} ({dropped} waiting deliveries dropped).")
 
 
+def _set_active(webhook_id: int, active: bool) -> None:
+    svc = _webhooks()
+    try:
+        e = svc.set_active(webhook_id, active, CONSOLE)
+    except VecheError as exc:
+        raise _Fail(exc.message) from exc
+    click.echo(f"Webhook {e.id} of {e.site} is {'active' if e.active else 'paused'}: {e.url}")
+
+
+@webhook.command("disable")
+@click.argument("webhook_id", type=int)
+def webhook_disable(webhook_id: int) -> None:
+    """Pause a webhook: nothing new is queued, and waiting deliveries fail."""
+    _set_active(webhook_id, False)
+
+
+@webhook.command("enable")
+@click.argument("webhook_id", type=int)
+def webhook_enable(webhook_id: int) -> None:
+    """Resume a paused webhook (later events only)."""
+    _set_active(webhook_id, True)
+
+
 @webhook.command("deliveries")
 @click.argument("site")
 @click.option("--webhook", "endpoint_id", type=int, default=None, help="Only this webhook's.")

@@ -153,18 +153,32 @@ class Webhooks:
             site = self._site(s, site_name)
             return [_endpoint(e, site.name) for e in store.of_site(s, site.id)]
 
+    def _find(self, s: Session, endpoint_id: int, site_name: str | None) -> WebhookEndpoint:
+        """Given a site, an endpoint of another site is not found (the API's URL names one)."""
+        e = store.get(s, endpoint_id)
+        if e is not None and site_name is not None:
+            e = e if e.site_id == self._site(s, site_name).id else None
+        if e is None:
+            raise NotFound(f"There is no webhook {endpoint_id}.")
+        return e
+
     def remove(self, endpoint_id: int, who: policy.Who, *, site_name: str | None = None) -> int:
-        """Deletes the endpoint; its waiting deliveries are marked failed. Returns how many.
-        Given a site, an endpoint of another site is not found (the API's URL names one)."""
+        """Deletes the endpoint; its waiting deliveries are marked failed. Returns how many."""
         refuse(policy.admin_refusal(who))
         with self.rt.db.session() as s:
-            e = store.get(s, endpoint_id)
-            if e is not None and site_name is not None:
-                site = self._site(s, site_name)
-                e = e if e.site_id == site.id else None
-            if e is None:
-                raise NotFound(f"There is no webhook {endpoint_id}.")
-            return store.remove(s, e, now=self.rt.clock())
+            return store.remove(s, self._find(s, endpoint_id, site_name), now=self.rt.clock())
+
+    def set_active(
+        self, endpoint_id: int, active: bool, who: policy.Who, *, site_name: str | None = None
+    ) -> EndpointView:
+        """A paused endpoint gets nothing queued, and what was waiting fails ("endpoint
+        disabled") when its turn comes; resuming sends only later events."""
+        refuse(policy.admin_refusal(who))
+        with self.rt.db.session() as s:
+            e = self._find(s, endpoint_id, site_name)
+            e.active = active
+            site = store_stories.site_by_id(s, e.site_id)
+            return _endpoint(e, site.name)
 
     def deliveries(
         self, site_name: str, who: policy.Who, *, endpoint_id: int | None = None,

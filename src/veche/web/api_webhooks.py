@@ -101,6 +101,20 @@ def remove_webhook(
     return RemovedOut(id=webhook_id, removed=True, dropped_deliveries=dropped)
 
 
+class WebhookPatch(Strict):
+    active: bool = Field(description="false pauses the webhook; true resumes it")
+
+
+@router.patch("/sites/{name}/webhooks/{webhook_id}")
+def update_webhook(
+    name: SiteName, webhook_id: PathId, body: WebhookPatch, request: Request,
+    who: Viewer = Depends(writer),
+) -> WebhookOut:  # fmt: skip
+    """Admins only. A paused webhook gets no new deliveries; waiting ones fail."""
+    changed = Webhooks(runtime(request)).set_active(webhook_id, body.active, who, site_name=name)
+    return WebhookOut.model_validate(changed.as_json())
+
+
 @router.get("/sites/{name}/webhooks/deliveries")
 def deliveries(
     name: SiteName,

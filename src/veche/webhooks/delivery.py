@@ -35,7 +35,7 @@ def queue_events(s: Session, events: Sequence[Event], *, base_url: str, now: dt.
         return 0
     comment_ids = {e.comment_id for e in relevant}
     comments = {c.id: c for c in s.scalars(select(Comment).where(Comment.id.in_(comment_ids)))}
-    stories = {t.id: t for t in s.scalars(select(Story).where(Story.id.in_(endpoints)))}
+    stories = {t.id: t for t in s.scalars(select(Story).where(Story.id.in_(list(endpoints))))}
     queued = 0
     for event in relevant:
         comment = comments.get(event.comment_id or 0)
