@@ -125,7 +125,7 @@ def test_comment_events_arrive_signed(
     assert got[3]["comment"]["body_text"] == "" and got[3]["comment"]["body_html"] == ""
     assert len({b["id"] for b in got}) == len(got)
 
-    log = client.get(hooks(client, admin) + "/deliveries", headers=bearer(admin)).json()
+    log = client.get("/api/v1/sites/news/webhook-deliveries", headers=bearer(admin)).json()
     rows = log["deliveries"]
     assert [d["status"] for d in rows] == ["sent"] * 6
     assert rows[0]["event"] == "comment.approved" and rows[0]["last_status"] == 204
@@ -217,7 +217,7 @@ def test_only_admins_manage_webhooks(client: TestClient, world: World, open_rt: 
         error(client.get(hooks(client, token), headers=bearer(token)), 403, "forbidden")
         r = client.post(hooks(client, token), json={"url": url}, headers=bearer(token))
         error(r, 403, "forbidden")
-        error(client.get(hooks(client, token) + "/deliveries", headers=bearer(token)), 403,
+        error(client.get("/api/v1/sites/news/webhook-deliveries", headers=bearer(token)), 403,
               "forbidden")  # fmt: skip
     hook = add_hook(client, admin, url)
     error(client.delete(f"{hooks(client, mod)}/{hook['id']}", headers=bearer(mod)), 403,

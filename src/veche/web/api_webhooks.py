@@ -115,7 +115,7 @@ def update_webhook(
     return WebhookOut.model_validate(changed.as_json())
 
 
-@router.get("/sites/{name}/webhooks/deliveries")
+@router.get("/sites/{name}/webhook-deliveries")
 def deliveries(
     name: SiteName,
     request: Request,
