@@ -221,6 +221,20 @@ class Config:
         "several nodes may all run them",
         _flag,
     )  # fmt: skip
+    # Webhooks (veche.webhooks): where they may go, and how long one delivery may take.
+    webhooks_allow_private: bool = setting(
+        False, "VECHE_WEBHOOKS_ALLOW_PRIVATE",
+        "let webhooks reach loopback, private, link-local and other non-public addresses "
+        "(a receiver on your own network; tests); off, they are refused when added and at "
+        "every send",
+        _flag,
+    )  # fmt: skip
+    webhooks_timeout_seconds: float = setting(
+        10.0, "VECHE_WEBHOOKS_TIMEOUT_SECONDS",
+        "how long one webhook delivery may take to connect, send and be answered before it "
+        "counts as failed and is retried",
+        _seconds, shown="`10`",
+    )  # fmt: skip
 
     @classmethod
     def settings(cls) -> list[Field[Any]]:

@@ -346,3 +346,7 @@ def _ensure_default_site(rt: Runtime) -> None:
 from veche.cli.moderation import moderation  # noqa: E402  (a group of its own module)
 
 main.add_command(moderation)
+
+from veche.cli.webhooks import webhook  # noqa: E402  (a group of its own module)
+
+main.add_command(webhook)

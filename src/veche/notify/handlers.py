@@ -8,10 +8,14 @@ from veche.notify import mail
 from veche.notify.outbox import Handler
 from veche.notify.worker import OutboxWorker
 from veche.service.runtime import Runtime
+from veche.webhooks import delivery as webhooks
 
 
 def default_handlers(rt: Runtime) -> dict[str, Handler]:
-    return {mail.KIND: mail.SmtpSender(rt.config.smtp_url, rt.config.mail_from)}
+    return {
+        mail.KIND: mail.SmtpSender(rt.config.smtp_url, rt.config.mail_from),
+        webhooks.KIND: webhooks.handler(rt),
+    }
 
 
 class Background(Protocol):
@@ -21,4 +25,4 @@ class Background(Protocol):
 
 def background(rt: Runtime) -> list[Background]:
     """Every loop this node runs after commits: the outbox, then the event followers."""
-    return [OutboxWorker(rt, default_handlers(rt))]
+    return [OutboxWorker(rt, default_handlers(rt)), webhooks.follower(rt)]

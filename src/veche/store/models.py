@@ -356,3 +356,24 @@ class UsedSsoToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_sso_used_tokens_expires_at", "expires_at"),)
+
+
+class WebhookEndpoint(Base):
+    """A publisher's URL told about comment changes; deliveries are outbox rows (kind
+    `webhook`) whose dedupe key names this endpoint, so the outbox is its delivery log."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))
+    # Signs every delivery (HMAC-SHA256); shown once, when the endpoint is added.
+    secret: Mapped[str] = mapped_column(String(100))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    # Never reuse a removed endpoint's id: its old deliveries stay in the log under it.
+    __table_args__ = (
+        Index("ix_webhook_endpoints_site", "site_id"),
+        {"sqlite_autoincrement": True},
+    )

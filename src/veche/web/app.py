@@ -28,6 +28,7 @@ from veche.web import (
     api_reads,
     api_sso,
     api_stories,
+    api_webhooks,
     errors,
     forms,
     live,
@@ -145,6 +146,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(api_stories.router)
     app.include_router(api.router)
     app.include_router(api_moderation.router)
+    app.include_router(api_webhooks.router)
     app.include_router(queue_live.router)
     app.include_router(moderation_pages.router)
     app.include_router(live.router)
