@@ -199,6 +199,10 @@ class Config:
         30, "VECHE_CACHE_STALE_WHILE_REVALIDATE",
         "seconds they may serve it stale while refetching", _int,
     )  # fmt: skip
+    rate_limit_reactions: str = setting(
+        "60/minute", "VECHE_RATE_LIMIT_REACTIONS",
+        "reactions set or taken back, per member and per address",
+    )  # fmt: skip
 
     @classmethod
     def settings(cls) -> list[Field[Any]]:
