@@ -1066,7 +1066,9 @@
     if (!root) return;
     const d = new Discussion(root.parentElement, { mode: "hosted", base: "" });
     if (root.dataset.csrf) {
-      // Composed for this viewer by the server already.
+      // Composed for this viewer by the server already (my reactions pressed too); my own
+      // comments' reaction buttons are the one thing left to mark.
+      d.markReactions(null, d.root.querySelector(".me .handle"));
       d.restoreDrafts();
       root.dataset.ready = "yes";
       d.startLive();
