@@ -47,7 +47,7 @@ def unreact(comment_id: PathId, request: Request, who: Viewer = Depends(writer))
     return _out(Reactions(runtime(request)).react(comment_id, who, False))
 
 
-@router.post("/comments/{comment_id}/reaction")
+@router.post("/comments/{comment_id}/reaction", include_in_schema=False)
 def reaction_form(
     comment_id: PathId,
     request: Request,
