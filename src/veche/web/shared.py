@@ -167,7 +167,9 @@ def compose_reactions(page: str, csrf: str, reacted: set[int]) -> str:
     their CSRF token in it, and pressed (a click takes it back) where they reacted."""
 
     def one(m: re.Match[str]) -> str:
-        form = m[0].replace('name="csrf" value=""', f'name="csrf" value="{csrf}"', 1)
+        opening = f'data-react="{m[1]}">'
+        token = f'<input type="hidden" name="csrf" value="{csrf}">'
+        form = m[0].replace(opening, opening + token, 1)
         if int(m[1]) in reacted:
             form = form.replace('name="on" value="true"', 'name="on" value="false"', 1)
             form = form.replace('aria-pressed="false"', 'aria-pressed="true"', 1)
