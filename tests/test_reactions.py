@@ -9,12 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.conftest import World, bearer, error, with_config
 from tests.live_helpers import Stream, serve_in_thread
 from tests.test_pages import csrf_of, sign_in_as
 from veche.domain import ranking
+from veche.domain.enums import CommentStatus
 from veche.domain.moderation import Action
 from veche.service.comments import Comments, Draft
 from veche.service.moderation import Moderation
@@ -108,6 +109,11 @@ def test_refusals(client: TestClient, world: World) -> None:
     )
     error(reaction(client, target, bob), 409, "conflict")
     assert stored(world, target)[:2] == (0, 0)
+    held = post(world, "ann", "Awaiting a moderator.")
+    with world.rt.db.session() as s:
+        s.execute(update(Comment).where(Comment.id == held).values(status=CommentStatus.pending))
+    error(reaction(client, held, bob), 404, "not_found")  # readers cannot see it
+    error(reaction(client, held, mod), 409, "conflict")  # a moderator can, not react to it
     assert own_id and mod
 
 

@@ -201,7 +201,7 @@ class Config:
     )  # fmt: skip
     rate_limit_reactions: str = setting(
         "60/minute", "VECHE_RATE_LIMIT_REACTIONS",
-        "reactions set or taken back, per member and per address",
+        "reactions set or taken back, per member",
     )  # fmt: skip
 
     @classmethod

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from veche.domain.errors import AuthRequired, NotFound
-from veche.security.ratelimit import client_bucket
 from veche.service import policy
 from veche.service.found import comment_of, for_write, refuse
 from veche.service.runtime import Runtime, Viewer
@@ -46,9 +45,9 @@ class Reactions:
         user = viewer.user
         if user is None:
             raise AuthRequired("Sign in to react to comments.")
-        limit = self.rt.config.rate_limit_reactions
-        self.rt.limiter.hit(limit, "reaction", str(user.id))
-        self.rt.limiter.hit(limit, "reaction-ip", client_bucket(viewer.ip))
+        # Per member only: every reactor is signed in (sign-ups are limited per address),
+        # and a newsroom's readers behind one address must not share one budget.
+        self.rt.limiter.hit(self.rt.config.rate_limit_reactions, "reaction", str(user.id))
         now = self.rt.clock()
         refuse(policy.ban_refusal(user, now))
         with self.rt.db.session(write=False) as s:
