@@ -235,6 +235,10 @@ class Config:
         "counts as failed and is retried",
         _seconds, shown="`10`",
     )  # fmt: skip
+    rate_limit_reactions: str = setting(
+        "60/minute", "VECHE_RATE_LIMIT_REACTIONS",
+        "reactions set or taken back, per member",
+    )  # fmt: skip
 
     @classmethod
     def settings(cls) -> list[Field[Any]]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple, Protocol, TypeVar
 
 from veche.domain.enums import CommentStatus, Role
-from veche.domain.errors import AuthRequired, Banned, Conflict, Forbidden, VecheError
+from veche.domain.errors import AuthRequired, Banned, Conflict, Forbidden, NotFound, VecheError
 
 GONE = frozenset({CommentStatus.deleted, CommentStatus.removed})
 # Held back from readers: awaiting a moderator, refused by one (shown to its author with the
@@ -182,6 +182,20 @@ def ban_refusal(user: BanFacts | None, now: dt.datetime) -> Refusal | None:
 
 def can_remove(c: CommentFacts, who: Who) -> bool:
     return remove_refusal(who) is None and c.status is not CommentStatus.removed
+
+
+def reaction_refusal(c: CommentFacts, who: Who) -> Refusal | None:
+    """Members react to published comments of others: not guests (a reaction counts a
+    person), not to their own words, not to what is held, deleted or removed."""
+    if who.user_id is None:
+        return Refusal(AuthRequired, "Sign in to react to comments.")
+    if not can_see(c, who):
+        return Refusal(NotFound, "There is no such comment.")
+    if is_own(c, who):
+        return Refusal(Forbidden, "You cannot react to your own comment.")
+    if c.status is not CommentStatus.visible:
+        return Refusal(Conflict, "Only a published comment can be reacted to.")
+    return None
 
 
 C = TypeVar("C", bound=CommentFacts)

@@ -11,7 +11,7 @@ from veche.domain.enums import CommentStatus
 from veche.domain.errors import InvalidInput, NotFound
 from veche.service import policy
 from veche.service.runtime import Runtime
-from veche.store import threads
+from veche.store import reactions, threads
 from veche.store.models import Comment, Story
 
 MAX_PATH = paths.SEGMENT * (paths.MAX_DEPTH + 1)
@@ -41,6 +41,7 @@ class OverlayFacts:
     # Removed comments on screen that this viewer sees more of than the placeholder: their
     # own (with the moderator's reason), or any, for a moderator (the words, marked).
     removed: list[Comment] = field(default_factory=list)
+    reacted: set[int] = field(default_factory=set)  # the listed comments they reacted to
 
 
 def grants_of(c: Comment, story: Story, who: policy.Who, now: dt.datetime) -> tuple[Grant, ...]:
@@ -157,9 +158,10 @@ class Threads:
             held = threads.read_held(s, story.id, mine, statuses, limit=20)
             removed = [c for c in rows if c.status is CommentStatus.removed]
             quoted = threads.quoted_of(s, [*held, *removed])
+            reacted = reactions.reacted_among(s, viewer.user_id, ids)
         grants = {c.id: g for c in rows if (g := grants_of(c, story, viewer, now))}
         granted = [c for c in rows if c.id in grants]
-        return OverlayFacts(grants, granted, held, quoted, removed)
+        return OverlayFacts(grants, granted, held, quoted, removed, reacted)
 
     def one(self, comment_id: int, viewer: policy.Who) -> tuple[Comment, dict[int, Comment]]:
         """A comment as a write returns it: cheap whatever the size of its subtree."""

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from veche.domain import paths
+from veche.domain import paths, ranking
 from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
 from veche.domain.errors import Conflict, NotFound
 from veche.domain.quotes import Verdict, recheck
@@ -168,6 +168,7 @@ def insert(s: Session, new: NewComment, *, importing: bool = False) -> tuple[Com
         held_by=new.held_by,
         created_at=new.created_at,
         idempotency_key=new.idempotency_key,
+        score=ranking.top_score(0, new.created_at),
     )
     if new.quote is not None:
         comment.quote_source = new.quote.source

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Enum,
@@ -203,6 +204,10 @@ class Comment(Base):
         _enum(CommentStatus, "comment_status_before"), default=None
     )
     featured_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Readers' reactions ("respect"), counted; and the top order's key, kept with the count
+    # (domain.ranking.top_score: a lower bound on the count plus a fixed age bonus).
+    reactions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    score: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
 
@@ -218,6 +223,9 @@ class Comment(Base):
         Index("ix_comments_open_reports", "open_reports"),
         Index("ix_comments_decided_at", "decided_at"),
         Index("ix_comments_story_featured", "story_id", "featured_at"),
+        # Top-level paging under the top and most-replies orders: keyset (key, id) pages.
+        Index("ix_comments_story_top", "story_id", "depth", "score", "id"),
+        Index("ix_comments_story_replies", "story_id", "depth", "child_count", "id"),
     )
 
 
@@ -376,4 +384,22 @@ class WebhookEndpoint(Base):
     __table_args__ = (
         Index("ix_webhook_endpoints_site", "site_id"),
         {"sqlite_autoincrement": True},
+    )
+
+
+class Reaction(Base):
+    """One reader's reaction ("respect") to one comment: at most one each, by the key."""
+
+    __tablename__ = "reactions"
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # The overlay's "which of these did I react to": one range of the reader's rows.
+        Index("ix_reactions_user_comment", "user_id", "comment_id"),
     )

@@ -15,12 +15,20 @@ from sqlalchemy.orm import Session, aliased
 
 from veche.domain import paths
 from veche.domain.enums import CommentStatus
+from veche.store import ranked
 from veche.store.models import Comment, Story
 
 
 class Sort(StrEnum):
     oldest = "oldest"
     newest = "newest"
+    top = "top"  # domain.ranking: best first, with a time decay
+    replies = "replies"  # most direct replies first
+
+    @property
+    def ranked(self) -> bool:
+        """Ordered by a key that moves (store.ranked), not by the fixed path."""
+        return self in (Sort.top, Sort.replies)
 
 
 @dataclass(frozen=True)
@@ -135,18 +143,12 @@ def remaining(s: Session, story_id: int, spans: Sequence[tuple[str, str]]) -> li
 def read_page(
     s: Session, story: Story, *, sort: Sort, after: str | None, limit: int, per_root: int
 ) -> ThreadPage:
-    tops_q = select(Comment).where(Comment.story_id == story.id, Comment.depth == 0)
-    if sort is Sort.oldest:
-        if after:
-            tops_q = tops_q.where(Comment.path > after)
-        tops_q = tops_q.order_by(Comment.path)
+    if sort.ranked:
+        tops, next_cursor = ranked.read_tops(
+            s, story.id, top=sort is Sort.top, after=after, limit=limit
+        )
     else:
-        if after:
-            tops_q = tops_q.where(Comment.path < after)
-        tops_q = tops_q.order_by(Comment.path.desc())
-    tops = list(s.scalars(tops_q.limit(limit + 1)).unique())
-    more = len(tops) > limit
-    tops = tops[:limit]
+        tops, next_cursor = _path_tops(s, story.id, sort, after, limit)
     if not tops:
         return ThreadPage(story, [], None, {})
     replies = _first_replies(s, story.id, [t.path for t in tops], per_root)
@@ -160,7 +162,26 @@ def read_page(
         rows += [top, *under]
     counts = remaining(s, story.id, [(t.path, a) for t, a in cut_at])
     cuts = {t.id: Cut(t.id, t.path, a, n) for (t, a), n in zip(cut_at, counts, strict=True)}
-    return ThreadPage(story, rows, tops[-1].path if more else None, _quoted(s, rows), cuts)
+    return ThreadPage(story, rows, next_cursor, _quoted(s, rows), cuts)
+
+
+def _path_tops(
+    s: Session, story_id: int, sort: Sort, after: str | None, limit: int
+) -> tuple[list[Comment], str | None]:
+    """Oldest or newest first: a keyset page on (story_id, depth, path)."""
+    tops_q = select(Comment).where(Comment.story_id == story_id, Comment.depth == 0)
+    if sort is Sort.oldest:
+        if after:
+            tops_q = tops_q.where(Comment.path > after)
+        tops_q = tops_q.order_by(Comment.path)
+    else:
+        if after:
+            tops_q = tops_q.where(Comment.path < after)
+        tops_q = tops_q.order_by(Comment.path.desc())
+    tops = list(s.scalars(tops_q.limit(limit + 1)).unique())
+    more = len(tops) > limit
+    tops = tops[:limit]
+    return tops, tops[-1].path if more and tops else None
 
 
 def _ancestors(s: Session, story_id: int, path: str, above: int = 0) -> list[Comment]:

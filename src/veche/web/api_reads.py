@@ -212,4 +212,5 @@ def overlay(
             CommentOut.model_validate(card_view(c, None, story, facts.quoted, who, now, max_level=API_DEPTH).as_json())
             for c in facts.held
         ],
+        reacted=sorted(facts.reacted),
     )  # fmt: skip

@@ -37,6 +37,7 @@ from veche.web import (
     openapi,
     pages,
     queue_live,
+    reactions,
 )
 from veche.web.cache import PageCache
 from veche.web.compression import Compression
@@ -153,6 +154,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(pages.router)
     app.include_router(forms.router)
     app.include_router(oidc.router)
+    app.include_router(reactions.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app)
     return app

@@ -12,6 +12,7 @@ from veche.domain.enums import CommentStatus
 from veche.domain.errors import InvalidInput
 from veche.domain.moderation import ModerationSettings
 from veche.service import policy
+from veche.service.reactions import Reactions
 from veche.service.runtime import Viewer
 from veche.service.threads import FEATURED_LIMIT, Threads
 from veche.store.models import Story
@@ -70,6 +71,7 @@ class DiscussionCtx:
     held: list[HeldView] = field(default_factory=list)
     reasons: tuple[str, ...] = ()  # the site's reasons, for moderators' forms
     banned: str | None = None  # why and until when this reader may not comment
+    reacted: set[int] = field(default_factory=set)  # comments this viewer reacted to
 
 
 def viewer_ctx(request: Request, story: Story, base: str, *, shared: bool = False) -> DiscussionCtx:
@@ -142,6 +144,8 @@ def discussion(
         featured = threads.featured_count(story) if head else 0
     ctx = viewer_ctx(request, story, base, shared=shared)
     ctx.edit_id, ctx.form_body, ctx.form_error = edit, form_body, form_error
+    if not shared:  # a page rendered for one viewer shows their reactions pressed
+        ctx.reacted = Reactions(rt).reacted(who.user_id, [c.id for c in shown])
     if reply is not None:
         on_page = {c.id: c for c in shown}
         if reply in on_page and find_node(tree, reply) is not None:

@@ -21,7 +21,7 @@ CSP = (
 )
 # Paths a publisher's page may call from its own origin (the embed).
 CORS_PREFIXES = ("/api/", "/fragments/")
-CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
+CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, Last-Event-ID"
 
 

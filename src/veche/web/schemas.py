@@ -194,6 +194,7 @@ class CommentOut(BaseModel):
         description="Set when display nesting is capped and this reply sits beside its parent"
     )
     replies: list[CommentOut]
+    reactions: int = Field(default=0, description='Readers\' reactions to it ("respect")')
     more_replies: MoreRepliesOut | None = Field(
         default=None,
         description="Set on the comment whose replies this response cut: the rest of its "
@@ -226,7 +227,7 @@ class StoryOut(BaseModel):
 
 class ThreadOut(BaseModel):
     story: StoryOut
-    sort: Literal["oldest", "newest"]
+    sort: Literal["oldest", "newest", "top", "replies"]
     comments: list[CommentOut]
     next_cursor: str | None
 
@@ -257,6 +258,9 @@ class OverlayOut(BaseModel):
     held: list[CommentOut] = Field(
         description="Their own comments awaiting a moderator (a moderator's: all), which "
         "the shared body leaves out; each goes under its parent_id"
+    )
+    reacted: list[int] = Field(
+        default_factory=list, description="The listed comments this viewer reacted to"
     )
 
 

@@ -120,7 +120,7 @@ def overlay_context(request: Request, story: Story, ids: list[int], base: str) -
     ]
     return {
         "story": story, "ctx": ctx, "base": base, "granted": granted,
-        "pending": pending, "path": f"/stories/{story.id}",
+        "pending": pending, "path": f"/stories/{story.id}", "reacted": sorted(facts.reacted),
     }  # fmt: skip
 
 
@@ -148,7 +148,34 @@ def compose(shared_html: str, overlay_html: str) -> str:
     for comment_id, controls in _CONTROLS.findall(overlay_html):
         mark = _MARK.format(f"controls:{comment_id}")
         out = out.replace(mark, mark + controls, 1)
-    return out
+    return compose_reactions(out, csrf, reacted_ids(overlay_html))
+
+
+# -- reactions: the reader's own, applied on the server ---------------------------------------
+
+_REACTED = re.compile(r'<template data-reacted="([\d,]*)"></template>')
+_REACT_FORM = re.compile(r'<form class="react"[^>]*data-react="(\d+)">.*?</form>', re.DOTALL)
+
+
+def reacted_ids(overlay_html: str) -> set[int]:
+    m = _REACTED.search(overlay_html)
+    return {int(x) for x in m[1].split(",") if x} if m else set()
+
+
+def compose_reactions(page: str, csrf: str, reacted: set[int]) -> str:
+    """Each reaction form of a shared body, for one signed-in reader without JavaScript:
+    their CSRF token in it, and pressed (a click takes it back) where they reacted."""
+
+    def one(m: re.Match[str]) -> str:
+        opening = f'data-react="{m[1]}">'
+        token = f'<input type="hidden" name="csrf" value="{csrf}">'
+        form = m[0].replace(opening, opening + token, 1)
+        if int(m[1]) in reacted:
+            form = form.replace('name="on" value="true"', 'name="on" value="false"', 1)
+            form = form.replace('aria-pressed="false"', 'aria-pressed="true"', 1)
+        return form
+
+    return _REACT_FORM.sub(one, page)
 
 
 def ids_in(body: str) -> list[int]:

@@ -128,6 +128,7 @@ class CommentView:
     level: int = 0  # display nesting, capped; depth stays the truth
     reply_to: str | None = None  # shown when the cap put this beside its parent
     more: MoreView | None = None  # set on the comment whose replies this page cut
+    reactions: int = 0  # readers' reactions ("respect"); whether one is mine: the overlay
 
     @property
     def href(self) -> str:
@@ -162,6 +163,7 @@ class CommentView:
             "reply_to": self.reply_to,
             "replies": [r.as_json() for r in self.replies],
             "more_replies": None if self.more is None else self.more.as_json(),
+            "reactions": self.reactions,
         }
 
 
@@ -268,6 +270,7 @@ def comment_view(
         can_moderate=moderator,
         version=c.mod_version,
         can_reply=policy.can_reply(c, story, viewer),
+        reactions=c.reactions,
     )
 
 

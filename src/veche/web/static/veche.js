@@ -219,6 +219,7 @@
           if (report) report.remove();
         }
       }
+      this.markReactions(content.querySelector("template[data-reacted]"), me);
       if (initial) this.restoreDrafts();
     }
 
@@ -281,7 +282,8 @@
 
     onSubmit(e) {
       const form = e.target;
-      if (form.matches("form.comment-form")) { e.preventDefault(); this.submitComment(form); }
+      if (form.matches("form.react")) { e.preventDefault(); this.submitReaction(form); }
+      else if (form.matches("form.comment-form")) { e.preventDefault(); this.submitComment(form); }
       else if (form.matches("form.edit-form")) { e.preventDefault(); this.submitEdit(form); }
       else if (form.matches("form[data-action=delete]")) {
         e.preventDefault(); this.submitDelete(form);
@@ -534,7 +536,7 @@
         return;
       } else {
         list = this.root.querySelector("ol.comments");
-        if (this.root.dataset.sort === "newest") list.prepend(fresh);
+        if (this.root.dataset.sort === "newest" || this.root.dataset.sort === "top") list.prepend(fresh);
         else if (this.root.querySelector(".load-more")) {
           // Older pages are still unloaded: the new comment belongs after them.
           const form = this.root.querySelector(".discussion-head ~ form.comment-form");
@@ -624,6 +626,56 @@
       form.querySelector("select").focus();
     }
 
+    // -- reactions ("respect") --------------------------------------------------------------
+    // The shared body shows every button unpressed; the overlay names the ones that are mine.
+    markReactions(tpl, me) {
+      const mine = new Set(tpl && tpl.dataset.reacted ? tpl.dataset.reacted.split(",") : []);
+      for (const id of mine) this.setReacted(this.byId(id), true);
+      if (!me) return;
+      for (const handle of this.root.querySelectorAll(".comment-card > .byline .handle")) {
+        const button = handle.textContent === me.textContent &&
+          handle.closest(".comment-card").querySelector(":scope > footer form.react button");
+        if (button) { button.disabled = true; button.title = "Your own comment"; }
+      }
+    }
+
+    setReacted(li, on, count) {
+      const form = li && li.querySelector(":scope > .comment-card > footer form.react");
+      if (!form) return;
+      const button = form.querySelector("button");
+      if (on !== null) {
+        button.setAttribute("aria-pressed", on ? "true" : "false");
+        form.elements.on.value = on ? "false" : "true";
+      }
+      if (count !== undefined) form.querySelector(".count").textContent = String(count);
+    }
+
+    async submitReaction(form) {
+      const li = form.closest("li.comment");
+      const button = form.querySelector("button");
+      if (button.disabled || form.dataset.busy) return;
+      form.dataset.busy = "1";
+      const on = button.getAttribute("aria-pressed") !== "true";
+      let state;
+      try {
+        state = JSON.parse(await this.request(on ? "PUT" : "DELETE", "/api/v1/comments/" + li.dataset.commentId + "/reaction"));
+      } catch (e) {
+        delete form.dataset.busy;
+        let note = form.querySelector(".react-status");
+        if (!note) {
+          note = Object.assign(document.createElement("span"), { className: "react-status" });
+          note.setAttribute("role", "alert");
+          form.appendChild(note);
+        }
+        note.textContent = e instanceof NetworkError ? "No connection; try again." : e.message;
+        return;
+      }
+      delete form.dataset.busy;
+      const note = form.querySelector(".react-status");
+      if (note) note.remove();
+      this.setReacted(li, state.reacted, state.count);
+    }
+
     // Moderation and reports: the form's fields as JSON to the API it names.
     async submitApi(form, submitter) {
       const li = form.closest("li.comment");
@@ -666,7 +718,9 @@
       // open among them) stay as they are, and the server reads one comment, not a subtree.
       const content = await this.fragment("/fragments/comments/" + li.dataset.commentId + "/card");
       const card = content.querySelector(".comment-card");
+      const pressed = li.querySelector(":scope > .comment-card > footer form.react [aria-pressed=true]");
       li.querySelector(":scope > .comment-card").replaceWith(card);
+      if (pressed) this.setReacted(li, true);
       li.className = li.className.replace(/\bstatus-\S+/, "status-" + card.dataset.status);
     }
 
@@ -954,6 +1008,10 @@
           return;
         }
         if (!this.placeLive(c)) return;
+      } else if (kind === "comment.reaction") {
+        // Only the count moves: the card, my pressed button and any open form stay.
+        if (existing) this.setReacted(existing, null, c.reactions);
+        return;
       } else {
         if (!existing) return;
         // A placeholder names nobody: whether it was mine, the card it replaces knows.
@@ -961,8 +1019,10 @@
         const handle = existing.querySelector(":scope > .comment-card > .byline .handle");
         if (me && handle && handle.textContent === me.textContent) mine = true;
         const card = this.liveNode(c).querySelector(":scope > .comment-card");
+        const pressed = existing.querySelector(":scope > .comment-card > footer form.react [aria-pressed=true]");
         existing.querySelector(":scope > .comment-card").replaceWith(card);
         existing.className = existing.className.replace(/\bstatus-\S+/, "status-" + c.status);
+        if (pressed) this.setReacted(existing, true);
       }
       if (mine || this.moderating()) await this.applyOverlay(false, [String(c.id)]);
     }
@@ -1021,7 +1081,7 @@
         else this.repliesOf(parent).appendChild(fresh);
       } else {
         const list = this.root.querySelector("ol.comments");
-        if (this.root.dataset.sort === "newest") list.prepend(fresh); else list.appendChild(fresh);
+        if (this.root.dataset.sort === "newest" || this.root.dataset.sort === "top") list.prepend(fresh); else list.appendChild(fresh);
         const empty = this.root.querySelector(".empty");
         if (empty) empty.remove();
       }
@@ -1128,7 +1188,9 @@
     if (!root) return;
     const d = new Discussion(root.parentElement, { mode: "hosted", base: "" });
     if (root.dataset.csrf) {
-      // Composed for this viewer by the server already.
+      // Composed for this viewer by the server already (my reactions pressed too); my own
+      // comments' reaction buttons are the one thing left to mark.
+      d.markReactions(null, d.root.querySelector(".me .handle"));
       d.restoreDrafts();
       root.dataset.ready = "yes";
       d.startLive();
