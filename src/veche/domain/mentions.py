@@ -32,7 +32,7 @@ from veche.domain.validation import HANDLE_MAX, handle_key
 MAX_LINKED = 5  # distinct members linked and notified per comment
 MAX_CANDIDATES = 20  # handle keys looked up per comment: the one query stays small
 _BARE = re.compile(r"[^\W_][\w.'\-]*")
-_BRACKET = re.compile(r"\[([^\]\n]{1,%d})\]" % (HANDLE_MAX + 10))
+_BRACKET = re.compile(rf"\[([^\]\n]{{1,{HANDLE_MAX + 10}}})\]")
 _NOT_BEFORE = frozenset("_.+-@/")
 _MARK = re.compile(r"<a\s[^>]*\bdata-mention=\"(\d+)\"")
 COLLECT = "veche_mention_keys"
