@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from veche import __version__
 from veche.config import Config
+from veche.live.bell import Bell
 from veche.live.hub import Hub
 from veche.logs import configure, lean_records
 from veche.moderation.embedding import AbuseClassifier
@@ -24,12 +25,14 @@ from veche.web import (
     api,
     api_auth,
     api_moderation,
+    api_notify,
     api_reads,
     api_stories,
     errors,
     forms,
     live,
     moderation_pages,
+    notify_pages,
     openapi,
     pages,
     queue_live,
@@ -71,6 +74,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     versions = StoryVersions(rt.broker)
     hot_cache = HotCache(config.hot_cache_bytes)
     loops = notify_handlers.background(rt) if config.workers else []
+    bell = Bell(hub)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -80,6 +84,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         rt.broker.add_sink(page_cache.on_notice)
         rt.broker.add_sink(versions.on_notice)
         rt.broker.add_sink(hot_cache.on_notice)
+        rt.broker.add_sink(bell.on_notice)
         versions.listening = True
         await hub.start(dt.timedelta(hours=config.event_retention_hours))
         keeper = live.keep_streams(hub, config.sse_heartbeat_seconds)
@@ -104,6 +109,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             rt.broker.remove_sink(page_cache.on_notice)
             rt.broker.remove_sink(versions.on_notice)
             rt.broker.remove_sink(hot_cache.on_notice)
+            rt.broker.remove_sink(bell.on_notice)
             await rt.broker.stop()
 
     app = FastAPI(
@@ -143,6 +149,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(api_notify.router)
+    app.include_router(notify_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app)
     return app
