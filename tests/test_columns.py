@@ -201,6 +201,7 @@ INTERNAL = {
     "outbox.last_error",  # cut to the column by notify.outbox
     "identities.provider",
     "identities.subject",  # a token's `sub`, checked against the column by the sign-in
+    "notifications.actor",  # a copy of a checked handle or guest name
 }
 
 
