@@ -763,6 +763,8 @@
           delete headers["X-CSRF-Token"];
           headers.Accept = "text/event-stream";
           if (this.live.last) headers["Last-Event-ID"] = this.live.last;
+          this.live.ctrl = ctrl;
+          this.live.token = this.token;  // the embed's stream is per reader: see Bell.attach
           kick();
           const r = await fetch(this.base + "/api/v1/stories/" + this.storyId + "/events", {
             headers, cache: "no-store", signal: ctrl.signal,
@@ -1012,6 +1014,10 @@
       this.button = button;
       this.set(0);
       this.load().catch(() => {});
+      // Signed in inside the embed after its stream opened: that stream is anonymous, and
+      // the bell's frames go to the reader's own streams. Reconnect it (from its last id).
+      const live = this.d.live;
+      if (this.d.mode === "embed" && live && live.ctrl && live.token !== this.d.token) live.ctrl.abort();
     }
 
     set(unread) {
