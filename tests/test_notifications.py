@@ -291,3 +291,31 @@ def test_a_daily_digest_groups_what_waited(client: TestClient, world: World, smt
     clock[0] += dt.timedelta(days=1)
     digest.run_once()
     assert mail_count(world.rt) == 2
+
+
+def test_pages_without_javascript(client: TestClient, world: World) -> None:
+    """The list and the mail setting's form, with the cookie session and its CSRF token."""
+    from tests.test_pages import csrf_of, sign_in_as
+
+    _a, alice = world.user("alice", email="alice@example.org")
+    _b, bob = world.user("bob")
+    assert client.get("/notifications", follow_redirects=False).status_code == 303
+    first = post(client, world, alice, "Anyone at the hall?")
+    post(client, world, bob, "I am, <b>@alice</b>.", parent_id=first["id"])
+    follow(world.rt)
+    sign_in_as(client, "alice")
+    listed = client.get("/notifications")
+    assert "(1 unread)" in listed.text and "<strong>bob</strong> replied" in listed.text
+    assert "I am, &lt;b&gt;@alice&lt;/b&gt;." in listed.text  # plain text, escaped
+    assert "<b>@alice" not in listed.text
+    r = client.post("/notifications/read", data={"csrf": csrf_of(listed.text)},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303 and "unread" not in client.get("/notifications").text
+    form = client.get("/account/notifications")
+    assert 'value="immediate" checked' in form.text
+    # Without its token the form is refused; with it, saved.
+    assert client.post("/account/notifications", data={"mail": "off"}).status_code == 403
+    r = client.post("/account/notifications", data={"mail": "digest", "csrf": csrf_of(form.text)})
+    assert r.status_code == 200 and 'value="digest" checked' in r.text and "Saved." in r.text
+    bad = client.post("/account/notifications", data={"mail": "hourly", "csrf": csrf_of(form.text)})
+    assert bad.status_code == 422
