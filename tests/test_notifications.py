@@ -66,7 +66,8 @@ def test_a_mention_is_a_safe_profile_link_resolved_at_write(
     body = (
         "Thanks @bob, and @[Denis Z] (also @Denis_Z). Not mail: alice@bob.example, "
         "not code: `@bob`, not a link: [@bob](https://elsewhere.example), "
-        'not a ghost: @nobody, not raw: <a data-mention="1" class="mention">x</a>'
+        'not a ghost: @nobody, not raw: <a data-mention="1" class="mention">x</a>\n\n'
+        "```\n@bob in a code block\n```"
     )
     made = post(client, world, alice, body)
     with world.rt.db.session(write=False) as s:
@@ -85,6 +86,7 @@ def test_a_mention_is_a_safe_profile_link_resolved_at_write(
     assert links[1] == links[2]  # both spellings name the same member
     assert len(re.findall(r'<a [^>]*class="mention"', html)) == 3
     assert "alice@bob.example" in html and "<code>@bob</code>" in html
+    assert "<pre><code>@bob in a code block" in html
     assert (
         '<a href="https://elsewhere.example" rel="nofollow ugc noopener noreferrer">@bob</a>'
         in (html)

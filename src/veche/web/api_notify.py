@@ -17,7 +17,7 @@ from veche.service.notifications import (
 from veche.service.runtime import Viewer
 from veche.web.api import ERRORS, writer
 from veche.web.identity import runtime, viewer
-from veche.web.schemas import MAX_ID, Id, QueryId, Strict
+from veche.web.schemas import Id, QueryId, Strict
 
 router = APIRouter(prefix="/api/v1/me", tags=["notifications"], responses=ERRORS)
 
@@ -91,8 +91,7 @@ def notifications(
 @router.post("/notifications/read")
 def mark_read(request: Request, body: ReadIn, who: Viewer = Depends(writer)) -> UnreadOut:
     """Mark some (or all) of my notifications read; my open pages' bells follow."""
-    ids = None if body.ids is None else [i for i in body.ids if i <= MAX_ID]
-    return UnreadOut(unread=Notifications(runtime(request)).mark_read(who, ids))
+    return UnreadOut(unread=Notifications(runtime(request)).mark_read(who, body.ids))
 
 
 @router.get("/notification-settings")

@@ -819,6 +819,7 @@
       try { ev = JSON.parse(data); } catch (e) { return; }
       if (!ev) return;
       if (kind === "notification") { this.bell.set(ev.unread); return; }
+      if (kind === "hello") this.bell.resync();
       if (kind === "presence") this.setPresence((h) => h === ev.handle, Boolean(ev.online));
       else if (kind === "hello" && Array.isArray(ev.online)) {
         const online = new Set(ev.online);
@@ -1018,6 +1019,12 @@
       // the bell's frames go to the reader's own streams. Reconnect it (from its last id).
       const live = this.d.live;
       if (this.d.mode === "embed" && live && live.ctrl && live.token !== this.d.token) live.ctrl.abort();
+    }
+
+    // A stream that reconnects may have missed frames while it was away: ask again.
+    resync() {
+      if (this.button && this.synced) this.load().catch(() => {});
+      this.synced = true;
     }
 
     set(unread) {
