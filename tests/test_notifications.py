@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.conftest import MailBox, World, bearer, error, with_config
 from veche.domain.enums import Role
@@ -101,7 +101,18 @@ def test_mentions_are_limited_per_comment(client: TestClient, world: World) -> N
     for name in names:
         world.user(name)
     _a, alice = world.user("alice")
-    made = post(client, world, alice, " ".join(f"@{n}" for n in names))
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if "FROM users" in sql and "handle_key IN" in sql:
+            statements.append(sql)
+
+    event.listen(world.rt.db.engine, "before_cursor_execute", seen)
+    try:
+        made = post(client, world, alice, " ".join(f"@{n}" for n in names))
+    finally:
+        event.remove(world.rt.db.engine, "before_cursor_execute", seen)
+    assert len(statements) == 1  # every candidate handle in one lookup
     with world.rt.db.session(write=False) as s:
         html = s.get(Comment, made["id"]).body_html  # type: ignore[union-attr]
     assert html.count('class="mention"') == 5
