@@ -54,6 +54,13 @@ def _smtp_url(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _hour(name: str, raw: str) -> int:
+    value = _int(name, raw)
+    if value > 23:
+        raise ValueError(f"{name} must be an hour from 0 to 23, not {raw.strip()!r}")
+    return value
+
+
 def _seconds(name: str, raw: str) -> float:
     return float(_positive(name, raw))
 
@@ -238,6 +245,10 @@ class Config:
     rate_limit_reactions: str = setting(
         "60/minute", "VECHE_RATE_LIMIT_REACTIONS",
         "reactions set or taken back, per member",
+    )  # fmt: skip
+    digest_hour: int = setting(
+        8, "VECHE_DIGEST_HOUR",
+        "the hour (UTC, 0-23) from which each day's notification digests are sent", _hour,
     )  # fmt: skip
 
     @classmethod

@@ -6,16 +6,22 @@ import html
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import nh3
 from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:  # mentions needs validation, which needs this module
+    from veche.domain.mentions import Mentions
 
 LINK_REL = "nofollow ugc noopener noreferrer"
 _TAGS = {
     "p", "br", "em", "strong", "del", "code", "pre", "blockquote",
     "ul", "ol", "li", "a", "hr", "h3", "h4",
 }  # fmt: skip
-_ATTRS = {"a": {"href", "title"}, "ol": {"start"}}
+_ATTRS = {"a": {"href", "title", "data-mention"}, "ol": {"start"}}
+# Only the mention rule makes these (raw HTML is off): a reader's markdown cannot.
+_CLASSES = {"a": {"mention"}}
 _SCHEMES = {"http", "https", "mailto"}
 _ABSOLUTE = ("http://", "https://", "mailto:")
 _WS = re.compile(r"\s+")
@@ -30,12 +36,17 @@ def _md() -> MarkdownIt:
     md.enable("strikethrough")
     # Images would let a commenter track every reader; headings would shout.
     md.disable(["image", "heading", "lheading"])
+    from veche.domain import mentions
+
+    md.use(mentions.plugin)
     return md
 
 
-def render_markdown(source: str) -> str:
-    """The only place user markdown becomes HTML; the result is safe to put in a page."""
-    raw = _md().render(source)
+def render_markdown(source: str, mentions: Mentions | None = None) -> str:
+    """The only place user markdown becomes HTML; the result is safe to put in a page.
+    `mentions` names the handles that exist: those `@handle`s become profile links."""
+    env: dict[str, Any] = {"veche_mentions": mentions} if mentions is not None else {}
+    raw = _md().render(source, env)
     return nh3.clean(
         raw,
         tags=_TAGS,
@@ -43,7 +54,15 @@ def render_markdown(source: str) -> str:
         url_schemes=_SCHEMES,
         link_rel=LINK_REL,
         attribute_filter=_absolute_links,
+        allowed_classes=_CLASSES,
     )
+
+
+def mention_candidates(source: str) -> list[str]:
+    """The handle keys a body may mention, for the one lookup before rendering."""
+    from veche.domain import mentions
+
+    return mentions.candidates(_md(), source)
 
 
 def _absolute_links(tag: str, attribute: str, value: str) -> str | None:

@@ -7,6 +7,8 @@ from typing import Protocol
 from veche.notify import mail
 from veche.notify.outbox import Handler
 from veche.notify.worker import OutboxWorker
+from veche.service.digest import Digest
+from veche.service.notifications import Notifications
 from veche.service.runtime import Runtime
 from veche.webhooks import delivery as webhooks
 
@@ -25,4 +27,9 @@ class Background(Protocol):
 
 def background(rt: Runtime) -> list[Background]:
     """Every loop this node runs after commits: the outbox, then the event followers."""
-    return [OutboxWorker(rt, default_handlers(rt)), webhooks.follower(rt)]
+    return [OutboxWorker(rt, default_handlers(rt)), webhooks.follower(rt), *notification_loops(rt)]
+
+
+def notification_loops(rt: Runtime) -> list[Background]:
+    """Replies and mentions from the events feed, and the daily digest."""
+    return [Notifications(rt).follower(), Digest(rt, hour=rt.config.digest_hour)]

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from veche.domain import validation
 from veche.domain.enums import CommentStatus
 from veche.domain.errors import AuthRequired, Conflict
+from veche.domain.mentions import Mentions
 from veche.domain.moderation import ModerationSettings
 from veche.security.ratelimit import client_bucket
 from veche.service import drafts, pipeline, policy
@@ -38,6 +39,7 @@ class _Checked:
     parent: Comment | None
     quote: store.NewQuote | None
     quoted: dict[int, Comment] = field(default_factory=dict)  # the quoted comment, by id
+    mentions: Mentions | None = None  # the @handles that name members, resolved here
 
 
 @dataclass(frozen=True)
@@ -143,10 +145,11 @@ class Comments:
     def _check(self, s: Session, story: Story, draft: Draft, *, importing: bool) -> _Checked:
         body = validation.comment_body(draft.body, story.site.max_comment_length)
         parent = drafts.parent(s, story, draft.parent_id, importing=importing)
+        mentions = drafts.mentions(s, body, self.rt.config.base_url)
         if draft.quote is None:
-            return _Checked(body, parent, None)
+            return _Checked(body, parent, None, mentions=mentions)
         quote, source = drafts.quote_and_source(s, story, draft.quote)
-        return _Checked(body, parent, quote, {source.id: source} if source else {})
+        return _Checked(body, parent, quote, {source.id: source} if source else {}, mentions)
 
     def _prepared(
         self,
@@ -163,7 +166,7 @@ class Comments:
         typing_seconds: float | None = None,
     ) -> store.NewComment:
         """Render and score: the slow, pure stages, outside any write transaction."""
-        rendered = pipeline.render(checked.body)
+        rendered = pipeline.render(checked.body, checked.mentions)
         settings = settings or ModerationSettings.from_stored(story.site.moderation)
         author = author or pipeline.AuthorFacts(f"u{author_id}" if author_id else "import")
         verdict = self.rt.scorer.score(
@@ -207,11 +210,12 @@ class Comments:
         with self.rt.db.session(write=False) as s:
             comment = comment_of(s, comment_id)
             story = story_of(s, comment.story_id)
-        refuse(policy.edit_refusal(comment, story, viewer, now))
-        body = validation.comment_body(body, story.site.max_comment_length)
-        if body == comment.body_src:
-            return comment
-        rendered = pipeline.render(body)
+            refuse(policy.edit_refusal(comment, story, viewer, now))
+            body = validation.comment_body(body, story.site.max_comment_length)
+            if body == comment.body_src:
+                return comment
+            mentions = drafts.mentions(s, body, self.rt.config.base_url)
+        rendered = pipeline.render(body, mentions)
         verdict = self.rt.scorer.score(
             pipeline.ScoreInput(
                 story_id=story.id, author_id=comment.author_id, guest_name=comment.guest_name,

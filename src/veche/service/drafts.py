@@ -9,19 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from veche.domain import paths, validation
 from veche.domain.enums import CommentStatus, QuoteSource
 from veche.domain.errors import Conflict, InvalidInput
-from veche.domain.markup import clean_text
+from veche.domain.markup import clean_text, mention_candidates
+from veche.domain.mentions import Member, Mentions
 from veche.domain.quotes import judge
 from veche.moderation.confusables import claims_office, name_key
 from veche.service.runtime import Viewer
 from veche.store import threads
 from veche.store.accounts import user_by_handle_key, user_by_name_key
 from veche.store.comments import NewQuote
-from veche.store.models import Comment, Story
+from veche.store.models import Comment, Story, User
 
 QUOTE_MAX = 2000
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,80}$")
@@ -140,3 +142,15 @@ def replay(s: Session, key: str, draft: Draft, viewer: Viewer, story_id: int) ->
             field="idempotency_key",
         )
     return existing
+
+
+def mentions(s: Session, body: str, base: str) -> Mentions:
+    """Which `@handle`s of a body name members now: one query for all of them."""
+    keys = mention_candidates(body)
+    found: dict[str, Member] = {}
+    if keys:
+        rows = s.execute(
+            select(User.id, User.handle, User.handle_key).where(User.handle_key.in_(keys))
+        )
+        found = {key: Member(uid, handle) for uid, handle, key in rows}
+    return Mentions(base, found)

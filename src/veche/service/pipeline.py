@@ -16,6 +16,7 @@ from typing import Protocol
 from veche.domain.enums import CommentStatus, Premoderation
 from veche.domain.errors import InvalidInput
 from veche.domain.markup import html_to_text, render_markdown
+from veche.domain.mentions import Mentions
 from veche.domain.moderation import ModerationSettings
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,10 @@ class Rendered:
     body_text: str
 
 
-def render(body: str) -> Rendered:
-    """Markdown to sanitised HTML and its plain text; `body` was validated already."""
-    html = render_markdown(body)
+def render(body: str, mentions: Mentions | None = None) -> Rendered:
+    """Markdown to sanitised HTML and its plain text; `body` was validated already, and
+    `mentions` (the handles it names that exist) resolved in the validate stage."""
+    html = render_markdown(body, mentions)
     text = html_to_text(html)
     if not text:
         raise InvalidInput("The comment is empty.", field="body")

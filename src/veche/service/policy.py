@@ -213,3 +213,17 @@ def visible_to(comments: Iterable[C], who: Who) -> Iterator[C]:
             hidden = c.path
             continue
         yield c
+
+
+def may_notify(
+    recipient: BanFacts, recipient_id: int, actor_id: int | None, status: CommentStatus,
+    now: dt.datetime,
+) -> bool:  # fmt: skip
+    """A reply or mention reaches its member only from a published comment (a held one
+    waits for its approval; a shadow-banned author's reaches no one), never from
+    themselves, and not while the member is banned: a notification invites a reply."""
+    return (
+        status is CommentStatus.visible
+        and recipient_id != actor_id
+        and not is_banned(recipient, now)
+    )

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from veche.domain.enums import CommentStatus, QuoteSource, QuoteState, ReportReason, Role
+from veche.domain.notifications import MailMode, MailState, NotificationKind
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -131,6 +132,11 @@ class User(Base):
     premoderated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # From a publisher's SSO token (an https URL, checked in service/sso.py).
     avatar_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # Notification mail: immediate, a daily digest, or off; and when the last digest went.
+    notify_mail: Mapped[MailMode] = mapped_column(
+        _enum(MailMode, "mail_mode"), default=MailMode.immediate, server_default="immediate"
+    )
+    digest_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         # Who is online now: one range scan for the live presence sweep.
@@ -402,4 +408,34 @@ class Reaction(Base):
     __table_args__ = (
         # The overlay's "which of these did I react to": one range of the reader's rows.
         Index("ix_reactions_user_comment", "user_id", "comment_id"),
+    )
+
+
+class Notification(Base):
+    """A reply to a member's comment or a mention of them: one row per (member, kind,
+    comment), so however often the feed is followed, they are told once."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, "notification_kind"))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    actor: Mapped[str] = mapped_column(String(80))  # their handle or guest name then
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    mail: Mapped[MailState] = mapped_column(
+        _enum(MailState, "mail_state"), default=MailState.none, server_default="none"
+    )
+
+    __table_args__ = (
+        Index("ix_notifications_once", "user_id", "kind", "comment_id", unique=True),
+        # A member's list, newest first, and their unread count: one range each.
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+        Index("ix_notifications_user_read", "user_id", "read_at"),
+        # The daily digest: who has mail waiting.
+        Index("ix_notifications_mail", "mail", "user_id"),
     )

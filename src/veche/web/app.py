@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from veche import __version__
 from veche.config import Config
+from veche.live.bell import Bell
 from veche.live.hub import Hub
 from veche.live.sessions import SessionWatch
 from veche.logs import configure, lean_records
@@ -25,6 +26,7 @@ from veche.web import (
     api,
     api_auth,
     api_moderation,
+    api_notify,
     api_reads,
     api_sso,
     api_stories,
@@ -33,6 +35,7 @@ from veche.web import (
     forms,
     live,
     moderation_pages,
+    notify_pages,
     oidc,
     openapi,
     pages,
@@ -77,6 +80,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     versions = StoryVersions(rt.broker)
     hot_cache = HotCache(config.hot_cache_bytes)
     loops = notify_handlers.background(rt) if config.background else []
+    bell = Bell(hub)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +91,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         rt.broker.add_sink(versions.on_notice)
         rt.broker.add_sink(hot_cache.on_notice)
         rt.broker.add_sink(session_watch.on_notice)
+        rt.broker.add_sink(bell.on_notice)
         versions.listening = True
         await hub.start(dt.timedelta(hours=config.event_retention_hours))
         keeper = live.keep_streams(hub, config.sse_heartbeat_seconds)
@@ -112,6 +117,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             rt.broker.remove_sink(versions.on_notice)
             rt.broker.remove_sink(hot_cache.on_notice)
             rt.broker.remove_sink(session_watch.on_notice)
+            rt.broker.remove_sink(bell.on_notice)
             await rt.broker.stop()
 
     app = FastAPI(
@@ -155,6 +161,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(forms.router)
     app.include_router(oidc.router)
     app.include_router(reactions.router)
+    app.include_router(api_notify.router)
+    app.include_router(notify_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app)
     return app

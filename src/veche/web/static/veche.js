@@ -46,6 +46,7 @@
       this.ssoToken = opts.ssoToken || null;        // data-sso-token: exchanged once
       this.ssoCallback = opts.ssoCallback || null;  // async () => token | null
       this.retryTimers = new Map();
+      this.bell = new Bell(this);
       container.addEventListener("submit", (e) => this.onSubmit(e));
       container.addEventListener("click", (e) => this.onClick(e));
       container.addEventListener("click", (e) => oidcPopup(this, e));
@@ -221,6 +222,7 @@
       }
       this.markReactions(content.querySelector("template[data-reacted]"), me);
       if (initial) this.restoreDrafts();
+      if (initial) this.bell.attach();
     }
 
     // -- drafts ---------------------------------------------------------------------------
@@ -897,6 +899,8 @@
           delete headers["X-CSRF-Token"];
           headers.Accept = "text/event-stream";
           if (this.live.last) headers["Last-Event-ID"] = this.live.last;
+          this.live.ctrl = ctrl;
+          this.live.token = this.token;  // the embed's stream is per reader: see Bell.attach
           kick();
           const r = await fetch(this.base + "/api/v1/stories/" + this.storyId + "/events", {
             headers, cache: "no-store", signal: ctrl.signal,
@@ -961,6 +965,8 @@
       let ev;
       try { ev = JSON.parse(data); } catch (e) { return; }
       if (!ev) return;
+      if (kind === "notification") { this.bell.set(ev.unread); return; }
+      if (kind === "hello") this.bell.resync();
       if (kind === "presence") this.setPresence((h) => h === ev.handle, Boolean(ev.online));
       else if (kind === "hello" && Array.isArray(ev.online)) {
         const online = new Set(ev.online);
@@ -1157,6 +1163,129 @@
     window.addEventListener("message", onMessage);
   }
 
+  // -- notifications: the bell --------------------------------------------------------------
+  // A signed-in reader's unread replies and mentions, next to "Commenting as". The story
+  // stream's `notification` frames ({unread}) keep the count live; a click lists the latest,
+  // each a link to the comment's permalink. Everything shown is set as text, never as HTML.
+  class Bell {
+    constructor(discussion) {
+      this.d = discussion;
+      this.button = null;
+      this.panel = null;
+    }
+
+    attach() {
+      const me = this.d.root && this.d.root.querySelector(".me");
+      this.button = null;
+      this.panel = null;
+      if (!me) return;  // nobody signed in: no bell
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link veche-bell";
+      button.setAttribute("aria-expanded", "false");
+      const icon = document.createElement("span");
+      icon.className = "bell-icon";
+      icon.textContent = "\u{1F514}";
+      icon.setAttribute("aria-hidden", "true");
+      const count = document.createElement("span");
+      count.className = "bell-count";
+      button.append(icon, count);
+      button.addEventListener("click", () => this.toggle());
+      me.appendChild(button);
+      this.button = button;
+      this.set(0);
+      this.load().catch(() => {});
+      // Signed in inside the embed after its stream opened: that stream is anonymous, and
+      // the bell's frames go to the reader's own streams. Reconnect it (from its last id).
+      const live = this.d.live;
+      if (this.d.mode === "embed" && live && live.ctrl && live.token !== this.d.token) live.ctrl.abort();
+    }
+
+    // A stream that reconnects may have missed frames while it was away: ask again.
+    resync() {
+      if (this.button && this.synced) this.load().catch(() => {});
+      this.synced = true;
+    }
+
+    set(unread) {
+      if (!this.button) return;
+      const n = Number(unread) || 0;
+      this.button.dataset.unread = String(n);
+      this.button.querySelector(".bell-count").textContent = n ? String(n) : "";
+      this.button.setAttribute("aria-label", n === 1 ? "1 unread notification" : n + " unread notifications");
+    }
+
+    async load() {
+      const data = JSON.parse(await this.d.request("GET", "/api/v1/me/notifications?limit=10", undefined, "no-store"));
+      this.set(data.unread);
+      return data;
+    }
+
+    async toggle() {
+      if (this.panel) { this.close(); return; }
+      let data;
+      try { data = await this.load(); } catch (e) { return; }
+      const panel = document.createElement("div");
+      panel.className = "bell-panel";
+      if (!data.items.length) {
+        const p = document.createElement("p");
+        p.textContent = "No notifications yet.";
+        panel.appendChild(p);
+      }
+      const list = document.createElement("ol");
+      for (const item of data.items) list.appendChild(this.entry(item));
+      if (data.items.length) panel.appendChild(list);
+      if (data.unread) {
+        const all = document.createElement("button");
+        all.type = "button";
+        all.className = "link bell-read-all";
+        all.textContent = "Mark all read";
+        all.addEventListener("click", () => this.markRead(null).then(() => this.close()));
+        panel.appendChild(all);
+      }
+      this.button.after(panel);
+      this.button.setAttribute("aria-expanded", "true");
+      this.panel = panel;
+    }
+
+    entry(item) {
+      const li = document.createElement("li");
+      li.className = item.read ? "read" : "unread";
+      const link = document.createElement("a");
+      link.href = item.url;
+      const what = item.kind === "reply" ? " replied to your comment in " : " mentioned you in ";
+      const who = document.createElement("strong");
+      who.textContent = item.actor;
+      link.append(who, what + "\u201C" + item.story_title + "\u201D");
+      link.addEventListener("click", (e) => {
+        if (item.read) return;
+        e.preventDefault();
+        this.markRead([item.id]).finally(() => { window.location.href = item.url; });
+      });
+      li.appendChild(link);
+      if (item.excerpt) {
+        const p = document.createElement("p");
+        p.className = "excerpt";
+        p.textContent = item.excerpt;
+        li.appendChild(p);
+      }
+      return li;
+    }
+
+    async markRead(ids) {
+      try {
+        const data = JSON.parse(await this.d.request("POST", "/api/v1/me/notifications/read", ids ? { ids } : {}));
+        this.set(data.unread);
+      } catch (e) { /* the count stays; the next frame or open corrects it */ }
+    }
+
+    close() {
+      if (this.panel) this.panel.remove();
+      this.panel = null;
+      if (this.button) this.button.setAttribute("aria-expanded", "false");
+    }
+  }
+
   function start() {
     if (script && script.dataset.storyUrl) {
       const base = new URL(script.src).origin;
@@ -1192,6 +1321,7 @@
       // comments' reaction buttons are the one thing left to mark.
       d.markReactions(null, d.root.querySelector(".me .handle"));
       d.restoreDrafts();
+      d.bell.attach();
       root.dataset.ready = "yes";
       d.startLive();
     } else {

@@ -1,7 +1,7 @@
 """Webhook endpoints: publishers' URLs told about comments, with their signing secrets.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 
 Each row is one URL of one site, the events it subscribes to and the secret its deliveries
 are signed with. Deliveries themselves are outbox rows (kind `webhook`, from 0007), which
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
