@@ -128,6 +128,10 @@ class User(Base):
     ban_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     shadow_banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     premoderated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Accounts (migration 0010): a proved address, presence opt-out, and erasure.
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    hide_presence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (
         # Who is online now: one range scan for the live presence sweep.
@@ -216,6 +220,8 @@ class Comment(Base):
         Index("ix_comments_open_reports", "open_reports"),
         Index("ix_comments_decided_at", "decided_at"),
         Index("ix_comments_story_featured", "story_id", "featured_at"),
+        # A member's public profile: their newest comments, a keyset page (migration 0010).
+        Index("ix_comments_author_id", "author_id", "id"),
     )
 
 
@@ -340,3 +346,35 @@ class Identity(Base):
         Index("ix_identities_subject", "site_id", "provider", "subject", unique=True),
         Index("ix_identities_user", "user_id"),
     )
+
+
+class AccountToken(Base):
+    """A one-time link sent by mail: verify an address, reset a password, or sign in.
+
+    Only the SHA-256 of the token is stored; `used_at` makes it single use."""
+
+    __tablename__ = "account_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))  # verify | reset | signin
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # For `verify`: the address being proved (a new one replaces the account's on success).
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (Index("ix_account_tokens_user", "user_id", "purpose"),)
+
+
+class SigninThrottle(Base):
+    """Failed sign-ins per account (or per unknown login), shared by every node: after a
+    few, each further attempt waits twice as long as the last."""
+
+    __tablename__ = "signin_throttle"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_signin_throttle_updated", "updated_at"),)

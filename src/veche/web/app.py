@@ -20,8 +20,11 @@ from veche.service.runtime import Runtime
 from veche.service.screening import Screening
 from veche.service.stories import Stories
 from veche.web import (
+    account_pages,
     api,
     api_auth,
+    api_me,
+    api_recovery,
     api_moderation,
     api_reads,
     api_stories,
@@ -137,6 +140,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(api_me.router)
+    app.include_router(api_recovery.router)
+    app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app)
     return app
