@@ -5,16 +5,22 @@ In CI (CI=true) a missing PostgreSQL, Redis or Chromium is a failure, never a sk
 
 from __future__ import annotations
 
+import email.policy
 import os
 import shutil
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -96,6 +102,7 @@ def config(db_url: str) -> Config:
         rate_limit_writes="1000/minute",
         rate_limit_auth="1000/minute",
         moderation_model=False,  # the slow stage has its own tests (test_screening.py)
+        workers=False,  # tests run the outbox and followers step by step (run_once)
     )
 
 
@@ -160,6 +167,45 @@ def error(r: Any, status: int, code: str) -> dict[str, Any]:
     assert set(err) == {"code", "message", "field"}
     assert isinstance(err["message"], str) and len(err["message"]) > 5
     return err
+
+
+class MailBox:
+    """A real SMTP server (aiosmtpd) on loopback, keeping what it is sent."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._arrived = threading.Condition()
+        self.url = ""
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        parsed = BytesParser(policy=email.policy.default).parsebytes(envelope.content)
+        assert isinstance(parsed, EmailMessage)
+        with self._arrived:
+            self.messages.append(parsed)
+            self._arrived.notify_all()
+        return "250 OK"
+
+    def wait_for(self, n: int, timeout: float = 10.0) -> list[EmailMessage]:
+        """The first `n` messages, once they have arrived."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.messages) >= n, timeout):
+                raise AssertionError(f"{len(self.messages)} of {n} mails arrived")
+            return self.messages[:n]
+
+
+@pytest.fixture
+def smtp() -> Iterator[MailBox]:
+    box = MailBox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        box.url = f"smtp://127.0.0.1:{port}"
+        yield box
+    finally:
+        controller.stop()
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -34,10 +34,14 @@ def test_every_declared_setting_is_read_from_its_variable() -> None:
         raw = {bool: "false" if value else "true", int: "7", float: "7"}.get(type(value), "x7")
         if f.name == "sqlite_synchronous":
             raw = "FULL"
+        if f.name == "smtp_url":
+            raw = "smtp://127.0.0.1:2525"
         got = getattr(Config.from_env({f.metadata["env"]: raw}), f.name)
         assert got != value, f.name
     with pytest.raises(ValueError, match="VECHE_PAGE_SIZE must be a whole number of 1"):
         Config.from_env({"VECHE_PAGE_SIZE": "0"})
+    with pytest.raises(ValueError, match="VECHE_SMTP_URL must be smtp://"):
+        Config.from_env({"VECHE_SMTP_URL": "mail.example:25"})
 
 
 def test_settings_come_from_the_environment() -> None:

@@ -47,6 +47,13 @@ def _positive(name: str, raw: str) -> int:
     return int(raw)
 
 
+def _smtp_url(name: str, raw: str) -> str:
+    scheme = raw.strip().split("://", 1)[0].lower()
+    if scheme not in ("smtp", "smtps") or "://" not in raw:
+        raise ValueError(f"{name} must be smtp://host:port or smtps://host:port")
+    return raw.strip()
+
+
 def _seconds(name: str, raw: str) -> float:
     return float(_positive(name, raw))
 
@@ -198,6 +205,21 @@ class Config:
     cache_stale_while_revalidate: int = setting(
         30, "VECHE_CACHE_STALE_WHILE_REVALIDATE",
         "seconds they may serve it stale while refetching", _int,
+    )  # fmt: skip
+    smtp_url: str = setting(
+        "", "VECHE_SMTP_URL",
+        "mail server: `smtp://[user:password@]host:port` (add `?starttls=1` to upgrade) or "
+        "`smtps://…`; unset, mails are written to the log instead of sent",
+        _smtp_url, shown="unset (mails go to the log)",
+    )  # fmt: skip
+    mail_from: str = setting(
+        "veche <noreply@localhost>", "VECHE_MAIL_FROM", "the From of every mail veche sends"
+    )
+    workers: bool = setting(
+        True, "VECHE_WORKERS",
+        "run the outbox (mail, webhooks, with retries) and the event followers in this process; "
+        "several nodes may all run them",
+        _flag,
     )  # fmt: skip
 
     @classmethod

@@ -16,6 +16,7 @@ from veche.live.hub import Hub
 from veche.logs import configure, lean_records
 from veche.moderation.embedding import AbuseClassifier
 from veche.moderation.lang import warm as warm_scoring
+from veche.notify import handlers as notify_handlers
 from veche.service.runtime import Runtime
 from veche.service.screening import Screening
 from veche.service.stories import Stories
@@ -72,6 +73,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     )
     versions = StoryVersions(rt.broker)
     hot_cache = HotCache(config.hot_cache_bytes)
+    loops = notify_handlers.background(rt) if config.workers else []
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +89,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         ending = asyncio.create_task(keeper, name="veche-keep-streams")
         if screening is not None:
             screening.start()
+        for loop in loops:
+            loop.start()
         # The language detector takes a second or more to build: not on a reader's first post.
         await asyncio.to_thread(warm_scoring)
         try:
@@ -94,6 +98,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         finally:
             if screening is not None:
                 screening.stop()
+            for loop in loops:
+                await asyncio.to_thread(loop.stop)
             versions.listening = False
             ending.cancel()
             await hub.stop()

@@ -1,0 +1,1 @@
+"""What veche owes the outside world after a commit: mail, webhooks, notifications."""
