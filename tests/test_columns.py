@@ -201,6 +201,10 @@ INTERNAL = {
     "outbox.last_error",  # cut to the column by notify.outbox
     "identities.provider",
     "identities.subject",  # a token's `sub`, checked against the column by the sign-in
+    "account_tokens.purpose",
+    "account_tokens.token_hash",
+    "account_tokens.email",  # a copy of an address checked by validation.email
+    "signin_throttle.key",
 }
 
 

@@ -180,8 +180,8 @@ class ModerationSettings:
     )
     deleted_accounts: str = _setting(
         "placeholder",
-        "what a deleted account leaves of its comments: placeholder (\"The comment was "
-        "deleted.\", words erased) or anonymise (words kept, author shown as [deleted])",
+        'what a deleted account leaves of its comments: placeholder ("The comment was '
+        'deleted.", words erased) or anonymise (words kept, author shown as [deleted])',
         _one_of("deleted_accounts", "placeholder", "anonymise"),
     )
 

@@ -32,8 +32,8 @@ from veche.store.models import (
     CommentRevision,
     Event,
     Identity,
-    Site,
     SigninThrottle,
+    Site,
     Story,
     User,
 )

@@ -154,7 +154,9 @@ class Recovery:
             handle, email = (user.handle, user.email) if user else ("", None)
         if found is None or user is None:
             raise InvalidInput(EXPIRED, field="token")
-        pw_hash = hash_password(validation.password(password, handle_value=handle, email_value=email))
+        pw_hash = hash_password(
+            validation.password(password, handle_value=handle, email_value=email)
+        )
         with self.rt.db.session() as s:
             used = tokens.consume(s, "reset", token, now)
             if used is None:
@@ -162,7 +164,10 @@ class Recovery:
             s.execute(
                 update(User)
                 .where(User.id == used.user_id)
-                .values(password_hash=pw_hash, email_verified_at=func.coalesce(User.email_verified_at, now))
+                .values(
+                    password_hash=pw_hash,
+                    email_verified_at=func.coalesce(User.email_verified_at, now),
+                )
             )
             store.revoke_all(s, used.user_id, now)
             tokens.clear(s, account_key(used.user_id, ""))

@@ -39,7 +39,8 @@ def wait_after(failures: int) -> dt.timedelta | None:
         return None
     if extra > 20:
         return LONGEST_WAIT
-    return min(FIRST_WAIT * (2**extra), LONGEST_WAIT)
+    wait: dt.timedelta = FIRST_WAIT * 2**extra
+    return min(wait, LONGEST_WAIT)
 
 
 class SigninGuard:

@@ -92,14 +92,24 @@ def _act(request: Request, csrf: str, section: str, action: Any) -> Response:
 @router.post("/account/name")
 def post_name(request: Request, display_name: str = Form(""), csrf: str = Form("")) -> Response:
     who = viewer(request)
-    return _act(request, csrf, "name", lambda: MyAccount(runtime(request)).set_display_name(who, display_name or None))
+    return _act(
+        request,
+        csrf,
+        "name",
+        lambda: MyAccount(runtime(request)).set_display_name(who, display_name or None),
+    )
 
 
 @router.post("/account/presence")
 def post_presence(request: Request, hide: str = Form(""), csrf: str = Form("")) -> Response:
     who = viewer(request)
     hidden = hide == "1"
-    return _act(request, csrf, "presence", lambda: MyAccount(runtime(request)).set_presence(who, hidden=hidden))
+    return _act(
+        request,
+        csrf,
+        "presence",
+        lambda: MyAccount(runtime(request)).set_presence(who, hidden=hidden),
+    )
 
 
 @router.post("/account/email")
@@ -107,13 +117,20 @@ def post_email(
     request: Request, email: str = Form(""), password: str = Form(""), csrf: str = Form("")
 ) -> Response:
     who = viewer(request)
-    return _act(request, csrf, "email", lambda: MyAccount(runtime(request)).change_email(who, email, password))
+    return _act(
+        request,
+        csrf,
+        "email",
+        lambda: MyAccount(runtime(request)).change_email(who, email, password),
+    )
 
 
 @router.post("/account/email/verify")
 def post_resend(request: Request, csrf: str = Form("")) -> Response:
     who = viewer(request)
-    return _act(request, csrf, "email", lambda: MyAccount(runtime(request)).resend_verification(who))
+    return _act(
+        request, csrf, "email", lambda: MyAccount(runtime(request)).resend_verification(who)
+    )
 
 
 @router.post("/account/password")
@@ -133,7 +150,12 @@ def post_session_signout(
     request: Request, session_id: Annotated[int, Path(ge=1, le=MAX_ID)], csrf: str = Form("")
 ) -> Response:
     who = viewer(request)
-    return _act(request, csrf, "session", lambda: MyAccount(runtime(request)).sign_out_session(who, session_id))
+    return _act(
+        request,
+        csrf,
+        "session",
+        lambda: MyAccount(runtime(request)).sign_out_session(who, session_id),
+    )
 
 
 @router.post("/account/sessions/signout-others")
@@ -182,8 +204,12 @@ def post_delete(request: Request, password: str = Form(""), csrf: str = Form("")
 # -- the mailed links -------------------------------------------------------------------
 
 
-def _message(request: Request, title: str, message: str, status: int = 200, **extra: Any) -> Response:
-    return render(request, "account_message.html", status=status, title=title, message=message, **extra)
+def _message(
+    request: Request, title: str, message: str, status: int = 200, **extra: Any
+) -> Response:
+    return render(
+        request, "account_message.html", status=status, title=title, message=message, **extra
+    )
 
 
 @router.get("/account/verify")
@@ -207,7 +233,14 @@ def forgot_post(request: Request, email: str = Form(""), csrf: str = Form("")) -
     try:
         said = Recovery(runtime(request)).request_reset(email, ip=client_ip(request))
     except VecheError as exc:
-        page = _message(request, "Forgot your password?", "", status=exc.status, form="forgot", error=exc.message)
+        page = _message(
+            request,
+            "Forgot your password?",
+            "",
+            status=exc.status,
+            form="forgot",
+            error=exc.message,
+        )
         return _refused(page, exc)
     return _message(request, "Check your mail", said)
 

@@ -125,7 +125,9 @@ def patch_me(body: AccountPatch, request: Request, who: Viewer = Depends(writer)
 @router.post("/me/email", status_code=202)
 def change_email(body: EmailIn, request: Request, who: Viewer = Depends(writer)) -> MessageOut:
     """The address changes once the link mailed to it is opened."""
-    return MessageOut(message=MyAccount(runtime(request)).change_email(who, body.email, body.password))
+    return MessageOut(
+        message=MyAccount(runtime(request)).change_email(who, body.email, body.password)
+    )
 
 
 @router.post("/me/email/verify", status_code=202)
@@ -166,7 +168,10 @@ def export(request: Request, who: Viewer = Depends(viewer)) -> JSONResponse:
     name = f"veche-{data['profile']['id']}.json"
     return JSONResponse(
         data,
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
