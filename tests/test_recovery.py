@@ -121,9 +121,10 @@ def test_password_reset_by_api_answers_alike_and_signs_out_everywhere(
     assert client.get("/api/v1/me", headers=bearer(fresh)).status_code == 200
     again = client.post("/api/v1/auth/reset", json={"token": token, "password": NEW + " 2"})
     assert "expired" in error(again, 422, "invalid_input")["message"]
-    assert client.post(
-        "/api/v1/auth/signin", json={"login": "ruta", "password": NEW}
-    ).status_code == 200
+    assert (
+        client.post("/api/v1/auth/signin", json={"login": "ruta", "password": NEW}).status_code
+        == 200
+    )
     error(
         client.post("/api/v1/auth/signin", json={"login": "ruta", "password": PASSWORD}),
         401,
