@@ -86,6 +86,8 @@ class MyAccount:
         return self.view(viewer)
 
     def _check_password(self, user_id: int, password: str) -> User:
+        """A stolen session must not become a way to guess the password: limited."""
+        self.rt.limiter.hit(self.rt.config.rate_limit_auth, "reauth", str(user_id))
         with self.rt.db.session(write=False) as s:
             user = s.get(User, user_id)
             if user is None:
@@ -100,6 +102,7 @@ class MyAccount:
     def change_email(self, viewer: Viewer, email: str, password: str) -> str:
         """The new address becomes the account's when the mailed link is opened. A taken one
         gets the same answer (its owner gets a mail instead), so it tells nothing."""
+        self.rt.limiter.hit(self.rt.config.rate_limit_auth, "email", str(me(viewer).id))
         user = self._check_password(me(viewer).id, password)
         address = validation.email(email)
         if address is None:

@@ -23,6 +23,7 @@ from veche.store import account_tokens as store
 FREE_FAILURES = 5
 FIRST_WAIT = dt.timedelta(seconds=30)
 LONGEST_WAIT = dt.timedelta(hours=6)
+FORGIVEN_AFTER = dt.timedelta(days=1)  # longer than LONGEST_WAIT: no lock is cut short
 LINK_HINT = "You can ask for a sign-in link by email instead."
 
 
@@ -63,6 +64,7 @@ class SigninGuard:
     def failed(self, key: str) -> None:
         now = self.rt.clock()
         with self.rt.db.session() as s:
+            store.forget_before(s, now - FORGIVEN_AFTER)
             wait = wait_after(store.fail(s, key, now))
             if wait is not None:
                 store.lock(s, key, now + wait)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -16,7 +17,7 @@ from veche.service.profiles import Profile, Profiles
 from veche.service.runtime import Viewer
 from veche.web.api import ERRORS, writer
 from veche.web.identity import runtime, viewer
-from veche.web.schemas import EMAIL_PATTERN, MAX_ID, NO_ANGLES, PathId, Strict
+from veche.web.schemas import EMAIL_PATTERN, NO_ANGLES, PathId, QueryId, Strict
 
 router = APIRouter(prefix="/api/v1", tags=["account"], responses=ERRORS)
 
@@ -87,7 +88,7 @@ class ProfileOut(BaseModel):
 
 
 def account_out(view: AccountView, base_url: str) -> AccountOut:
-    return AccountOut(**vars(view), profile_url=f"{base_url}/users/{view.handle}")
+    return AccountOut(**vars(view), profile_url=f"{base_url}/users/{quote(view.handle)}")
 
 
 def profile_out(profile: Profile, base_url: str) -> ProfileOut:
@@ -122,7 +123,7 @@ def patch_me(body: AccountPatch, request: Request, who: Viewer = Depends(writer)
     return account_out(account.view(who), rt.config.base_url)
 
 
-@router.post("/me/email", status_code=202)
+@router.post("/me/email")
 def change_email(body: EmailIn, request: Request, who: Viewer = Depends(writer)) -> MessageOut:
     """The address changes once the link mailed to it is opened."""
     return MessageOut(
@@ -130,7 +131,7 @@ def change_email(body: EmailIn, request: Request, who: Viewer = Depends(writer))
     )
 
 
-@router.post("/me/email/verify", status_code=202)
+@router.post("/me/email/verify")
 def resend_verification(request: Request, who: Viewer = Depends(writer)) -> MessageOut:
     return MessageOut(message=MyAccount(runtime(request)).resend_verification(who))
 
@@ -156,7 +157,7 @@ def sign_out_session(session_id: PathId, request: Request, who: Viewer = Depends
     MyAccount(runtime(request)).sign_out_session(who, session_id)
 
 
-@router.post("/me/sessions/sign-out-others")
+@router.post("/me/sign-out-others")
 def sign_out_others(request: Request, who: Viewer = Depends(writer)) -> SignedOutOut:
     return SignedOutOut(signed_out=MyAccount(runtime(request)).sign_out_others(who))
 
@@ -182,8 +183,11 @@ def delete_me(body: DeleteIn, request: Request, who: Viewer = Depends(writer)) -
 
 
 @router.get("/users/{handle}")
-def profile(handle: str, request: Request, before: int | None = None) -> ProfileOut:
+def profile(
+    handle: Annotated[str, Path(min_length=1, max_length=60)], request: Request,
+    before: QueryId = None,
+) -> ProfileOut:  # fmt: skip
+    """Handle, display name, join date and published comments, newest first (a keyset
+    page: pass `next_before` as `before`)."""
     rt = runtime(request)
-    if before is not None and not 1 <= before <= MAX_ID:
-        before = None
     return profile_out(Profiles(rt).get(handle, before=before), rt.config.base_url)

@@ -44,7 +44,7 @@ def verify(body: TokenIn, request: Request) -> MessageOut:
     return MessageOut(message=f"Thank you: {user.email} is confirmed.")
 
 
-@router.post("/reset-request", status_code=202)
+@router.post("/reset-request")
 def reset_request(body: ResetRequestIn, request: Request) -> MessageOut:
     """The same answer whether or not the address has an account."""
     said = Recovery(runtime(request)).request_reset(body.email, ip=client_ip(request))
@@ -60,7 +60,7 @@ def reset(body: ResetIn, request: Request) -> SessionOut:
     return SessionOut(token=token, user=user_out(user))
 
 
-@router.post("/signin-link", status_code=202)
+@router.post("/signin-link")
 def signin_link(body: LinkRequestIn, request: Request) -> MessageOut:
     """What a 429 at sign-in offers: a link, mailed to the account, that signs in once."""
     said = Recovery(runtime(request)).request_signin_link(body.login, ip=client_ip(request))
