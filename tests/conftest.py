@@ -102,7 +102,7 @@ def config(db_url: str) -> Config:
         rate_limit_writes="1000/minute",
         rate_limit_auth="1000/minute",
         moderation_model=False,  # the slow stage has its own tests (test_screening.py)
-        workers=False,  # tests run the outbox and followers step by step (run_once)
+        background=False,  # tests run the outbox and followers step by step (run_once)
     )
 
 

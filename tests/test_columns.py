@@ -163,6 +163,16 @@ def mod_reason_probe(client: TestClient, world: World, n: int) -> None:
     assert r.status_code == 200, r.text
 
 
+def avatar_probe(client: TestClient, world: World, n: int) -> None:
+    """A publisher's avatar claim one over the column: the token is refused, naming it."""
+    from tests.test_sso import SECRET, sign
+
+    Stories(world.rt).update_site("news", SiteSettings(auth={"sso_secret": SECRET}))
+    avatar = "https://cdn.news.example/" + "a" * (n + 1 - len("https://cdn.news.example/"))
+    r = client.post("/api/v1/auth/sso", json={"site": "news", "token": sign(SECRET, avatar=avatar)})
+    assert error(r, 401, "sso_invalid_claims")["field"] == "avatar"
+
+
 PROBES: dict[str, Probe] = {
     "users.handle": handle_probe,
     "users.handle_key": handle_probe,
@@ -179,6 +189,7 @@ PROBES: dict[str, Probe] = {
     "users.ban_reason": ban_reason_probe,
     "reports.note": report_note_probe,
     "comments.mod_reason": mod_reason_probe,
+    "users.avatar_url": avatar_probe,
 }
 # Written only by veche itself, never from user input.
 INTERNAL = {
@@ -205,6 +216,7 @@ INTERNAL = {
     "account_tokens.token_hash",
     "account_tokens.email",  # a copy of an address checked by validation.email
     "signin_throttle.key",
+    "sso_used_tokens.jti_hash",  # a SHA-256 hex digest
 }
 
 

@@ -83,12 +83,12 @@ def test_an_unreachable_server_is_retried_with_backoff_then_failed(rt: Runtime) 
 
 
 def test_the_app_runs_the_outbox_in_the_background(rt: Runtime, smtp: MailBox) -> None:
-    """With workers on (the default outside unit tests), a queued mail goes out by itself."""
+    """With background work on (the default outside unit tests), a queued mail goes out by itself."""
     from fastapi.testclient import TestClient
 
     from veche.web.app import create_app
 
-    rt = with_config(rt, smtp_url=smtp.url, workers=True)
+    rt = with_config(rt, smtp_url=smtp.url, background=True)
     with TestClient(create_app(rt.config, rt), base_url="https://veche.test"):
         with rt.db.session() as s:
             queue_mail(s, Mail(to="a@example.org", subject="Hello", text="t"), now=rt.clock())

@@ -34,6 +34,31 @@ def test_a_cross_origin_form_post_echoes_nothing(client: TestClient, world: Worl
     assert "ATTACKTEXT" not in client.get(f"/stories/{world.story.id}").text
 
 
+def test_a_signed_out_form_from_our_own_origin_survives_a_replaced_cookie(
+    client: TestClient, world: World
+) -> None:
+    """Signed out, a token bound to an anonymous cookie that a late response in another tab
+    replaced must not lose the reader's sign-in: the browser's Origin says it is ours. With
+    no Origin, or another site's, the token is still required."""
+    world.user("ann")
+    form = {"login": "ann", "password": PASSWORD, "csrf": "stale-token", "next": "/"}
+    for headers in ({}, {"Origin": "https://evil.example"}, {"Origin": "null"}):
+        r = client.post("/signin", data=form, headers=headers, follow_redirects=False)
+        assert r.status_code == 403, headers
+    r = client.post(
+        "/signin", data=form, headers={"Origin": "https://veche.test"}, follow_redirects=False
+    )
+    assert r.status_code == 303 and "veche_session" in r.headers["set-cookie"]
+    # Signed in, the session is ambient authority: a same-origin form still needs the token.
+    r = client.post(
+        f"/stories/{world.story.id}/comments",
+        data={"body": ATTACK, "csrf": "stale-token"},
+        headers={"Origin": "https://veche.test"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403 and "ATTACKTEXT" not in r.text
+
+
 def test_other_form_refusals_keep_the_readers_text(client: TestClient, world: World) -> None:
     sign_in(client, world, "ann")
     token = csrf_of(client.get(f"/stories/{world.story.id}").text)

@@ -215,8 +215,8 @@ class Config:
     mail_from: str = setting(
         "veche <noreply@localhost>", "VECHE_MAIL_FROM", "the From of every mail veche sends"
     )
-    workers: bool = setting(
-        True, "VECHE_WORKERS",
+    background: bool = setting(
+        True, "VECHE_BACKGROUND",
         "run the outbox (mail, webhooks, with retries) and the event followers in this process; "
         "several nodes may all run them",
         _flag,

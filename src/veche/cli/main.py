@@ -7,6 +7,9 @@ from typing import Any
 
 import click
 
+from veche.cli.site_auth import auth_changes as _auth_changes
+from veche.cli.site_auth import auth_options as _auth_options
+from veche.cli.site_auth import auth_shown as _auth_shown
 from veche.config import Config
 from veche.domain.enums import Role
 from veche.domain.errors import VecheError
@@ -179,6 +182,7 @@ def user_revoke_sessions(handle: str) -> None:
 
 
 def _site_options(fn: Any) -> Any:
+    fn = _auth_options(fn)
     # Moderation settings: one option each, generated from their declarations.
     for d in reversed(MODERATION_SETTINGS):
         fn = click.option(
@@ -201,9 +205,11 @@ def _shown(value: Any) -> str:
 
 def _settings(
     origins: tuple[str, ...], require_sign_in: bool | None, allow_guests: bool | None,
-    edit_window: int | None, max_length: int | None, **moderation: str | None,
+    edit_window: int | None, max_length: int | None, **moderation: Any,
 ) -> SiteSettings:  # fmt: skip
+    auth = _auth_changes(moderation)
     return SiteSettings(
+        auth=auth or None,
         moderation={k[4:]: v for k, v in moderation.items() if v is not None} or None,
         allowed_origins=list(origins) if origins else None,
         require_sign_in=require_sign_in,
@@ -218,7 +224,10 @@ def _describe(site: Any) -> str:
         f"site {site.name}: origins={','.join(site.allowed_origins) or '-'} "
         f"require_sign_in={site.require_sign_in} allow_guests={site.allow_guests} "
         f"edit_window={site.edit_window_seconds // 60}min max_length={site.max_comment_length}\n"
-        "  moderation: " + " ".join(f"{k}={_shown(v)}" for k, v in _moderation_of(site).items())
+        "  moderation: "
+        + " ".join(f"{k}={_shown(v)}" for k, v in _moderation_of(site).items())
+        + "\n  sign-in: "
+        + _auth_shown(site)
     )
 
 

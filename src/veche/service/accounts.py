@@ -169,11 +169,16 @@ class Accounts:
 
     def sign_out(self, token: str) -> None:
         with self.rt.db.session() as s:
+            found = store.session_by_token(s, token, self.rt.clock())
             store.revoke(s, token, self.rt.clock())
+        if found is not None:
+            self.rt.sessions_revoked(found.user_id)  # its open live streams hear it
 
     def revoke_all(self, user_id: int) -> int:
         with self.rt.db.session() as s:
-            return store.revoke_all(s, user_id, self.rt.clock())
+            count = store.revoke_all(s, user_id, self.rt.clock())
+        self.rt.sessions_revoked(user_id)
+        return count
 
     def resolve(self, token: str | None) -> User | None:
         """The signed-in user for a token; marks them seen, at most once per debounce."""

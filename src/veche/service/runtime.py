@@ -74,6 +74,11 @@ class Runtime:
         """A reader was seen after a while away: every node sweeps presence now."""
         self.broker.publish(Notice("presence"))
 
+    def sessions_revoked(self, user_id: int) -> None:
+        """After commit: a member's sessions were revoked; every node's live streams of
+        theirs re-check their token (live.sessions)."""
+        self.broker.publish(Notice("sessions", user_id))
+
     @property
     def secret(self) -> str:
         """From VECHE_SECRET_KEY, or generated once and kept in the settings table."""

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
-from veche.domain import moderation, validation
+from veche.domain import moderation, site_auth, validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.live.broker import Notice
@@ -29,11 +29,14 @@ class SiteSettings:
     edit_window_seconds: int | None = None
     max_comment_length: int | None = None
     moderation: Mapping[str, object] | None = None  # domain.moderation names → raw values
+    auth: Mapping[str, object] | None = None  # domain.site_auth names → raw values (None clears)
 
 
 def _apply(site: Site, settings: SiteSettings) -> None:
     if settings.moderation:
         site.moderation = moderation.updated(site.moderation, settings.moderation)
+    if settings.auth:
+        site.auth = site_auth.updated(site.auth, settings.auth)
     if settings.allowed_origins is not None:
         site.allowed_origins = sorted({validation.origin(o) for o in settings.allowed_origins})
     if settings.require_sign_in is not None:
@@ -69,6 +72,7 @@ class Stories:
             edit_window_seconds=15 * 60,
             max_comment_length=5000,
             moderation={},
+            auth={},
             created_at=self.rt.clock(),
         )
         _apply(site, settings)

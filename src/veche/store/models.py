@@ -132,6 +132,8 @@ class User(Base):
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     hide_presence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # From a publisher's SSO token (an https URL, checked in service/sso.py).
+    avatar_url: Mapped[str | None] = mapped_column(String(2048), default=None)
 
     __table_args__ = (
         # Who is online now: one range scan for the live presence sweep.
@@ -346,6 +348,20 @@ class Identity(Base):
         Index("ix_identities_subject", "site_id", "provider", "subject", unique=True),
         Index("ix_identities_user", "user_id"),
     )
+
+
+class UsedSsoToken(Base):
+    """A publisher SSO token's jti, kept until the token expires: a second exchange of the
+    same token is a replay, refused on every node (the database is the one witness)."""
+
+    __tablename__ = "sso_used_tokens"
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_sso_used_tokens_expires_at", "expires_at"),)
 
 
 class AccountToken(Base):

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from veche import __version__
 from veche.config import Config
 from veche.live.hub import Hub
+from veche.live.sessions import SessionWatch
 from veche.logs import configure, lean_records
 from veche.moderation.embedding import AbuseClassifier
 from veche.moderation.lang import warm as warm_scoring
@@ -28,11 +29,13 @@ from veche.web import (
     api_moderation,
     api_reads,
     api_recovery,
+    api_sso,
     api_stories,
     errors,
     forms,
     live,
     moderation_pages,
+    oidc,
     openapi,
     pages,
     queue_live,
@@ -64,6 +67,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         presence_every=max(config.presence_sweep_seconds, 0.2),
     )
     stories = Stories(rt)
+    session_watch = SessionWatch(hub)
     screening = None
     if config.moderation_model and rt.screener is None:
         screening = Screening(rt, AbuseClassifier.load(config.moderation_model_path or None))
@@ -73,7 +77,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     )
     versions = StoryVersions(rt.broker)
     hot_cache = HotCache(config.hot_cache_bytes)
-    loops = notify_handlers.background(rt) if config.workers else []
+    loops = notify_handlers.background(rt) if config.background else []
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -83,6 +87,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         rt.broker.add_sink(page_cache.on_notice)
         rt.broker.add_sink(versions.on_notice)
         rt.broker.add_sink(hot_cache.on_notice)
+        rt.broker.add_sink(session_watch.on_notice)
         versions.listening = True
         await hub.start(dt.timedelta(hours=config.event_retention_hours))
         keeper = live.keep_streams(hub, config.sse_heartbeat_seconds)
@@ -107,6 +112,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             rt.broker.remove_sink(page_cache.on_notice)
             rt.broker.remove_sink(versions.on_notice)
             rt.broker.remove_sink(hot_cache.on_notice)
+            rt.broker.remove_sink(session_watch.on_notice)
             await rt.broker.stop()
 
     app = FastAPI(
@@ -137,6 +143,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     errors.install(app)
 
     app.include_router(api_auth.router)
+    app.include_router(api_sso.router)
     app.include_router(api_reads.router)
     app.include_router(api_stories.router)
     app.include_router(api.router)
@@ -149,6 +156,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(api_me.router)
     app.include_router(api_recovery.router)
     app.include_router(account_pages.router)
+    app.include_router(oidc.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app)
     return app

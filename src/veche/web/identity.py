@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
-from veche.domain.errors import CrossSiteRefused
+from veche.domain.errors import AuthRequired, CrossSiteRefused
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime, Viewer
 from veche.service.stories import Stories
 
 SESSION_COOKIE = "veche_session"
 ANON_COOKIE = "veche_anon"
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def runtime(request: Request) -> Runtime:
@@ -64,6 +65,10 @@ def viewer(request: Request) -> Viewer:
     else:
         via_cookie = False
     user = Accounts(runtime(request)).resolve(token)
+    if user is None and token is not None and not via_cookie and request.method not in SAFE:
+        # A revoked or expired bearer must not write as an anonymous guest: the embed hears
+        # the 401 and brings its sign-in form back (a read simply answers as anonymous).
+        raise AuthRequired("Your session has ended; sign in again.")
     result = Viewer(user=user, ip=client_ip(request), token=token if user else None)
     request.state.viewer = result
     request.state.via_cookie = via_cookie
@@ -109,6 +114,12 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         return
     if not same_origin(request):
         raise CrossSiteRefused("This request came from another site and was refused.")
+    origin = request.headers.get("origin")
+    if request.cookies.get(SESSION_COOKIE) is None and origin and origin != "null":
+        # Signed out, the token only guards against login CSRF, and the browser has just
+        # said the form is our own. A reader's anonymous cookie may have been replaced by
+        # a late response in another tab meanwhile: that must not cost them their form.
+        return
     expected = csrf_token(request)
     if not submitted or not hmac.compare_digest(submitted, expected):
         raise CrossSiteRefused(

@@ -43,9 +43,12 @@
       this.storyUrl = opts.storyUrl || null;
       this.storyTitle = opts.storyTitle || null;
       this.titleSignature = opts.titleSignature || null;
+      this.ssoToken = opts.ssoToken || null;        // data-sso-token: exchanged once
+      this.ssoCallback = opts.ssoCallback || null;  // async () => token | null
       this.retryTimers = new Map();
       container.addEventListener("submit", (e) => this.onSubmit(e));
       container.addEventListener("click", (e) => this.onClick(e));
+      container.addEventListener("click", (e) => oidcPopup(this, e));
       container.addEventListener("input", (e) => this.onInput(e));
       document.addEventListener("selectionchange", () => this.onSelection());
       window.addEventListener("online", () => this.retryAll());
@@ -71,6 +74,7 @@
     }
 
     async request(method, path, body, cache) {
+      const sentToken = Boolean(this.mode === "embed" && this.token);
       let response;
       try {
         response = await fetch(this.base + path, {
@@ -84,6 +88,9 @@
         throw new NetworkError("network");
       }
       const text = await response.text();
+      if (response.status === 401 && this.mode === "embed" && sentToken && !path.startsWith("/api/v1/auth/")) {
+        this.sessionEnded();  // revoked or expired: the sign-in form comes back in place
+      }
       if (!response.ok) {
         let message = "Something went wrong (" + response.status + ").";
         try { message = JSON.parse(text).error.message || message; } catch (e) { /* not JSON */ }
@@ -135,6 +142,8 @@
       await this.applyOverlay(true);
       this.root.dataset.ready = "yes";
       this.startLive();
+      // Signed in or out since the stream opened: it reconnects now as who we are.
+      if (this.live && this.live.ctrl && this.live.token !== this.token) this.restartLive();
     }
 
     // -- the per-viewer overlay -------------------------------------------------------------
@@ -168,12 +177,19 @@
       }
       const piece = (name) => content.querySelector('template[data-piece="' + name + '"]');
       if (initial) {
+        const known = Boolean(piece("me").content.querySelector(".me"));  // before it moves
         this.root.dataset.csrf = piece("csrf").content.textContent.trim();
         if (this.mode === "hosted") this.between(document.body, "nav", piece("nav").content);
         this.between(this.root, "me", piece("me").content);
         this.between(this.root, "slot", piece("slot").content);
         const out = this.root.querySelector(".signout");
         if (out && this.mode === "embed") out.hidden = false;
+        if (this.mode === "embed" && this.token && !known) {
+          // The server no longer knows this session: it answered as to a signed-out reader,
+          // so the sign-in forms are on screen already; forget the token.
+          storage.del(this.tokenKey);
+          this.noteSessionEnded();
+        }
       }
       for (const tpl of Array.from(content.querySelectorAll("template[data-controls]"))) {
         const li = this.byId(tpl.dataset.controls);
@@ -290,6 +306,8 @@
       else if (t.classList.contains("quote-clear")) { e.preventDefault(); this.clearQuote(t.closest("form")); }
       else if (t.classList.contains("cancel") && t.closest("form.comment-form, form.edit-form")) {
         e.preventDefault(); this.cancelForm(t.closest("form"));
+      } else if (t.classList.contains("gate-signin") && this.mode === "embed") {
+        e.preventDefault(); this.focusSignIn();
       } else if (t.classList.contains("signout") && this.mode === "embed") {
         e.preventDefault(); this.signOut();
       } else if (t.dataset.sort && this.mode === "embed") { e.preventDefault(); this.load(t.dataset.sort); }
@@ -725,6 +743,68 @@
       await this.load();
     }
 
+    // The sign-in form in place: the gate's "sign in" link points at it, not away.
+    focusSignIn() {
+      const form = this.root && this.root.querySelector("form.auth-form[data-auth=signin]");
+      if (!form) return;
+      const details = form.closest("details");
+      if (details) details.open = true;
+      form.elements.login.focus();
+    }
+
+    // A session that ended elsewhere (revoked, expired, signed out in another tab): forget
+    // it, render the discussion as the server now sees us, and say why the form is back.
+    async sessionEnded() {
+      if (this.ending) return;
+      this.ending = true;
+      try {
+        storage.del(this.tokenKey);
+        await this.load();
+        this.noteSessionEnded();
+        await this.trySso();
+      } finally {
+        this.ending = false;
+      }
+    }
+
+    noteSessionEnded() {
+      if (!this.root || this.root.querySelector(".session-ended")) return;
+      const p = document.createElement("p");
+      p.className = "session-ended";
+      p.setAttribute("role", "alert");
+      p.textContent = "Your session has ended; sign in again.";
+      const form = this.root.querySelector("form.auth-form");
+      const where = form ? (form.closest(".gate, details") || form) : this.root.querySelector(".discussion-head");
+      where.before(p);
+    }
+
+    // Publisher SSO: a token from data-sso-token (once: tokens are single-use) or from the
+    // page's callback, exchanged for a veche session when there is none.
+    async trySso() {
+      if (this.mode !== "embed" || this.token || !this.root) return false;
+      let jwt = null;
+      if (this.ssoToken && storage.get("sso-used:" + this.base) !== this.ssoToken.slice(-43)) {
+        jwt = this.ssoToken;
+      } else if (typeof this.ssoCallback === "function") {
+        try { jwt = await this.ssoCallback(); } catch (e) { jwt = null; }
+      }
+      return jwt ? this.sso(jwt) : false;
+    }
+
+    async sso(jwt) {
+      storage.set("sso-used:" + this.base, String(jwt).slice(-43));  // its signature
+      try {
+        const data = JSON.parse(await this.request("POST", "/api/v1/auth/sso", { site: this.root.dataset.site, token: String(jwt) }));
+        storage.set(this.tokenKey, data.token);
+      } catch (e) {
+        const form = this.root.querySelector("form.auth-form");
+        if (form) this.status(form, "Signing in with your account failed: " + e.message, true);
+        return false;
+      }
+      await this.load();
+      return true;
+    }
+
     // -- live updates -----------------------------------------------------------------------
     // One stream per page, read with fetch so the embed can send its bearer token. Every
     // event's id is the story's seq and a reconnect sends the last one seen, so nothing is
@@ -751,6 +831,8 @@
     async liveLoop() {
       while (this.live) {
         const ctrl = new AbortController();
+        this.live.ctrl = ctrl;
+        this.live.token = this.token;
         let watchdog = null;
         // The server sends a heartbeat every 15 s: silence for 45 s is a dead connection.
         const kick = () => { clearTimeout(watchdog); watchdog = setTimeout(() => ctrl.abort(), 45000); };
@@ -787,14 +869,21 @@
         clearTimeout(watchdog);
         window.removeEventListener("offline", offline);
         if (!this.live) return;
-        this.liveState("reconnecting…");
+        const now = this.live.now;
+        this.live.now = false;
+        if (!now) this.liveState("reconnecting…");
         await new Promise((resume) => {
           const again = () => { clearTimeout(timer); window.removeEventListener("online", again); resume(); };
-          const timer = setTimeout(again, navigator.onLine === false ? 3600000 : this.live.delay * (0.5 + Math.random()));
+          const timer = setTimeout(again, now ? 0 : navigator.onLine === false ? 3600000 : this.live.delay * (0.5 + Math.random()));
           window.addEventListener("online", again);
         });
         this.live.delay = Math.min(this.live.delay * 2, 30000);
       }
+    }
+
+    restartLive() {
+      this.live.now = true;
+      this.live.ctrl.abort();
     }
 
     onFrame(frame) {
@@ -811,6 +900,10 @@
       }
       if (id !== null) this.live.last = id;
       if (kind === "reset") { this.live.reset = true; this.showWaiting(); return; }
+      if (kind === "session.ended") {
+        if (this.mode === "embed") this.sessionEnded(); else window.location.reload();
+        return;
+      }
       let ev;
       try { ev = JSON.parse(data); } catch (e) { return; }
       if (!ev) return;
@@ -977,6 +1070,33 @@
     }
   }
 
+  // -- OpenID Connect sign-in from the embed ---------------------------------------------
+  // "Sign in with …" opens veche's start page in a popup, telling it this page's origin.
+  // The provider's round trip happens there; its last page posts the session token back to
+  // this window (web/static/oidc-popup.js). Only a message from veche's origin and from
+  // that popup is taken. On veche's own pages the link is a plain redirect.
+  function oidcPopup(discussion, event) {
+    const link = event.target.closest ? event.target.closest("a.oidc-signin") : null;
+    if (!link || discussion.mode !== "embed") return;
+    event.preventDefault();
+    const url = new URL(link.href);
+    url.searchParams.set("origin", window.location.origin);
+    const popup = window.open(url.toString(), "veche-oidc", "popup,width=520,height=680");
+    if (!popup) {
+      discussion.status(link.closest(".gate, details") || link, "Allow pop-ups for this page to sign in.", true);
+      return;
+    }
+    const expected = new URL(discussion.base, window.location.href).origin;
+    const onMessage = async (e) => {
+      if (e.origin !== expected || e.source !== popup) return;
+      if (!e.data || e.data.type !== "veche:oidc" || typeof e.data.token !== "string") return;
+      window.removeEventListener("message", onMessage);
+      storage.set(discussion.tokenKey, e.data.token);
+      await discussion.load();
+    };
+    window.addEventListener("message", onMessage);
+  }
+
   function start() {
     if (script && script.dataset.storyUrl) {
       const base = new URL(script.src).origin;
@@ -992,8 +1112,10 @@
         mode: "embed", base, storyUrl: script.dataset.storyUrl,
         storyTitle: script.dataset.storyTitle || document.title,
         titleSignature: script.dataset.titleSignature || null,
+        ssoToken: script.dataset.ssoToken || null,
+        ssoCallback: (script.dataset.ssoCallback && window[script.dataset.ssoCallback]) || window.vecheSso || null,
       });
-      d.load().catch((e) => {
+      d.load().then(() => d.trySso()).catch((e) => {
         const p = document.createElement("p");
         p.className = "form-error";
         p.textContent = "The discussion could not be loaded: " + e.message;

@@ -1,7 +1,7 @@
 """Accounts that can recover: one-time mailed tokens, sign-in throttling, erasure.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 
 `account_tokens` holds the SHA-256 of each mailed link (verify an address, reset a
 password, sign in once) with its expiry and the time it was used. `signin_throttle` counts
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
