@@ -101,7 +101,7 @@ class Erasure:
 
     def delete_account(self, viewer: Viewer, password: str) -> None:
         user = me(viewer)
-        MyAccount(self.rt)._check_password(user.id, password)
+        MyAccount(self.rt).check_password(user.id, password)
         if user.role is Role.admin:
             raise Conflict(
                 "An administrator's account cannot delete itself; another admin can demote "

@@ -85,7 +85,7 @@ class MyAccount:
             self.rt.came_online()  # every node sweeps now, and sees them gone
         return self.view(viewer)
 
-    def _check_password(self, user_id: int, password: str) -> User:
+    def check_password(self, user_id: int, password: str) -> User:
         """A stolen session must not become a way to guess the password: limited."""
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "reauth", str(user_id))
         with self.rt.db.session(write=False) as s:
@@ -103,7 +103,7 @@ class MyAccount:
         """The new address becomes the account's when the mailed link is opened. A taken one
         gets the same answer (its owner gets a mail instead), so it tells nothing."""
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "email", str(me(viewer).id))
-        user = self._check_password(me(viewer).id, password)
+        user = self.check_password(me(viewer).id, password)
         address = validation.email(email)
         if address is None:
             raise InvalidInput("Enter the new email address.", field="email")
@@ -126,7 +126,7 @@ class MyAccount:
     def change_password(self, viewer: Viewer, current: str, new: str) -> int:
         """Every other session is signed out: whoever knew the old password is shut out.
         Returns how many were."""
-        user = self._check_password(me(viewer).id, current)
+        user = self.check_password(me(viewer).id, current)
         if user.password_hash is None:
             raise Conflict("This account signs in elsewhere and has no password.", field="password")
         pw_hash = hash_password(

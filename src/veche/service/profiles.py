@@ -53,11 +53,13 @@ class Profiles:
         author's and the moderators' business, never a visitor's. One keyset page on
         (author_id, id)."""
         key = validation.handle_key(validation.reject_nul(handle, "handle").strip())
+        if not key or len(key) > 60:
+            raise NotFound("There is no member with that handle.")
         with self.rt.db.session(write=False) as s:
             user = s.scalars(
                 select(User).where(User.handle_key == key, User.deleted_at.is_(None))
             ).first()
-            if user is None or len(key) > 60:
+            if user is None:
                 raise NotFound("There is no member with that handle.")
             q = (
                 select(Comment.id, Comment.story_id, Story.title, Comment.created_at,
