@@ -65,7 +65,7 @@ def test_the_bell_rings_on_another_node(world: World) -> None:
     is written and followed there, the member's page streams from node B."""
     redis_server = PrivateRedis().start()
     config = replace(world.rt.config, redis_url=redis_server.url)
-    runtimes = [Runtime.build(replace(config, workers=w)) for w in (True, False)]
+    runtimes = [Runtime.build(replace(config, background=w)) for w in (True, False)]
     try:
         with serve_in_thread(runtimes[0]) as node_a, serve_in_thread(runtimes[1]) as node_b:
             _a, alice = world.user("alice")

@@ -28,6 +28,16 @@ def _premoderation(raw: object) -> Premoderation:
         ) from None
 
 
+def _one_of(name: str, *allowed: str) -> Callable[[object], str]:
+    def parse(raw: object) -> str:
+        value = str(raw).strip().lower()
+        if value not in allowed:
+            raise InvalidInput(f"{name} is one of: {', '.join(allowed)}.", field=name)
+        return value
+
+    return parse
+
+
 def _count(name: str, low: int, high: int) -> Callable[[object], int]:
     def parse(raw: object) -> int:
         try:
@@ -167,6 +177,12 @@ class ModerationSettings:
         3,
         "a first comment typed faster than this many seconds is treated as a bot's",
         _count("min_typing_seconds", 0, 600),
+    )
+    deleted_accounts: str = _setting(
+        "placeholder",
+        'what a deleted account leaves of its comments: placeholder ("The comment was '
+        'deleted.", words erased) or anonymise (words kept, author shown as [deleted])',
+        _one_of("deleted_accounts", "placeholder", "anonymise"),
     )
 
     @classmethod

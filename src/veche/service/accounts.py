@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from veche.domain import validation
 from veche.domain.enums import Role
-from veche.domain.errors import BadCredentials, Conflict, InvalidInput
+from veche.domain.errors import BadCredentials, Conflict, InvalidInput, RateLimited
 from veche.domain.markup import clean_text
 from veche.domain.presence import is_online, needs_touch
 from veche.moderation.confusables import claims_office, name_key
 from veche.security.passwords import hash_password, needs_rehash, verify_password
 from veche.security.ratelimit import client_bucket
+from veche.service.recovery import Recovery
 from veche.service.runtime import Runtime
+from veche.service.signin_guard import LINK_HINT, SigninGuard, account_key
 from veche.store import accounts as store
 from veche.store.models import AuthSession, User
 
@@ -33,7 +37,9 @@ class Accounts:
         email: str | None = None,
         display_name: str | None = None,
         role: Role = Role.reader,
+        after: Callable[[Session, User], None] | None = None,
     ) -> User:
+        """`after` runs in the same transaction once the user has an id (a mail to queue)."""
         handle = validation.handle(handle)
         email = validation.email(email)
         name = validation.display_name(display_name)
@@ -73,6 +79,8 @@ class Accounts:
                 )
                 s.add(user)
                 s.flush()
+                if after is not None:
+                    after(s, user)
         except IntegrityError as exc:  # a concurrent sign-up won the race
             raise Conflict(f"The handle “{handle}” is taken.", field="handle") from exc
         return user
@@ -87,23 +95,49 @@ class Accounts:
         display_name: str | None = None,
         user_agent: str | None = None,
     ) -> tuple[User, str]:
+        """The answer is the same whether or not the email is taken: a taken one is not
+        stored on the new account, and its owner gets a mail saying someone tried."""
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "signup", client_bucket(ip))
-        user = self.create_user(handle, password, email=email, display_name=display_name)
+        address = validation.email(email)
+        with self.rt.db.session(write=False) as s:
+            owner = store.user_by_email(s, address) if address else None
+        recovery = Recovery(self.rt)
+
+        def mail(s: Session, user: User) -> None:
+            if owner is not None:
+                recovery.queue_taken_notice(s, owner)
+            elif address is not None:
+                recovery.queue_verification(s, user, address)
+
+        user = self.create_user(
+            handle, password, email=None if owner else address, display_name=display_name,
+            after=mail,
+        )  # fmt: skip
         return user, self._open_session(user, user_agent)
 
     def sign_in(
         self, login: str, password: str, *, ip: str, user_agent: str | None = None
     ) -> tuple[User, str]:
+        """Throttled per address and per account (service.signin_guard); either 429 offers
+        a sign-in link by email, which lets the owner past both."""
         login = validation.reject_nul(login, "login").strip()
-        self.rt.limiter.hit(self.rt.config.rate_limit_auth, "signin", client_bucket(ip))
+        try:
+            self.rt.limiter.hit(self.rt.config.rate_limit_auth, "signin", client_bucket(ip))
+        except RateLimited as exc:
+            raise RateLimited(f"{exc.message} {LINK_HINT}", retry_after=exc.retry_after) from exc
         if not login or not password:
             raise InvalidInput("Enter your handle or email and your password.", field="login")
         with self.rt.db.session(write=False) as s:
             email = login.lower() if "@" in login else None
             user = store.user_by_login(s, validation.handle_key(login), email)
+        guard = SigninGuard(self.rt)
+        key = account_key(user.id if user else None, email or validation.handle_key(login))
+        guard.check(key)
         # The slow hash runs outside any transaction: it must not hold SQLite's write lock.
         if not verify_password(user.password_hash if user else None, password) or user is None:
+            guard.failed(key)
             raise BadCredentials("Wrong handle, email or password.", field="password")
+        guard.succeeded(key)
         rehash = None
         if user.password_hash and needs_rehash(user.password_hash):
             rehash = hash_password(password)
@@ -128,6 +162,10 @@ class Accounts:
             )
             store.touch(s, user.id, now)
         return token
+
+    def open_session(self, user: User, user_agent: str | None) -> str:
+        """A session for a member who proved themselves another way (a mailed link)."""
+        return self._open_session(user, user_agent)
 
     def sign_out(self, token: str) -> None:
         with self.rt.db.session() as s:

@@ -130,6 +130,10 @@ class User(Base):
     ban_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     shadow_banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     premoderated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Accounts (migration 0010): a proved address, presence opt-out, and erasure.
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    hide_presence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     # From a publisher's SSO token (an https URL, checked in service/sso.py).
     avatar_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     # Notification mail: immediate, a daily digest, or off; and when the last digest went.
@@ -232,6 +236,8 @@ class Comment(Base):
         # Top-level paging under the top and most-replies orders: keyset (key, id) pages.
         Index("ix_comments_story_top", "story_id", "depth", "score", "id"),
         Index("ix_comments_story_replies", "story_id", "depth", "child_count", "id"),
+        # A member's public profile: their newest comments, a keyset page (migration 0010).
+        Index("ix_comments_author_id", "author_id", "id"),
     )
 
 
@@ -439,3 +445,35 @@ class Notification(Base):
         # The daily digest: who has mail waiting.
         Index("ix_notifications_mail", "mail", "user_id"),
     )
+
+
+class AccountToken(Base):
+    """A one-time link sent by mail: verify an address, reset a password, or sign in.
+
+    Only the SHA-256 of the token is stored; `used_at` makes it single use."""
+
+    __tablename__ = "account_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))  # verify | reset | signin
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # For `verify`: the address being proved (a new one replaces the account's on success).
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (Index("ix_account_tokens_user", "user_id", "purpose"),)
+
+
+class SigninThrottle(Base):
+    """Failed sign-ins per account (or per unknown login), shared by every node: after a
+    few, each further attempt waits twice as long as the last."""
+
+    __tablename__ = "signin_throttle"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_signin_throttle_updated", "updated_at"),)

@@ -24,8 +24,10 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
 
 
 def online_users(s: Session, since: dt.datetime) -> dict[int, tuple[str, dt.datetime]]:
-    """Everyone seen since `since`: user id → (handle, last seen)."""
-    q = select(User.id, User.handle, User.last_seen_at).where(User.last_seen_at >= since)
+    """Everyone seen since `since` who shows their presence: user id → (handle, last seen)."""
+    q = select(User.id, User.handle, User.last_seen_at).where(
+        User.last_seen_at >= since, User.hide_presence.is_(False)
+    )
     return {uid: (handle, seen) for uid, handle, seen in s.execute(q) if seen is not None}
 
 
@@ -36,7 +38,11 @@ def online_authors(s: Session, story_id: int, since: dt.datetime) -> dict[int, s
         Comment.story_id == story_id,
         Comment.status == CommentStatus.visible,
     )
-    rows = s.execute(select(User.id, User.handle).where(User.last_seen_at >= since, wrote))
+    rows = s.execute(
+        select(User.id, User.handle).where(
+            User.last_seen_at >= since, User.hide_presence.is_(False), wrote
+        )
+    )
     return {uid: handle for uid, handle in rows}
 
 

@@ -23,11 +23,14 @@ from veche.service.runtime import Runtime
 from veche.service.screening import Screening
 from veche.service.stories import Stories
 from veche.web import (
+    account_pages,
     api,
     api_auth,
+    api_me,
     api_moderation,
     api_notify,
     api_reads,
+    api_recovery,
     api_sso,
     api_stories,
     api_webhooks,
@@ -159,6 +162,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(api_me.router)
+    app.include_router(api_recovery.router)
+    app.include_router(account_pages.router)
     app.include_router(oidc.router)
     app.include_router(reactions.router)
     app.include_router(api_notify.router)

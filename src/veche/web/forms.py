@@ -168,7 +168,7 @@ def signin_post(
     except VecheError as exc:
         page = render(
             request, "auth.html", status=exc.status, mode="signin", next=target,
-            error=exc.message, values={"login": login},
+            error=exc.message, values={"login": login}, offer_link=isinstance(exc, TryLater),
         )  # fmt: skip
         return _refused(page, exc)
     return _signed_in(request, token, target)

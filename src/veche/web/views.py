@@ -171,7 +171,11 @@ def author_view(user: User | None, guest_name: str | None, now: dt.datetime) -> 
     if user is None:
         return AuthorView(guest_name or "guest", None, True, False, None)
     return AuthorView(
-        user.handle, user.display_name, False, is_online(user.last_seen_at, now), user.role.value
+        user.handle,
+        user.display_name,
+        False,
+        is_online(user.last_seen_at, now) and not user.hide_presence,
+        user.role.value,
     )
 
 

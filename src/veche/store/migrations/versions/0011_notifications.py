@@ -1,7 +1,7 @@
 """Notifications (replies and mentions) and each member's choice of notification mail.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 
 `notifications` has one row per (member, kind, comment): the follower of the events feed
 may see an event twice, the unique index keeps the member from being told twice.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
