@@ -23,14 +23,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from veche.config import Config
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
 from veche.store.database import Database
-from veche.store.models import Base, Story
+from veche.store.models import Base, Story, User
 from veche.web.app import create_app
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -127,10 +127,16 @@ class World:
     story: Story
     site_name: str = "news"
 
-    def user(self, handle: str, **kw: object) -> tuple[int, str]:
-        """Create an account; returns (user id, bearer token)."""
+    def user(self, handle: str, *, verified: bool = False, **kw: object) -> tuple[int, str]:
+        """Create an account; returns (user id, bearer token). `verified`: its email
+        address is taken as proved, as its link in the mail would."""
         accounts = Accounts(self.rt)
         user = accounts.create_user(handle, PASSWORD, **kw)  # type: ignore[arg-type]
+        if verified:
+            with self.rt.db.session() as s:
+                s.execute(
+                    update(User).where(User.id == user.id).values(email_verified_at=self.rt.clock())
+                )
         _u, token = accounts.sign_in(handle, PASSWORD, ip="127.0.0.1")
         return user.id, token
 

@@ -144,3 +144,23 @@ def test_the_site_setting_is_declared_once(cli: CliRunner, world: World) -> None
     assert out.exit_code == 0, out.output
     bad = cli.invoke(main, ["site", "update", "news", "--deleted-accounts", "vanish"])
     assert bad.exit_code != 0 and "placeholder, anonymise" in bad.output
+
+
+def test_delete_takes_their_notifications_and_their_name_from_others(
+    client: TestClient, world: World
+) -> None:
+    """Ann was told of Bob's reply and Bob of Ann's: afterwards Ann's list is gone and
+    Bob's names nobody."""
+    from veche.service.notifications import Notifications
+    from veche.store.models import Notification
+
+    ann, ids = conversation(world)
+    Notifications(world.rt).follower().run_once()
+    with world.rt.db.session(write=False) as s:
+        before = {(n.actor, n.comment_id) for n in s.scalars(select(Notification))}
+    assert ("bob", ids["bob1"]) in before and ("ann", ids["ann2"]) in before
+    r = client.request("DELETE", "/api/v1/me", json={"password": PASSWORD}, headers=bearer(ann))
+    assert r.status_code in (200, 204), r.text
+    with world.rt.db.session(write=False) as s:
+        after = {(n.actor, n.actor_id, n.comment_id) for n in s.scalars(select(Notification))}
+    assert after == {("[deleted]", None, ids["ann2"])}

@@ -124,9 +124,9 @@ def test_mentions_are_limited_per_comment(client: TestClient, world: World) -> N
 def test_a_reply_and_a_mention_each_make_one_notification_and_one_mail(
     client: TestClient, world: World, smtp: MailBox
 ) -> None:
-    alice_id, alice = world.user("alice", email="alice@example.org")
-    carol_id, _c = world.user("carol", email="carol@example.org")
-    bob_id, bob = world.user("bob", email="bob@example.org")
+    alice_id, alice = world.user("alice", email="alice@example.org", verified=True)
+    carol_id, _c = world.user("carol", email="carol@example.org", verified=True)
+    bob_id, bob = world.user("bob", email="bob@example.org", verified=True)
     first = post(client, world, alice, "The road is closed.")
     # Bob answers Alice, mentions Carol, and Alice again, and himself.
     reply = post(
@@ -160,6 +160,21 @@ def test_a_reply_and_a_mention_each_make_one_notification_and_one_mail(
     assert bob_id != alice_id
 
 
+def test_an_address_nobody_proved_gets_no_mail(
+    client: TestClient, world: World, smtp: MailBox
+) -> None:
+    """Anyone may type any address at sign-up: until its link is followed, the page tells
+    them, the mail does not."""
+    dana_id, dana = world.user("dana", email="dana@example.org")
+    _b, bob = world.user("bob")
+    first = post(client, world, dana, "Is the ferry running?")
+    reply = post(client, world, bob, "Since this morning.", parent_id=first["id"])
+    follow(world.rt)
+    assert rows(world.rt) == [(dana_id, "reply", reply["id"])]
+    assert deliver(world.rt, smtp) == 0 and mail_count(world.rt) == 0
+    assert client.get("/api/v1/me/notifications", headers=bearer(dana)).json()["unread"] == 1
+
+
 def test_an_edit_that_adds_a_mention_tells_once(client: TestClient, world: World) -> None:
     carol_id, _c = world.user("carol")
     _a, alice = world.user("alice")
@@ -177,7 +192,7 @@ def test_an_edit_that_adds_a_mention_tells_once(client: TestClient, world: World
 def test_the_one_click_post_unsubscribes_and_stops_the_mails(
     client: TestClient, world: World, smtp: MailBox
 ) -> None:
-    alice_id, alice = world.user("alice", email="alice@example.org")
+    alice_id, alice = world.user("alice", email="alice@example.org", verified=True)
     _b, bob = world.user("bob")
     first = post(client, world, alice, "Is the ferry running?")
     post(client, world, bob, "Yes.", parent_id=first["id"])
@@ -266,7 +281,7 @@ def test_the_list_marks_read_and_needs_a_member(client: TestClient, world: World
 
 
 def test_a_daily_digest_groups_what_waited(client: TestClient, world: World, smtp: MailBox) -> None:
-    _a, alice = world.user("alice", email="alice@example.org")
+    _a, alice = world.user("alice", email="alice@example.org", verified=True)
     _b, bob = world.user("bob")
     r = client.post("/api/v1/me/notification-settings", json={"mail": "digest"},
                     headers=bearer(alice))  # fmt: skip
@@ -310,7 +325,7 @@ def test_pages_without_javascript(client: TestClient, world: World) -> None:
     """The list and the mail setting's form, with the cookie session and its CSRF token."""
     from tests.test_pages import csrf_of, sign_in_as
 
-    _a, alice = world.user("alice", email="alice@example.org")
+    _a, alice = world.user("alice", email="alice@example.org", verified=True)
     _b, bob = world.user("bob")
     assert client.get("/notifications", follow_redirects=False).status_code == 303
     first = post(client, world, alice, "Anyone at the hall?")

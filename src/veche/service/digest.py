@@ -54,7 +54,11 @@ class Digest:
             user = s.get(User, user_id)
             if user is None:
                 return 0
-            if not user.email or user.notify_mail is not MailMode.digest:
+            if (
+                not user.email
+                or user.email_verified_at is None
+                or user.notify_mail is not MailMode.digest
+            ):
                 store.settle_mail(s, user_id, MailState.none, None)  # mails were turned off
                 return 0
             last = user.digest_sent_at

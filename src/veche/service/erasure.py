@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from veche.domain.enums import CommentStatus, Role
@@ -32,6 +32,7 @@ from veche.store.models import (
     CommentRevision,
     Event,
     Identity,
+    Notification,
     SigninThrottle,
     Site,
     Story,
@@ -133,7 +134,15 @@ class Erasure:
             for table in (AuthSession, Identity, AccountToken):
                 s.execute(delete(table).where(table.user_id == user_id))
             s.execute(delete(SigninThrottle).where(SigninThrottle.key == account_key(user_id, "")))
+            # Their own notifications go; others' notifications of them keep no name.
+            s.execute(delete(Notification).where(Notification.user_id == user_id))
+            s.execute(
+                update(Notification)
+                .where(Notification.actor_id == user_id)
+                .values(actor=DELETED_HANDLE, actor_id=None)
+            )
         self.rt.came_online()  # streams drop their presence dot now
+        self.rt.sessions_revoked(user_id)  # and their open streams end as theirs
 
     def _modes(self, user_id: int) -> dict[int, str]:
         with self.rt.db.session(write=False) as s:

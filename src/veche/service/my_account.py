@@ -169,6 +169,7 @@ class MyAccount:
             )
             if not getattr(done, "rowcount", 0):
                 raise NotFound("There is no such session of yours.")
+        self.rt.sessions_revoked(user.id)  # its open live streams hear it, on every node
 
     def sign_out_others(self, viewer: Viewer) -> int:
         user = me(viewer)
@@ -183,4 +184,7 @@ class MyAccount:
                 )
                 .values(revoked_at=self.rt.clock())
             )
-            return int(getattr(done, "rowcount", 0) or 0)
+            count = int(getattr(done, "rowcount", 0) or 0)
+        if count:
+            self.rt.sessions_revoked(user.id)
+        return count

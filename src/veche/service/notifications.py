@@ -143,7 +143,9 @@ class Notifications:
 
     @staticmethod
     def _mail_state(member: User) -> MailState:
-        if not member.email or member.notify_mail is MailMode.off:
+        if not member.email or member.email_verified_at is None:
+            return MailState.none  # an address nobody proved theirs gets no mail from us
+        if member.notify_mail is MailMode.off:
             return MailState.none
         return MailState.queued if member.notify_mail is MailMode.immediate else MailState.digest
 

@@ -112,6 +112,8 @@ class OidcMembers:
                 handle=handle,
                 handle_key=validation.handle_key(handle),
                 email=email,
+                # Only an address the provider says it verified is ever stored.
+                email_verified_at=now if email else None,
                 display_name=name,
                 password_hash=None,
                 role=Role.reader,

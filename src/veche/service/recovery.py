@@ -174,6 +174,7 @@ class Recovery:
             fresh = s.get(User, used.user_id)
             assert fresh is not None
             s.expunge(fresh)
+        self.rt.sessions_revoked(fresh.id)
         return fresh
 
     # -- sign-in by link ------------------------------------------------------------------
