@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from veche.notify.loop import Periodic
+from veche.notify.loop import Looping, Periodic
 from veche.service.runtime import Runtime
 from veche.store.models import Event, Setting
 
@@ -32,7 +32,7 @@ GAP_WAIT = dt.timedelta(seconds=10)
 BACKFILL = dt.timedelta(hours=1)
 
 
-class Follower:
+class Follower(Looping):
     def __init__(
         self, rt: Runtime, name: str, handle: FeedHandler, *, gap_wait: dt.timedelta = GAP_WAIT
     ) -> None:
@@ -41,12 +41,6 @@ class Follower:
         self.handle = handle
         self.gap_wait = gap_wait
         self.loop = Periodic(f"veche-feed-{name}", self.run_once, every=1.0)
-
-    def start(self) -> None:
-        self.loop.start()
-
-    def stop(self) -> None:
-        self.loop.stop()
 
     def run_once(self) -> int:
         """Handles the next batch; returns how many events it handled."""

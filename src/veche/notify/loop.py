@@ -46,3 +46,15 @@ class Periodic:
             if not busy:
                 self._wake.wait(self.every)
                 self._wake.clear()
+
+
+class Looping:
+    """A worker whose life is its `loop`: started and stopped with the app."""
+
+    loop: Periodic
+
+    def start(self) -> None:
+        self.loop.start()
+
+    def stop(self) -> None:
+        self.loop.stop()

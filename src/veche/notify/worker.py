@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 
 from veche.notify import outbox
-from veche.notify.loop import Periodic
+from veche.notify.loop import Looping, Periodic
 from veche.notify.outbox import DeliveryFailed, Handler, Job
 from veche.service.runtime import Runtime
 
@@ -24,7 +24,7 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return BASE_DELAY * int(2 ** max(0, attempts - 1))
 
 
-class OutboxWorker:
+class OutboxWorker(Looping):
     def __init__(
         self, rt: Runtime, handlers: Mapping[str, Handler], *, max_attempts: int = MAX_ATTEMPTS
     ) -> None:
@@ -32,12 +32,6 @@ class OutboxWorker:
         self.handlers = dict(handlers)
         self.max_attempts = max_attempts
         self.loop = Periodic("veche-outbox", self.run_once, every=1.0)
-
-    def start(self) -> None:
-        self.loop.start()
-
-    def stop(self) -> None:
-        self.loop.stop()
 
     def run_once(self) -> int:
         """Delivers what is due now; returns how many rows it tried."""

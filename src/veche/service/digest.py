@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from veche.domain.notifications import MailMode, MailState
-from veche.notify.loop import Periodic
+from veche.notify.loop import Looping, Periodic
 from veche.notify.mail import queue_mail
 from veche.service import notify_mail
 from veche.service.runtime import Runtime
@@ -22,17 +22,11 @@ BATCH = 50  # members per run
 PER_DIGEST = 100  # notifications in one mail; more wait for the next day
 
 
-class Digest:
+class Digest(Looping):
     def __init__(self, rt: Runtime, *, hour: int = 8, every: float = 60.0) -> None:
         self.rt = rt
         self.hour = hour
         self.loop = Periodic("veche-digest", self.run_once, every=every)
-
-    def start(self) -> None:
-        self.loop.start()
-
-    def stop(self) -> None:
-        self.loop.stop()
 
     def run_once(self) -> int:
         """Queues today's digests that are due; returns how many members it looked at."""
