@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import psycopg
 import pytest
@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from veche.config import Config
+from veche.domain.enums import Role
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
@@ -119,6 +120,14 @@ def client(rt: Runtime) -> Iterator[TestClient]:
         yield c
 
 
+class NewUser(TypedDict, total=False):
+    """The optional fields of Accounts.create_user, for World.user."""
+
+    email: str | None
+    display_name: str | None
+    role: Role
+
+
 @dataclass
 class World:
     """A site with a story, ready for comments."""
@@ -127,10 +136,10 @@ class World:
     story: Story
     site_name: str = "news"
 
-    def user(self, handle: str, **kw: object) -> tuple[int, str]:
+    def user(self, handle: str, **kw: Unpack[NewUser]) -> tuple[int, str]:
         """Create an account; returns (user id, bearer token)."""
         accounts = Accounts(self.rt)
-        user = accounts.create_user(handle, PASSWORD, **kw)  # type: ignore[arg-type]
+        user = accounts.create_user(handle, PASSWORD, **kw)
         _u, token = accounts.sign_in(handle, PASSWORD, ip="127.0.0.1")
         return user.id, token
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Unpack
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from tests import bulk
 from tests.bulk import Node
-from tests.conftest import PASSWORD, World, bearer
+from tests.conftest import PASSWORD, NewUser, World, bearer
 from tests.test_bounded_reads import assert_index_plans, reads, vacuum
 from tests.test_pages import csrf_of
 from veche.domain.enums import CommentStatus, QuoteSource, Role
@@ -28,7 +28,7 @@ from veche.store.models import Comment
 from veche.web.views import EVERYONE
 
 
-def viewer(world: World, handle: str, **kw: object) -> Viewer:
+def viewer(world: World, handle: str, **kw: Unpack[NewUser]) -> Viewer:
     _uid, token = world.user(handle, **kw)
     user = Accounts(world.rt).resolve(token)
     assert user is not None
