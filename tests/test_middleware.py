@@ -19,6 +19,7 @@ from veche import logs
 from veche.web import errors
 from veche.web.app import create_app
 from veche.web.middleware import BodyLimit
+from veche.web.pages import error_page
 
 
 def _on_loop() -> bool:
@@ -55,7 +56,7 @@ def test_origins_and_error_pages_are_looked_up_off_the_loop(
     pages: list[bool] = []
     stories = app.state.stories
     monkeypatch.setattr(stories, "allowed_origins", recording(stories.allowed_origins, origins))
-    monkeypatch.setattr(errors, "error_page", recording(errors.error_page, pages))
+    monkeypatch.setattr(errors, "error_page", recording(error_page, pages))
     with TestClient(app, base_url="https://veche.test") as c:
         r = c.get(f"/api/v1/stories/{world.story.id}/comments", headers={"Origin": ORIGIN})
         assert r.headers["Access-Control-Allow-Origin"] == ORIGIN
