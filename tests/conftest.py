@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import psycopg
 import pytest
@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text, update
 
 from veche.config import Config
+from veche.domain.enums import Role
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
@@ -119,6 +120,14 @@ def client(rt: Runtime) -> Iterator[TestClient]:
         yield c
 
 
+class NewUser(TypedDict, total=False):
+    """The optional fields of Accounts.create_user, for World.user."""
+
+    email: str | None
+    display_name: str | None
+    role: Role
+
+
 @dataclass
 class World:
     """A site with a story, ready for comments."""
@@ -127,11 +136,13 @@ class World:
     story: Story
     site_name: str = "news"
 
-    def user(self, handle: str, *, verified: bool = False, **kw: object) -> tuple[int, str]:
+    def user(
+        self, handle: str, *, verified: bool = False, **kw: Unpack[NewUser]
+    ) -> tuple[int, str]:
         """Create an account; returns (user id, bearer token). `verified`: its email
         address is taken as proved, as its link in the mail would."""
         accounts = Accounts(self.rt)
-        user = accounts.create_user(handle, PASSWORD, **kw)  # type: ignore[arg-type]
+        user = accounts.create_user(handle, PASSWORD, **kw)
         if verified:
             with self.rt.db.session() as s:
                 s.execute(

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from tests import bulk
 from tests.bulk import Node
 from tests.conftest import World, with_config
-from veche.domain.enums import CommentStatus
+from veche.domain.enums import CommentStatus, Role
 from veche.service.runtime import Runtime
 from veche.store.models import Comment
 from veche.web.app import create_app
@@ -234,7 +234,7 @@ def test_held_replies_reach_a_moderator_through_the_overlay(world: World) -> Non
     """The shared body is the same for everyone, moderators too: the held replies (and the
     replies under them) come in the moderator's overlay instead."""
     made = bulk.build(world, irregular())
-    _uid, token = world.user("mod", role="moderator")
+    _uid, token = world.user("mod", role=Role.moderator)
     small = with_config(world.rt, replies_per_root=7)
     story = world.story.id
     with TestClient(create_app(small.config, small), base_url="https://veche.test") as c:

@@ -6,6 +6,8 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import ORIGIN, World, bearer, with_config
 from veche.domain import validation
+from veche.domain.enums import Role
+from veche.domain.errors import InvalidInput
 from veche.domain.markup import render_markdown
 from veche.service.stories import SiteSettings, Stories
 from veche.web.app import create_app
@@ -88,7 +90,7 @@ def test_a_changed_draft_is_not_swallowed_by_its_old_key(client: TestClient, wor
 
 def test_removed_source_hides_the_quoted_words(client: TestClient, world: World) -> None:
     _u, rude = world.user("rude")
-    _m, mod = world.user("mod", role="moderator")  # type: ignore[arg-type]
+    _m, mod = world.user("mod", role=Role.moderator)
     url = f"/api/v1/stories/{world.story.id}/comments"
     bad = client.post(url, json={"body": "Something abusive"}, headers=bearer(rude)).json()
     quote = {"source": "comment", "comment_id": bad["id"], "text": "Something abusive"}
@@ -118,13 +120,13 @@ def test_story_urls_lose_tracking_tags_and_stay_in_bounds() -> None:
     long = ORIGIN + "?" + "a" * (2048 - len(ORIGIN) - 1)
     try:
         validation.http_url(long)
-    except validation.InvalidInput as exc:
+    except InvalidInput as exc:
         assert "too long" in exc.message
     else:
         raise AssertionError("a URL that grows past 2048 characters was accepted")
     try:
         validation.handle("\ufdfa\ufdfa\ufdfa")
-    except validation.InvalidInput as exc:
+    except InvalidInput as exc:
         assert exc.field == "handle"
     else:
         raise AssertionError("a handle whose key overflows was accepted")

@@ -260,15 +260,13 @@ def test_refused_writes_leave_nothing_behind(client: TestClient, world: World) -
         422,
         "handle",
     )
-    threads = {"headers": {"Origin": ORIGIN}}
-    refused(
-        client.post("/api/v1/threads", json={"url": f"{ORIGIN}/t", "title": "T\x00"}, **threads),
-        422, "title",
-    )  # fmt: skip
-    refused(client.post("/api/v1/threads", json={"url": f"{ORIGIN}/t\x00"}, **threads), 422, "url")
-    refused(
-        client.post("/api/v1/threads", json={"url": "javascript:alert(1)"}, **threads), 422, "url"
-    )
+    origin = {"Origin": ORIGIN}
+    for thread, field in (
+        ({"url": f"{ORIGIN}/t", "title": "T\x00"}, "title"),
+        ({"url": f"{ORIGIN}/t\x00"}, "url"),
+        ({"url": "javascript:alert(1)"}, "url"),
+    ):
+        refused(client.post("/api/v1/threads", json=thread, headers=origin), 422, field)
     refused(client.get("/api/v1/threads", params={"url": f"{ORIGIN}/t\x00"}), 422, "url")
     assert snapshot(world) == before
     assert client.post(comments, json={"body": "y" * 200}, headers=bearer(token)).status_code == 201

@@ -120,17 +120,17 @@ def test_a_held_comment_reaches_only_its_author_and_moderators(base: str, world:
         "other": Stream(base, events_path(world), {"Authorization": f"Bearer {other}"}),
     }
     try:
-        for s in streams.values():
-            assert s.next().event == "hello"
+        for stream in streams.values():
+            assert stream.next().event == "hello"
         held = comment(base, world, author, "Please hold this one.")
         shown = comment(base, world, other, "This one is fine.")
-        for name, s in streams.items():
-            got = [e.data["comment_id"] for e in s.until(created(shown))]
+        for name, stream in streams.items():
+            got = [e.data["comment_id"] for e in stream.until(created(shown))]
             expected = [held, shown] if name in ("author", "moderator") else [shown]
             assert got == expected, name
     finally:
-        for s in streams.values():
-            s.close()
+        for stream in streams.values():
+            stream.close()
     with world.rt.db.session(write=False) as s:
         row = s.get(Comment, held)
         assert row is not None and row.status is CommentStatus.pending

@@ -13,12 +13,14 @@ import anyio
 import pytest
 from fastapi import FastAPI, Response
 from fastapi.testclient import TestClient
+from starlette.types import Message, Scope
 
 from tests.conftest import ORIGIN, World, bearer, error, with_config
 from veche import logs
 from veche.web import errors
 from veche.web.app import create_app
 from veche.web.middleware import BodyLimit
+from veche.web.pages import error_page
 
 
 def _on_loop() -> bool:
@@ -55,7 +57,7 @@ def test_origins_and_error_pages_are_looked_up_off_the_loop(
     pages: list[bool] = []
     stories = app.state.stories
     monkeypatch.setattr(stories, "allowed_origins", recording(stories.allowed_origins, origins))
-    monkeypatch.setattr(errors, "error_page", recording(errors.error_page, pages))
+    monkeypatch.setattr(errors, "error_page", recording(error_page, pages))
     with TestClient(app, base_url="https://veche.test") as c:
         r = c.get(f"/api/v1/stories/{world.story.id}/comments", headers={"Origin": ORIGIN})
         assert r.headers["Access-Control-Allow-Origin"] == ORIGIN
@@ -141,7 +143,8 @@ def test_request_ids_are_kept_when_safe_and_replaced_otherwise(client: TestClien
         "edge-42.a:b"
     )
     for bad in ("x" * 65, "a b", "id\u00e9".encode(), "<script>", "a\tb"):
-        got = client.get("/", headers={"X-Request-ID": bad})
+        headers = {b"X-Request-ID": bad} if isinstance(bad, bytes) else {"X-Request-ID": bad}
+        got = client.get("/", headers=headers)
         assert got.headers["X-Request-ID"] != bad and len(got.headers["X-Request-ID"]) == 16
     first = client.get("/").headers["X-Request-ID"]
     assert first != client.get("/").headers["X-Request-ID"]
@@ -183,25 +186,29 @@ def test_a_streamed_body_stops_being_read_at_the_limit(client: TestClient) -> No
     """Straight through the ASGI interface: many chunks, no Content-Length."""
     app = client.app
     reads = 0
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         nonlocal reads
         reads += 1
         return {"type": "http.request", "body": b"x" * 65536, "more_body": reads < 1000}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {
+    scope: Scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
         "scheme": "https", "path": "/api/v1/auth/signin", "raw_path": b"/api/v1/auth/signin",
         "query_string": b"", "root_path": "", "server": ("veche.test", 443),
         "client": ("127.0.0.1", 5000), "headers": [(b"content-type", b"application/json")],
     }  # fmt: skip
     limited = BodyLimit(app, max_bytes=1024 * 1024)
+
+    async def request() -> None:
+        await limited(scope, receive, send)
+
     # A thread of its own: Playwright's sync API may own this thread's event loop.
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(anyio.run, limited, scope, receive, send).result()
+        pool.submit(anyio.run, request).result()
     assert sent[0]["status"] == 413
     assert reads <= 17  # 16 chunks fill a MiB; the 17th is one too many

@@ -6,7 +6,8 @@ import pytest
 
 from veche.domain.enums import QuoteState
 from veche.domain.negation import LOOKBACK, clause_before, is_negator, reverses
-from veche.domain.quotes import judge, quote_tokens, tokenise
+from veche.domain.quotes import judge, quote_tokens
+from veche.domain.tokens import tokenise
 
 CLAIM = "the election was rigged"
 RU_CLAIM = "выборы были сфальсифицированы"

@@ -15,7 +15,7 @@ from tests.conftest import World, bearer, error, with_config
 from tests.live_helpers import Stream, serve_in_thread
 from tests.test_pages import csrf_of, sign_in_as
 from veche.domain import ranking
-from veche.domain.enums import CommentStatus
+from veche.domain.enums import CommentStatus, Role
 from veche.domain.moderation import Action
 from veche.service.comments import Comments, Draft
 from veche.service.moderation import Moderation
@@ -92,7 +92,7 @@ def test_concurrent_puts_count_once(client: TestClient, world: World) -> None:
 def test_refusals(client: TestClient, world: World) -> None:
     world.user("ann")
     _b, bob = world.user("bob")
-    _m, mod = world.user("mia", role="moderator")
+    _m, mod = world.user("mia", role=Role.moderator)
     own_id, ann = world.user("ann2")
     mine = post(world, "ann2", "My own words.")
     error(reaction(client, mine, ann), 403, "forbidden")

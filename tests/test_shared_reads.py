@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import World, bearer
 from tests.test_pages import sign_in
+from veche.domain.enums import Role
 from veche.service import policy
 from veche.service.accounts import Accounts
 from veche.service.runtime import Viewer
@@ -71,7 +72,7 @@ def test_the_shared_body_is_the_same_bytes_for_every_viewer(
     Stories(world.rt).update_site("news", SiteSettings(allow_guests=True))
     _a, ann = world.user("ann", display_name="Ann A")
     _b, bob = world.user("bob")
-    _m, mod = world.user("mod", role="moderator")
+    _m, mod = world.user("mod", role=Role.moderator)
     first = post(client, world, ann, "Ann's words.")
     post(client, world, bob, "Bob's answer.", parent_id=first)
     for url in shared_urls(world)[:3]:
@@ -119,7 +120,7 @@ def test_the_overlay_grants_exactly_what_the_policy_grants(
 ) -> None:
     _a, ann = world.user("ann")
     _b, bob = world.user("bob")
-    _m, mod = world.user("mod", role="moderator")
+    _m, mod = world.user("mod", role=Role.moderator)
     ids = [post(client, world, ann, "One."), post(client, world, bob, "Two.")]
     ids.append(post(client, world, ann, "Three.", parent_id=ids[1]))
     client.delete(f"/api/v1/comments/{ids[0]}", headers=bearer(ann))

@@ -188,7 +188,8 @@ def test_expired_bad_signature_other_site_and_replayed(client: TestClient, hs: W
 
 def test_missing_and_bad_claims(client: TestClient, hs: World) -> None:
     for claim in ("sub", "handle", "jti", "aud", "exp", "iat"):
-        err = error(exchange(client, sign(SECRET, **{claim: None})), 401, "sso_invalid_claims")
+        left_out: dict[str, Any] = {claim: None}  # as **claims (Any), never alg or headers
+        err = error(exchange(client, sign(SECRET, **left_out)), 401, "sso_invalid_claims")
         assert err["field"] == claim, err
     now = int(time.time())
     err = error(exchange(client, sign(SECRET, iat=now, exp=now + 3600)), 401, "sso_invalid_claims")

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import World, bearer, with_config
 from veche.domain import paths
+from veche.domain.enums import Role
 from veche.service.comments import Comments, Draft
 from veche.service.runtime import Viewer
 from veche.store.models import User
@@ -103,7 +104,7 @@ def test_every_quote_state_has_its_label_on_the_page_and_in_json(
 ) -> None:
     _d, denis = world.user("Denis Z")
     _g, gosha = world.user("Gosha")
-    _m, mod = world.user("mod", role="moderator")  # type: ignore[arg-type]
+    _m, mod = world.user("mod", role=Role.moderator)
     url = f"/api/v1/stories/{world.story.id}/comments"
     src = client.post(
         url, json={"body": "I would never say the election was rigged."}, headers=bearer(denis)

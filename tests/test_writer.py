@@ -32,10 +32,10 @@ def held_write_lock(db: Database) -> Iterator[None]:
             conn.close()
     else:
         dsn = db.url.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(dsn) as conn:
-            conn.execute("LOCK TABLE settings IN EXCLUSIVE MODE")
+        with psycopg.connect(dsn) as pg:
+            pg.execute("LOCK TABLE settings IN EXCLUSIVE MODE")
             yield
-            conn.rollback()
+            pg.rollback()
 
 
 def put(key: str) -> Callable[[Session], str]:

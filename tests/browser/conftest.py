@@ -142,14 +142,17 @@ def live(tmp_path: Path) -> Iterator[Live]:
     )  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    handler = type("Handler", (_Publisher,), {})
-    handler.page = (
+
+    class Handler(_Publisher):
+        """This run's article page (a subclass, so the page is this fixture's own)."""
+
+    Handler.page = (
         "<!doctype html><html><head><title>Storm cuts the coast road</title></head><body>"
         "<h1>Storm cuts the coast road</h1><p>The publisher's own article text.</p>"
         f'<script src="{base}/embed.js" data-story-url="{story.url}" async></script>'
         "</body></html>"
     ).encode()
-    pub = http.server.ThreadingHTTPServer(("127.0.0.1", pub_port), handler)
+    pub = http.server.ThreadingHTTPServer(("127.0.0.1", pub_port), Handler)
     threading.Thread(target=pub.serve_forever, daemon=True).start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:

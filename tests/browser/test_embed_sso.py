@@ -50,14 +50,18 @@ class _Pages(http.server.BaseHTTPRequestHandler):
 def publisher(live: Live) -> Iterator[tuple[str, dict[str, bytes]]]:
     """Publisher pages made per test, on localhost (another origin than veche's 127.0.0.1),
     served from loopback as the fixture's own page is (Chromium's private network rules)."""
-    handler = type("Pages", (_Pages,), {"pages": {}})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+
+    class Pages(_Pages):
+        """This test's pages (a subclass, so the dict is its own)."""
+
+    Pages.pages = {}
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Pages)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     origin = f"http://localhost:{server.server_address[1]}"
     Stories(live.rt).update_site(
         "news", SiteSettings(allowed_origins=[live.base, live.publisher, origin])
     )
-    yield origin, handler.pages
+    yield origin, Pages.pages
     server.shutdown()
     server.server_close()
 
