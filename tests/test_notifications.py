@@ -347,3 +347,38 @@ def test_pages_without_javascript(client: TestClient, world: World) -> None:
     assert r.status_code == 200 and 'value="digest" checked' in r.text and "Saved." in r.text
     bad = client.post("/account/notifications", data={"mail": "hourly", "csrf": csrf_of(form.text)})
     assert bad.status_code == 422
+
+
+def test_words_a_moderator_took_down_are_never_mailed(
+    client: TestClient, world: World, smtp: MailBox
+) -> None:
+    """Told while published, removed before the mail went: neither the digest nor a waiting
+    immediate mail carries the words (found by review: the digest did)."""
+    _a, alice = world.user("alice", email="alice@example.org", verified=True)
+    _c, _carol = world.user("carol", email="carol@example.org", verified=True)
+    _b, bob = world.user("bob")
+    _m, mod = world.user("maria", role=Role.moderator)
+    r = client.post("/api/v1/me/notification-settings", json={"mail": "digest"},
+                    headers=bearer(alice))  # fmt: skip
+    assert r.status_code == 200
+    doxx = post(client, world, bob, "@alice @carol you live at 12 Secret Lane")
+    kept = post(client, world, bob, "@alice the ferry runs again")
+    follow(world.rt)
+    assert mail_count(world.rt) == 1  # carol's immediate mail, queued, not yet sent
+    r = client.post(f"/api/v1/comments/{doxx['id']}/remove", json={"reason": "Abuse or insult"},
+                    headers=bearer(mod))  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert deliver(world.rt, smtp) == 1  # tried once, refused for good
+    with world.rt.db.session(write=False) as s:
+        (row,) = s.scalars(select(OutboxItem)).all()
+        assert row.status == "failed" and "no longer published" in (row.last_error or "")
+    clock = [dt.datetime(2025, 12, 5, 9, 0, tzinfo=dt.UTC)]
+    world.rt.clock = lambda: clock[0]
+    Digest(world.rt, hour=8).run_once()
+    assert deliver(world.rt, smtp) == 1
+    (mail,) = smtp.wait_for(1)
+    assert mail["To"] == "alice@example.org"
+    text = mail.get_body(("plain",))
+    assert text is not None
+    assert "ferry runs again" in text.get_content() and "Secret Lane" not in text.get_content()
+    assert kept["id"] != doxx["id"]

@@ -23,7 +23,10 @@ _HANDLE = re.compile(r"^[^\W_](?:[\w .'\-]*[^\W_]|[\w]*)?$")
 # Campaign tags would split one article's discussion into many.
 _TRACKING = ("utm_", "fbclid=", "gclid=", "mc_cid=", "mc_eid=")
 _BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$")
+# One plain mailbox: none of the characters that make an address header a list, a display
+# name or a comment ("me@evil.example,victim" would be two recipients).
+_ADDR = r'[^@\s,;:<>()\[\]\\"]'
+_EMAIL = re.compile(rf"^{_ADDR}{{1,64}}@{_ADDR}{{1,255}}\.[^@\s.,;:<>()\[\]\\\"]{{2,63}}$")
 _COMMON_PASSWORDS = frozenset(
     {
         "password", "password1", "password123", "1234567890", "12345678910", "qwertyuiop",

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from sqlalchemy import select
+
+from veche.domain.enums import CommentStatus
 from veche.notify import mail
 from veche.notify.outbox import Handler
 from veche.notify.worker import OutboxWorker
 from veche.service.digest import Digest
 from veche.service.notifications import Notifications
 from veche.service.runtime import Runtime
+from veche.store.models import Comment
 from veche.webhooks import delivery as webhooks
 
 
 def default_handlers(rt: Runtime) -> dict[str, Handler]:
     return {
-        mail.KIND: mail.SmtpSender(rt.config.smtp_url, rt.config.mail_from),
+        mail.KIND: mail.SmtpSender(
+            rt.config.smtp_url, rt.config.mail_from, published=lambda cid: published(rt, cid)
+        ),
         webhooks.KIND: webhooks.handler(rt),
     }
+
+
+def published(rt: Runtime, comment_id: int) -> bool:
+    with rt.db.session(write=False) as s:
+        status = s.scalar(select(Comment.status).where(Comment.id == comment_id))
+    return status is CommentStatus.visible
 
 
 class Background(Protocol):

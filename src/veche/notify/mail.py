@@ -10,7 +10,9 @@ import datetime as dt
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -36,6 +38,8 @@ class Mail:
     html: str | None = None
     # Set on every mail a reader can stop: RFC 8058 one-click headers and a link.
     unsubscribe_url: str | None = None
+    # The comment it quotes: not sent once that comment is no longer published.
+    comment_id: int | None = None
 
 
 def strict_html(html: str) -> str:
@@ -67,7 +71,7 @@ def queue_mail(
 def message(mail: Mail, sender: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
-    msg["To"] = mail.to
+    msg["To"] = Address(addr_spec=mail.to)  # one mailbox, never a list parsed from text
     msg["Subject"] = mail.subject
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or None)
     msg["Auto-Submitted"] = "auto-generated"
@@ -84,14 +88,28 @@ class SmtpSender:
     """The outbox handler for mail. `url`: smtp://[user:pass@]host:port[?starttls=1] or
     smtps://…; empty writes each mail to the log instead, so a demo runs offline."""
 
-    def __init__(self, url: str, sender: str, *, timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        sender: str,
+        *,
+        timeout: float = 20.0,
+        published: Callable[[int], bool] | None = None,
+    ) -> None:
         self.url = url
         self.sender = sender
         self.timeout = timeout
+        self.published = published
 
     def __call__(self, job: Job) -> int | None:
         mail = Mail(**job.payload)
-        msg = message(mail, self.sender)
+        try:
+            msg = message(mail, self.sender)
+        except (ValueError, IndexError) as e:  # an address stored before the stricter check
+            raise DeliveryFailed(f"not a single plain address: {e}", permanent=True) from e
+        if mail.comment_id is not None and self.published and not self.published(mail.comment_id):
+            # Taken down while the mail waited (a retry, a slow server): its words stay here.
+            raise DeliveryFailed("not sent: the comment is no longer published", permanent=True)
         if not self.url:
             log.info("mail (no VECHE_SMTP_URL set) to %s: %s\n%s", mail.to, mail.subject, mail.text)
             return None

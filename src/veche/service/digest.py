@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from veche.domain.enums import CommentStatus
 from veche.domain.notifications import MailMode, MailState
 from veche.notify.loop import Looping, Periodic
 from veche.notify.mail import queue_mail
@@ -58,7 +59,13 @@ class Digest(Looping):
             last = user.digest_sent_at
             if last is not None and last.astimezone(dt.UTC).date() >= today:
                 return 0
-            rows = store.waiting_for_digest(s, user_id, PER_DIGEST)
+            waiting = store.waiting_for_digest(s, user_id, PER_DIGEST)
+            # A comment removed or held again since it was noticed is not mailed: its words
+            # must not reach anyone's inbox after a moderator took them down.
+            rows = [r for r in waiting if r[1].status is CommentStatus.visible]
+            gone = [n.id for n, c, _s in waiting if c.status is not CommentStatus.visible]
+            if gone:
+                store.settle_mail(s, user_id, MailState.none, gone)
             if not rows:
                 return 0
             base = self.rt.config.base_url

@@ -72,7 +72,14 @@ def one(
         f'<p><a href="{escape(link)}">Read it and answer</a></p>{foot_html}'
     )
     subject = f"{actor} {what} on “{excerpt(story.title, 80)}”"
-    return Mail(to=to, subject=subject, text=text, html=html, unsubscribe_url=unsubscribe)
+    return Mail(
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        unsubscribe_url=unsubscribe,
+        comment_id=comment.id,
+    )
 
 
 def digest(
