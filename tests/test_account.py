@@ -224,3 +224,30 @@ def test_public_profile_shows_only_visible_comments_paged(client: TestClient, wo
     assert older["next_before"] is None
     assert client.get("/users/nobody").status_code == 404
     error(client.get("/api/v1/users/nobody"), 404, "not_found")
+
+
+def test_a_member_without_a_password_proves_a_recent_sign_in_for_risky_changes(
+    client: TestClient, world: World
+) -> None:
+    """An SSO member has no password to give: an old session token (one a script on the
+    publisher's page could have read) may not change the address or delete the account; a
+    sign-in of the last minutes may (found by review: any password was accepted)."""
+    from tests.test_sso import SECRET, sign
+    from veche.service.stories import SiteSettings, Stories
+
+    Stories(world.rt).update_site("news", SiteSettings(auth={"sso_secret": SECRET}))
+    r = client.post("/api/v1/auth/sso", json={"site": "news", "token": sign(SECRET)})
+    assert r.status_code == 200, r.text
+    token = r.json()["token"]
+    later = world.rt.clock() + dt.timedelta(minutes=11)
+    world.rt.clock = lambda: later
+    change = {"email": "attacker@evil.example", "password": ""}
+    err = error(client.post("/api/v1/me/email", json=change, headers=bearer(token)), 403,
+                "forbidden")  # fmt: skip
+    assert "sign in again" in err["message"]
+    error(client.request("DELETE", "/api/v1/me", json={"password": ""}, headers=bearer(token)),
+          403, "forbidden")  # fmt: skip
+    # A fresh sign-in through the publisher is the proof.
+    r = client.post("/api/v1/auth/sso", json={"site": "news", "token": sign(SECRET)})
+    fresh = r.json()["token"]
+    assert client.post("/api/v1/me/email", json=change, headers=bearer(fresh)).status_code == 200

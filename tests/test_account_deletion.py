@@ -15,7 +15,15 @@ from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft
 from veche.service.runtime import Viewer
 from veche.service.stories import SiteSettings, Stories
-from veche.store.models import AccountToken, AuthSession, Comment, CommentRevision, Event, User
+from veche.store.models import (
+    AccountToken,
+    AuthSession,
+    Comment,
+    CommentRevision,
+    Event,
+    OutboxItem,
+    User,
+)
 
 
 def post(world: World, token: str, body: str, parent: int | None = None) -> int:
@@ -159,8 +167,27 @@ def test_delete_takes_their_notifications_and_their_name_from_others(
     with world.rt.db.session(write=False) as s:
         before = {(n.actor, n.comment_id) for n in s.scalars(select(Notification))}
     assert ("bob", ids["bob1"]) in before and ("ann", ids["ann2"]) in before
+    from veche.notify.mail import Mail, queue_mail
+
+    with world.rt.db.session() as s:  # a reset mail with its link, and an SSO avatar
+        queue_mail(s, Mail(to="ann@example.org", subject="Reset", text="https://x/r?t=1"),
+                   now=world.rt.clock())  # fmt: skip
+        ann_row = s.get(User, _uid_of(world, "ann"))
+        assert ann_row is not None
+        ann_row.avatar_url = "https://cdn.news.example/ann.png"
     r = client.request("DELETE", "/api/v1/me", json={"password": PASSWORD}, headers=bearer(ann))
     assert r.status_code in (200, 204), r.text
     with world.rt.db.session(write=False) as s:
         after = {(n.actor, n.actor_id, n.comment_id) for n in s.scalars(select(Notification))}
     assert after == {("[deleted]", None, ids["ann2"])}
+    with world.rt.db.session(write=False) as s:
+        gone = s.get(User, _uid_of(world, "[deleted]"))
+        assert gone is not None and gone.avatar_url is None and gone.email is None
+        assert not s.scalars(select(OutboxItem).where(OutboxItem.target == "ann@example.org")).all()
+
+
+def _uid_of(world: World, handle: str) -> int:
+    with world.rt.db.session(write=False) as s:
+        uid = s.scalar(select(User.id).where(User.handle == handle))
+    assert uid is not None
+    return uid

@@ -165,3 +165,20 @@ def test_password_reset_through_the_pages(client: TestClient, world: World, smtp
     assert account.status_code == 200 and "Your password is changed" in account.text
     client.cookies.clear()
     assert sign_in_form(client, "ruta", NEW).status_code == 303
+
+
+def test_a_password_change_spends_the_links_mailed_before(
+    client: TestClient, world: World, smtp: MailBox
+) -> None:
+    """A reset link sent before the owner changed the password (perhaps because someone
+    else had the mailbox) no longer works after (found by review)."""
+    _uid, session = world.user("ruta", email="ruta@example.org")
+    client.post("/api/v1/auth/reset-request", json={"email": "ruta@example.org"})
+    (mail,) = deliver(world.rt, smtp, 1)
+    r = client.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": NEW},
+                    headers=bearer(session))  # fmt: skip
+    assert r.status_code == 200, r.text
+    late = client.post(
+        "/api/v1/auth/reset", json={"token": token_of(link_in(mail)), "password": NEW + " 2"}
+    )
+    assert "expired" in error(late, 422, "invalid_input")["message"]

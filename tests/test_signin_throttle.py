@@ -139,3 +139,31 @@ def test_the_flooded_sign_in_page_offers_a_link(
     assert done.status_code == 303 and "veche_session=" in done.headers["set-cookie"]
     assert "Signed in as" in c.get("/account", headers=ip).text
     assert c.get(link_in(mail), headers=ip).status_code == 410
+
+
+def test_guesses_in_parallel_are_checked_no_more_than_in_a_row(world: World) -> None:
+    """Sixteen threads guessing at once from many addresses: the lock counts each attempt
+    before its password is checked, so no more than the free ones are (found by review:
+    19 were)."""
+    import concurrent.futures as cf
+    from collections import Counter
+
+    from veche.domain.errors import BadCredentials, RateLimited
+    from veche.service.accounts import Accounts
+    from veche.service.signin_guard import FREE_FAILURES
+
+    world.user("target", email="t@example.org")
+    accounts = Accounts(world.rt)
+
+    def guess(i: int) -> str:
+        try:
+            accounts.sign_in("target", f"wrong guess {i}", ip=f"10.0.{i // 250}.{i % 250 + 1}")
+        except RateLimited:
+            return "locked"
+        except BadCredentials:
+            return "checked"
+        return "in"
+
+    with cf.ThreadPoolExecutor(16) as pool:
+        got = Counter(pool.map(guess, range(48)))
+    assert got["checked"] == FREE_FAILURES and got["locked"] == 48 - FREE_FAILURES

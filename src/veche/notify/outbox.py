@@ -105,13 +105,21 @@ def claim(session: Session, now: dt.datetime, hold: dt.timedelta, limit: int) ->
     return jobs
 
 
+def _done_payload(job: Job) -> dict[str, Any]:
+    """What the log keeps once a row is done: a mail's text may hold a one-time link (a
+    reset, a sign-in), so only its address and subject stay."""
+    if job.kind == "mail":
+        return {"to": job.payload.get("to"), "subject": job.payload.get("subject")}
+    return job.payload
+
+
 def delivered(session: Session, job: Job, now: dt.datetime, status: int | None = None) -> None:
     session.execute(
         update(OutboxItem)
         .where(OutboxItem.id == job.id)
         .values(
             status=SENT, attempts=job.attempts + 1, sent_at=now, claimed_until=None,
-            last_status=status, last_error=None,
+            last_status=status, last_error=None, payload=_done_payload(job),
         )
     )  # fmt: skip
 
@@ -134,6 +142,7 @@ def failed(
             claimed_until=None,
             last_status=error.status,
             last_error=str(error)[:ERROR_MAX],
+            payload=job.payload if retry_at is not None else _done_payload(job),
         )
     )
 

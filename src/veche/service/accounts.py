@@ -132,10 +132,9 @@ class Accounts:
             user = store.user_by_login(s, validation.handle_key(login), email)
         guard = SigninGuard(self.rt)
         key = account_key(user.id if user else None, email or validation.handle_key(login))
-        guard.check(key)
+        guard.reserve(key)
         # The slow hash runs outside any transaction: it must not hold SQLite's write lock.
         if not verify_password(user.password_hash if user else None, password) or user is None:
-            guard.failed(key)
             raise BadCredentials("Wrong handle, email or password.", field="password")
         guard.succeeded(key)
         rehash = None

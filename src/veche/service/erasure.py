@@ -33,6 +33,7 @@ from veche.store.models import (
     Event,
     Identity,
     Notification,
+    OutboxItem,
     SigninThrottle,
     Site,
     Story,
@@ -102,7 +103,7 @@ class Erasure:
 
     def delete_account(self, viewer: Viewer, password: str) -> None:
         user = me(viewer)
-        MyAccount(self.rt).check_password(user.id, password)
+        MyAccount(self.rt).confirm(viewer, password)
         if user.role is Role.admin:
             raise Conflict(
                 "An administrator's account cannot delete itself; another admin can demote "
@@ -123,6 +124,13 @@ class Erasure:
         with self.rt.db.session() as s:
             user = s.get(User, user_id)
             assert user is not None
+            if user.email:  # mails to them, sent or waiting, and their text
+                s.execute(
+                    delete(OutboxItem).where(
+                        OutboxItem.kind == "mail", OutboxItem.target == user.email
+                    )
+                )
+            user.avatar_url = None
             user.handle = DELETED_HANDLE
             user.handle_key = f"{DELETED_HANDLE}#{user_id}"
             user.handle_skeleton = user.name_skeleton = None

@@ -9,13 +9,24 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from veche.domain import validation
-from veche.domain.errors import AuthRequired, BadCredentials, Conflict, InvalidInput, NotFound
+from veche.domain.errors import (
+    AuthRequired,
+    BadCredentials,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from veche.moderation.confusables import claims_office, name_key
 from veche.security.passwords import hash_password, verify_password
 from veche.service.recovery import Recovery
 from veche.service.runtime import Runtime, Viewer
+from veche.store import account_tokens as tokens
 from veche.store import accounts as store
 from veche.store.models import AuthSession, User
+
+# How recent a sign-in must be to stand in for a password the member does not have.
+FRESH_SIGN_IN = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,25 @@ class MyAccount:
             self.rt.came_online()  # every node sweeps now, and sees them gone
         return self.view(viewer)
 
+    def confirm(self, viewer: Viewer, password: str) -> User:
+        """Proof for a change that could take the account: its password, or, for a member
+        who signs in elsewhere (SSO, OpenID) and has none, a session opened minutes ago, so a
+        session token stolen from a page cannot change the address or delete the account."""
+        user = self.check_password(me(viewer).id, password)
+        if user.password_hash is None:
+            now = self.rt.clock()
+            with self.rt.db.session(write=False) as s:
+                found = store.session_by_token(s, viewer.token or "", now)
+                opened = found.created_at if found is not None else None
+            if opened is None or now - opened > FRESH_SIGN_IN:
+                minutes = int(FRESH_SIGN_IN.total_seconds() // 60)
+                raise Forbidden(
+                    f"For this change, sign out and sign in again first; it must follow a "
+                    f"sign-in of the last {minutes} minutes.",
+                    field="password",
+                )
+        return user
+
     def check_password(self, user_id: int, password: str) -> User:
         """A stolen session must not become a way to guess the password: limited."""
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "reauth", str(user_id))
@@ -103,7 +133,7 @@ class MyAccount:
         """The new address becomes the account's when the mailed link is opened. A taken one
         gets the same answer (its owner gets a mail instead), so it tells nothing."""
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "email", str(me(viewer).id))
-        user = self.check_password(me(viewer).id, password)
+        user = self.confirm(viewer, password)
         address = validation.email(email)
         if address is None:
             raise InvalidInput("Enter the new email address.", field="email")
@@ -134,6 +164,7 @@ class MyAccount:
         )
         with self.rt.db.session() as s:
             s.execute(update(User).where(User.id == user.id).values(password_hash=pw_hash))
+            tokens.spend_all(s, user.id, self.rt.clock(), "reset", "signin")
         return self.sign_out_others(viewer)
 
     def sessions(self, viewer: Viewer) -> list[SessionView]:

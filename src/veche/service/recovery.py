@@ -113,6 +113,8 @@ class Recovery:
             owner = store.user_by_email(s, used.email)
             if owner is not None and owner.id != user.id:
                 raise InvalidInput(EXPIRED, field="token")  # someone proved it first
+            if user.email != used.email:
+                tokens.spend_all(s, user.id, now, "reset", "signin")
             user.email = used.email
             user.email_verified_at = now
             s.flush()
@@ -170,6 +172,7 @@ class Recovery:
                 )
             )
             store.revoke_all(s, used.user_id, now)
+            tokens.spend_all(s, used.user_id, now, "signin")
             tokens.clear(s, account_key(used.user_id, ""))
             fresh = s.get(User, used.user_id)
             assert fresh is not None

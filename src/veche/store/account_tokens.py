@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -106,6 +106,25 @@ def fail(s: Session, key: str, now: dt.datetime) -> int:
     return 1
 
 
+def attempt(s: Session, key: str, now: dt.datetime) -> int | None:
+    """Counts one attempt before its password is checked, unless the key is locked (None):
+    one statement, so attempts racing from many nodes cannot all slip in before a lock."""
+    count = s.scalar(
+        update(SigninThrottle)
+        .where(
+            SigninThrottle.key == key,
+            or_(SigninThrottle.locked_until.is_(None), SigninThrottle.locked_until <= now),
+        )
+        .values(failures=SigninThrottle.failures + 1, updated_at=now)
+        .returning(SigninThrottle.failures)
+    )
+    if count is not None:
+        return int(count)
+    if s.scalar(select(SigninThrottle.key).where(SigninThrottle.key == key)) is not None:
+        return None  # locked
+    return fail(s, key, now)  # the first attempt: inserts the row (or counts on it)
+
+
 def lock(s: Session, key: str, until: dt.datetime) -> None:
     s.execute(update(SigninThrottle).where(SigninThrottle.key == key).values(locked_until=until))
 
@@ -123,3 +142,17 @@ def forget_before(s: Session, before: dt.datetime) -> None:
     """Failures older than a day are forgiven, and an attacker's made-up logins leave no
     lasting rows (one index range on updated_at)."""
     s.execute(delete(SigninThrottle).where(SigninThrottle.updated_at < before))
+
+
+def spend_all(s: Session, user_id: int, now: dt.datetime, *purposes: str) -> None:
+    """Links mailed before a password or address change stop working: they were sent to
+    whoever held the account then."""
+    s.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user_id,
+            AccountToken.purpose.in_(purposes),
+            AccountToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
