@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import PASSWORD, REDIS_URL, World, bearer, error, unavailable, with_config
 from veche.domain.errors import RateLimited
@@ -78,6 +78,10 @@ def test_weak_and_invalid_sign_ups(client: TestClient, world: World) -> None:
 def test_sign_in_by_handle_or_email_and_wrong_password(client: TestClient, world: World) -> None:
     signup(client, "Cetron", email="cetron@example.com")
     assert signin(client, "cetron").json()["user"]["handle"] == "Cetron"
+    # Until its link is opened, an address is no login (anyone could have typed it).
+    error(signin(client, "cetron@example.com"), 401, "bad_credentials")
+    with world.rt.db.session() as s:
+        s.execute(update(User).values(email_verified_at=world.rt.clock()))
     by_email = signin(client, "CETRON@example.com")
     assert by_email.status_code == 200 and by_email.json()["user"]["handle"] == "Cetron"
     for login, password in (

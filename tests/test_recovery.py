@@ -98,6 +98,19 @@ def test_sign_up_with_a_taken_address_answers_the_same_and_tells_its_owner(
     assert "/account/forgot" in text_of(to_ruta[1])
     assert user_row(world.rt, "mallory").email is None  # the address stays ruta's
     assert user_row(world.rt, "ruta").email == "ruta@example.org"
+    # Nor does the new account's own page or a sign-in by the address tell (found by
+    # review: mallory's page showed no address, someone's showed theirs).
+    pages = [
+        client.get("/api/v1/me", headers=bearer(str(r.json()["token"]))).json()
+        for r in (fresh, taken)
+    ]
+    assert [(p["email"], p["email_verified"]) for p in pages] == [
+        ("new@example.org", False),
+        ("ruta@example.org", False),
+    ]
+    for login in ("new@example.org", "ruta@example.org"):
+        error(client.post("/api/v1/auth/signin", json={"login": login, "password": PASSWORD}),
+              401, "bad_credentials")  # fmt: skip
 
 
 def test_password_reset_by_api_answers_alike_and_signs_out_everywhere(

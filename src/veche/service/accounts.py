@@ -104,8 +104,9 @@ class Accounts:
         recovery = Recovery(self.rt)
 
         def mail(s: Session, user: User) -> None:
-            if owner is not None:
+            if owner is not None and address is not None:
                 recovery.queue_taken_notice(s, owner)
+                recovery.note_pending(s, user, address)
             elif address is not None:
                 recovery.queue_verification(s, user, address)
 

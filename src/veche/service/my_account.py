@@ -68,8 +68,10 @@ class MyAccount:
             user = s.get(User, me(viewer).id)
             if user is None:
                 raise AuthRequired("You are not signed in.")
+            # A sign-up's address is shown as typed, whether or not another account had it.
+            shown = user.email or Recovery(self.rt).pending_email(s, user.id)
             return AccountView(
-                user.id, user.handle, user.display_name, user.email,
+                user.id, user.handle, user.display_name, shown,
                 user.email_verified_at is not None, user.hide_presence,
                 user.password_hash is not None, user.role.value, user.created_at,
             )  # fmt: skip

@@ -83,6 +83,15 @@ class Recovery:
             "If you did not ask for this, ignore this mail.\n",
         )  # fmt: skip
 
+    def note_pending(self, s: Session, user: User, email: str) -> None:
+        """An address typed at sign-up that another account holds: kept as this account's
+        unconfirmed address, as a free one would be, behind a link that is never sent, so
+        the account shows the same either way and nothing tells the two apart."""
+        self._issue(s, user, "verify", email)
+
+    def pending_email(self, s: Session, user_id: int) -> str | None:
+        return tokens.pending_email(s, user_id, self.rt.clock())
+
     def queue_taken_notice(self, s: Session, owner: User) -> None:
         """Someone tried to sign up or move to an address that already has an account."""
         if owner.email is None:

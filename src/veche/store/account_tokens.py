@@ -156,3 +156,19 @@ def spend_all(s: Session, user_id: int, now: dt.datetime, *purposes: str) -> Non
         )
         .values(used_at=now)
     )
+
+
+def pending_email(s: Session, user_id: int, now: dt.datetime) -> str | None:
+    """The newest address waiting for its link to be opened."""
+    return s.scalar(
+        select(AccountToken.email)
+        .where(
+            AccountToken.user_id == user_id,
+            AccountToken.purpose == "verify",
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+            AccountToken.email.is_not(None),
+        )
+        .order_by(AccountToken.created_at.desc(), AccountToken.id.desc())
+        .limit(1)
+    )

@@ -16,9 +16,11 @@ def token_hash(token: str) -> str:
 
 
 def user_by_login(s: Session, handle_key: str, email: str | None) -> User | None:
+    """By handle, or by an address its owner proved: an address anyone could have typed at
+    sign-up is no login (and a sign-in by it would tell whether it was taken)."""
     match = User.handle_key == handle_key
     if email:
-        match = match | (User.email == email)
+        match = match | ((User.email == email) & User.email_verified_at.is_not(None))
     return s.scalars(select(User).where(match)).first()
 
 
