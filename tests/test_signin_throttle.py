@@ -167,3 +167,19 @@ def test_guesses_in_parallel_are_checked_no_more_than_in_a_row(world: World) -> 
     with cf.ThreadPoolExecutor(16) as pool:
         got = Counter(pool.map(guess, range(48)))
     assert got["checked"] == FREE_FAILURES and got["locked"] == 48 - FREE_FAILURES
+
+
+def test_a_stolen_session_guesses_the_password_no_faster(client: TestClient, world: World) -> None:
+    """The current password asked for account changes counts with the sign-in failures
+    (found by review: only a flat per-minute limit held it)."""
+    from veche.service.signin_guard import FREE_FAILURES
+
+    _uid, token = world.user("ruta")
+    body = {"current_password": "a wrong guess here", "new_password": "lantern over quiet harbour"}
+    for _ in range(FREE_FAILURES):
+        r = client.post("/api/v1/me/password", json=body, headers=bearer(token))
+        error(r, 401, "bad_credentials")
+    locked = client.post("/api/v1/me/password", json=body, headers=bearer(token))
+    assert locked.status_code == 429
+    r = client.post("/api/v1/auth/signin", json={"login": "ruta", "password": PASSWORD})
+    assert r.status_code == 429  # the same account, the same lock

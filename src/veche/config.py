@@ -244,7 +244,7 @@ class Config:
     )  # fmt: skip
     rate_limit_reactions: str = setting(
         "60/minute", "VECHE_RATE_LIMIT_REACTIONS",
-        "reactions set or taken back, per member",
+        "reactions set or taken back, and notifications marked read, per member",
     )  # fmt: skip
     digest_hour: int = setting(
         8, "VECHE_DIGEST_HOUR",

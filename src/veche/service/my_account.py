@@ -21,6 +21,7 @@ from veche.moderation.confusables import claims_office, name_key
 from veche.security.passwords import hash_password, verify_password
 from veche.service.recovery import Recovery
 from veche.service.runtime import Runtime, Viewer
+from veche.service.signin_guard import SigninGuard, account_key
 from veche.store import account_tokens as tokens
 from veche.store import accounts as store
 from veche.store.models import AuthSession, User
@@ -125,10 +126,16 @@ class MyAccount:
             if user is None:
                 raise AuthRequired("You are not signed in.")
             s.expunge(user)
-        if user.password_hash is not None and not verify_password(
+        if user.password_hash is None:
+            return user
+        # Counted with the account's sign-in failures: a stolen session guesses no faster.
+        guard, key = SigninGuard(self.rt), account_key(user.id, "")
+        guard.reserve(key)
+        if not verify_password(
             user.password_hash, validation.reject_nul(password or "", "password")
         ):
             raise BadCredentials("That is not your current password.", field="current_password")
+        guard.succeeded(key)
         return user
 
     def change_email(self, viewer: Viewer, email: str, password: str) -> str:

@@ -173,6 +173,8 @@ class Notifications:
         member = _member(viewer)
         if ids is not None and len(ids) > 200:
             raise InvalidInput("Mark at most 200 notifications at once.", field="ids")
+        # Each one makes every node look through its streams: not a loop to run freely.
+        self.rt.limiter.hit(self.rt.config.rate_limit_reactions, "read", str(member.id))
         now = self.rt.clock()
         with self.rt.db.session() as s:
             store.mark_read(s, member.id, ids, now)
