@@ -46,6 +46,8 @@ class Follower(Looping):
         """Handles the next batch; returns how many events it handled."""
         now = self.rt.clock()
         after_commit: Callable[[], None] | None = None
+        if not self._anything_new():
+            return 0  # no write transaction (SQLite's one lock) on an idle node
         with self.rt.db.session() as s:
             cursor = self._cursor(s, now)
             after = int(str(cursor["after"]))
@@ -68,6 +70,14 @@ class Follower(Looping):
         if after_commit is not None:
             after_commit()
         return len(taken)
+
+    def _anything_new(self) -> bool:
+        with self.rt.db.session(write=False) as s:
+            saved = s.scalar(select(Setting.value).where(Setting.key == self.key))
+            if saved is None:
+                return True  # the first run saves a cursor
+            after = int(str(json.loads(saved)["after"]))
+            return s.scalar(select(Event.id).where(Event.id > after).limit(1)) is not None
 
     def _cursor(self, s: Session, now: dt.datetime) -> dict[str, object]:
         query = select(Setting).where(Setting.key == self.key)

@@ -71,16 +71,24 @@ def enqueue(
     return True
 
 
+def _due(now: dt.datetime) -> Any:
+    return and_(
+        OutboxItem.status == PENDING,
+        OutboxItem.next_attempt_at <= now,
+        or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until <= now),
+    )
+
+
+def any_due(session: Session, now: dt.datetime) -> bool:
+    return session.scalar(select(OutboxItem.id).where(_due(now)).limit(1)) is not None
+
+
 def claim(session: Session, now: dt.datetime, hold: dt.timedelta, limit: int) -> list[Job]:
     """Due rows, held for `hold` by this worker. On PostgreSQL other workers skip the rows
     being claimed; on SQLite the write lock serialises claims."""
     due = (
         select(OutboxItem)
-        .where(
-            OutboxItem.status == PENDING,
-            OutboxItem.next_attempt_at <= now,
-            or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until <= now),
-        )
+        .where(_due(now))
         .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
         .limit(limit)
     )
@@ -91,13 +99,7 @@ def claim(session: Session, now: dt.datetime, hold: dt.timedelta, limit: int) ->
     for row in rows:
         claimed = session.execute(
             update(OutboxItem)
-            .where(
-                and_(
-                    OutboxItem.id == row.id,
-                    OutboxItem.status == PENDING,
-                    or_(OutboxItem.claimed_until.is_(None), OutboxItem.claimed_until <= now),
-                )
-            )
+            .where(OutboxItem.id == row.id, _due(now))
             .values(claimed_until=now + hold)
         )
         if claimed.rowcount == 1:  # type: ignore[attr-defined]
