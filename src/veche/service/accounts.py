@@ -38,8 +38,10 @@ class Accounts:
         display_name: str | None = None,
         role: Role = Role.reader,
         after: Callable[[Session, User], None] | None = None,
+        email_proved: bool = False,
     ) -> User:
-        """`after` runs in the same transaction once the user has an id (a mail to queue)."""
+        """`after` runs in the same transaction once the user has an id (a mail to queue).
+        `email_proved`: the caller vouches for the address (an admin at the CLI)."""
         handle = validation.handle(handle)
         email = validation.email(email)
         name = validation.display_name(display_name)
@@ -76,6 +78,7 @@ class Accounts:
                     handle_skeleton=name_key(handle),
                     name_skeleton=name_key(name) if name else None,
                     created_at=self.rt.clock(),
+                    email_verified_at=self.rt.clock() if email and email_proved else None,
                 )
                 s.add(user)
                 s.flush()
