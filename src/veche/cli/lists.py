@@ -96,7 +96,7 @@ def story_list(site: str | None, search: str | None, limit: int, as_json: bool) 
     elif not rows:
         click.echo("No stories match." if search or site else "No stories yet.")
     else:
-        table = []
+        table: list[list[str]] = []
         for r in rows:
             title = r.title + ("" if r.title_confirmed else " (provisional)")
             table.append([
@@ -132,7 +132,7 @@ def user_list(
     header = ["id", "handle", "name", "role", "state", "sessions", "created", "last seen"]
     if show_email:
         header.append("email")
-    table = []
+    table: list[list[str]] = []
     for r in rows:
         row = [
             str(r.id), _cell(r.handle), _cell(r.display_name), r.role.value, r.state,

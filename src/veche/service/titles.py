@@ -58,7 +58,7 @@ def page_title(
     if not others:
         return title, []
     site.title_suffix = tail
-    retitled = []
+    retitled: list[tuple[int, int]] = []
     for other in others:
         other_parts = titles.split_suffix(other.title)
         assert other_parts is not None
