@@ -56,7 +56,7 @@ def test_site_create_and_update(cli: CliRunner, rt: Runtime) -> None:
         "Updated site news: origins=http://localhost:8000,https://news.example "
         "require_sign_in=False allow_guests=False edit_window=5min max_length=2000"
     )
-    r = run(cli, "site", "update", "news", "--origin", "https://other.example")
+    r = run(cli, "site", "update", "news", "--set-origins", "https://other.example")
     assert "origins=https://other.example " in r.output
     site = Stories(rt).site("news")
     assert (site.allowed_origins, site.edit_window_seconds, site.require_sign_in) == (

@@ -7,37 +7,21 @@ from typing import Any
 
 import click
 
+from veche.cli.common import Fail as _Fail
+from veche.cli.common import Main
+from veche.cli.common import config as _config
+from veche.cli.common import database as _database
+from veche.cli.common import guard as _guard
+from veche.cli.common import runtime as _runtime  # noqa: F401  (its older name, kept)
 from veche.cli.site_auth import auth_changes as _auth_changes
 from veche.cli.site_auth import auth_options as _auth_options
 from veche.cli.site_auth import auth_shown as _auth_shown
 from veche.config import Config
 from veche.domain.enums import Role
-from veche.domain.errors import VecheError
 from veche.domain.moderation import SETTINGS as MODERATION_SETTINGS
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
-
-
-def _config() -> Config:
-    try:
-        return Config.from_env()
-    except ValueError as exc:  # a malformed variable: say which, not a traceback
-        raise _Fail(str(exc)) from exc
-
-
-def _runtime() -> Runtime:
-    """Built per command; its pool is closed when the command ends."""
-    try:
-        rt = Runtime.build(_config())
-    except ValueError as exc:  # a scorer plug-in that does not load: say which
-        raise _Fail(str(exc)) from exc
-    click.get_current_context().call_on_close(rt.db.dispose)
-    return rt
-
-
-class _Fail(click.ClickException):
-    pass
 
 
 def _setting_options(fn: Any) -> Any:
@@ -52,14 +36,7 @@ def _setting_options(fn: Any) -> Any:
     return fn
 
 
-def _guard(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except VecheError as exc:
-        raise _Fail(exc.message) from exc
-
-
-@click.group(invoke_without_command=True)
+@click.group(cls=Main, invoke_without_command=True)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """veche: threaded discussions for news sites."""
@@ -102,8 +79,7 @@ def serve(
     configure()
     lean_records()
     tune_gc()
-    rt = _runtime()
-    rt.db.upgrade()
+    rt = _database()
     if demo:
         from veche.demo.seed import seed_demo
 
@@ -137,8 +113,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration (SQLite or PostgreSQL, from VECHE_DATABASE_URL)."""
-    rt = _runtime()
-    rt.db.upgrade()
+    _database()
     click.echo("Database is up to date.")
 
 
@@ -157,7 +132,7 @@ def user_create(
     handle: str, password: str, email: str | None, display_name: str | None, role: str
 ) -> None:
     """Create an account, e.g. the first admin: veche user create ann --role admin."""
-    rt = _runtime()
+    rt = _database()
     u = _guard(
         Accounts(rt).create_user, handle, password,
         email=email, display_name=display_name, role=Role(role), email_proved=True,
@@ -172,7 +147,7 @@ def user_revoke_sessions(handle: str) -> None:
     from veche.domain.validation import handle_key
     from veche.store.accounts import user_by_handle_key
 
-    rt = _runtime()
+    rt = _database()
     with rt.db.session(write=False) as s:
         found = user_by_handle_key(s, handle_key(handle))
     if found is None:
@@ -189,7 +164,23 @@ def _site_options(fn: Any) -> Any:
             "--" + d.name.replace("_", "-"), "mod_" + d.name, default=None, metavar="VALUE",
             help=f"{d.help} (default: {_shown(d.default)})".replace("`", ""),
         )(fn)  # fmt: skip
-    fn = click.option("--origin", "origins", multiple=True, help="Allowed origin; repeatable.")(fn)
+    fn = click.option(
+        "--title-suffix", default=None, metavar="TEXT",
+        help='What page titles end with, e.g. "The Coast Gazette": dropped from story titles '
+        '("" forgets it).',
+    )(fn)  # fmt: skip
+    fn = click.option(
+        "--set-origins", default=None, metavar="URL,URL",
+        help='Replace the allowed origins with this comma-separated list ("" empties it).',
+    )(fn)  # fmt: skip
+    fn = click.option(
+        "--remove-origin", "remove_origins", multiple=True, metavar="URL",
+        help="Stop allowing an origin; repeatable.",
+    )(fn)  # fmt: skip
+    fn = click.option(
+        "--origin", "origins", multiple=True, metavar="URL",
+        help="Allow an origin (https://host[:port], no path) besides those allowed; repeatable.",
+    )(fn)  # fmt: skip
     fn = click.option("--require-sign-in/--no-require-sign-in", default=None)(fn)
     fn = click.option("--allow-guests/--no-allow-guests", default=None)(fn)
     fn = click.option("--edit-window", type=int, default=None, help="Minutes.")(fn)
@@ -204,14 +195,21 @@ def _shown(value: Any) -> str:
 
 
 def _settings(
-    origins: tuple[str, ...], require_sign_in: bool | None, allow_guests: bool | None,
+    origins: tuple[str, ...], remove_origins: tuple[str, ...], set_origins: str | None,
+    title_suffix: str | None, require_sign_in: bool | None, allow_guests: bool | None,
     edit_window: int | None, max_length: int | None, **moderation: Any,
 ) -> SiteSettings:  # fmt: skip
     auth = _auth_changes(moderation)
+    replaced = None
+    if set_origins is not None:
+        replaced = [o.strip() for o in set_origins.split(",") if o.strip()]
     return SiteSettings(
         auth=auth or None,
         moderation={k[4:]: v for k, v in moderation.items() if v is not None} or None,
-        allowed_origins=list(origins) if origins else None,
+        allowed_origins=replaced,
+        add_origins=list(origins) or None,
+        remove_origins=list(remove_origins) or None,
+        title_suffix=title_suffix,
         require_sign_in=require_sign_in,
         allow_guests=allow_guests,
         edit_window_seconds=edit_window * 60 if edit_window is not None else None,
@@ -228,6 +226,7 @@ def _describe(site: Any) -> str:
         + " ".join(f"{k}={_shown(v)}" for k, v in _moderation_of(site).items())
         + "\n  sign-in: "
         + _auth_shown(site)
+        + (f"\n  title suffix: {site.title_suffix}" if site.title_suffix else "")
     )
 
 
@@ -247,7 +246,8 @@ def site() -> None:
 @click.argument("name")
 @_site_options
 def site_create(name: str, **opts: Any) -> None:
-    rt = _runtime()
+    """Add a publisher's site; --origin names the pages allowed to embed it."""
+    rt = _database()
     created = _guard(Stories(rt).create_site, name, _settings(**opts))
     click.echo("Created " + _describe(created))
 
@@ -256,7 +256,9 @@ def site_create(name: str, **opts: Any) -> None:
 @click.argument("name")
 @_site_options
 def site_update(name: str, **opts: Any) -> None:
-    rt = _runtime()
+    """Change a site's settings: only those given; --origin adds, --remove-origin takes away,
+    --set-origins replaces the list."""
+    rt = _database()
     updated = _guard(Stories(rt).update_site, name, _settings(**opts))
     click.echo("Updated " + _describe(updated))
 
@@ -268,7 +270,7 @@ def site_title_key(name: str) -> None:
 
     The page's embed tag then carries data-title-signature, the hex HMAC-SHA256 of
     data-story-url, a newline and data-story-title; a signed title is confirmed."""
-    rt = _runtime()
+    rt = _database()
     click.echo(_guard(Stories(rt).title_key, name))
 
 
@@ -278,7 +280,7 @@ def story() -> None:
 
 
 def _set_open(story_id: int, is_open: bool) -> None:
-    rt = _runtime()
+    rt = _database()
     done = _guard(Stories(rt).update_content, story_id, is_open=is_open)
     verb = "Opened" if is_open else "Closed"
     click.echo(f"{verb} the discussion of “{done.title}”.")
@@ -304,7 +306,7 @@ def story_title(story_id: int, title: str | None, confirm: bool) -> None:
     """Set a story's title (it is then confirmed), or confirm the one a browser sent."""
     if title is None and not confirm:
         raise click.UsageError("Give a new title, or --confirm the current one.")
-    rt = _runtime()
+    rt = _database()
     done = _guard(Stories(rt).update_content, story_id, title=title, confirm_title=confirm)
     click.echo(f"The title of story {done.id} is “{done.title}”, confirmed.")
 
@@ -323,7 +325,7 @@ def import_page_text(file: Path, site_name: str, url: str | None) -> None:
     from veche.importers.load import import_page
     from veche.importers.page_text import PageTextError, parse_page_text
 
-    rt = _runtime()
+    rt = _database()
     try:
         parsed = parse_page_text(file.read_text(encoding="utf-8"))
     except (PageTextError, UnicodeDecodeError) as exc:
@@ -350,3 +352,9 @@ main.add_command(moderation)
 from veche.cli.webhooks import webhook  # noqa: E402  (a group of its own module)
 
 main.add_command(webhook)
+
+from veche.cli.lists import site_list, story_list, user_list  # noqa: E402  (their own module)
+
+site.add_command(site_list)
+story.add_command(story_list)
+user.add_command(user_list)

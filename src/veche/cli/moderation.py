@@ -8,12 +8,9 @@ from pathlib import Path
 
 import click
 
+from veche.cli.common import Fail as _Fail
 from veche.moderation.embedding import AbuseClassifier
 from veche.moderation.evaluate import BadFile, campaigns, guesses, load, report, table
-
-
-class _Fail(click.ClickException):
-    pass
 
 
 @click.group()
@@ -79,11 +76,10 @@ def moderation_train(files: tuple[Path, ...], out: Path, decisions: bool) -> Non
             raise _Fail(str(exc)) from exc
     learned = 0
     if decisions:
-        from veche.cli.main import _runtime
+        from veche.cli.common import database
         from veche.store.decisions import labelled
 
-        rt = _runtime()
-        rt.db.upgrade()
+        rt = database()
         with rt.db.session(write=False) as s:
             found = labelled(s)
         rows += found
@@ -107,7 +103,7 @@ def moderation_train(files: tuple[Path, ...], out: Path, decisions: bool) -> Non
 
 def _classifier(path: Path | None) -> AbuseClassifier:
     if path is None:
-        from veche.cli.main import _config
+        from veche.cli.common import config as _config
 
         configured = _config().moderation_model_path
         path = Path(configured) if configured else None

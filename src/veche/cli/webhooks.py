@@ -10,25 +10,15 @@ import datetime as dt
 
 import click
 
+from veche.cli.common import Fail as _Fail
+from veche.cli.common import database
 from veche.domain.errors import VecheError
-from veche.service.runtime import Runtime
 from veche.service.webhooks import CONSOLE, Webhooks
 from veche.webhooks.payloads import TYPES
 
 
-class _Fail(click.ClickException):
-    pass
-
-
 def _webhooks() -> Webhooks:
-    from veche.cli.main import _runtime  # the one way commands build their runtime
-
-    rt: Runtime = _runtime()
-    try:
-        rt.db.upgrade()
-    except Exception as exc:  # unreachable database, bad URL: one line, no traceback
-        raise _Fail(f"Could not open the database ({type(exc).__name__}: {exc}).") from exc
-    return Webhooks(rt)
+    return Webhooks(database())
 
 
 def _when(at: dt.datetime | None) -> str:

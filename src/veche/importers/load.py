@@ -16,6 +16,7 @@ from veche.moderation.confusables import name_key
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories, set_content
+from veche.service.titles import page_title
 from veche.store import accounts as store_accounts
 from veche.store import comments as store_comments
 from veche.store import stories as store_stories
@@ -76,7 +77,8 @@ def import_page(rt: Runtime, page: ParsedPage, *, site_name: str, url: str | Non
             )
         if store_stories.story_by_url(s, url):
             raise Conflict(f"A story at {url} was imported already.")
-        story = Story(site_id=site.id, url=url, title=validation.title(page.title), created_at=now)
+        title, retitled = page_title(s, site, page.title, now=now)
+        story = Story(site_id=site.id, url=url, title=title, created_at=now)
         set_content(story, page.body, page.image_caption, page.photo_credit)
         s.add(story)
         s.flush()
@@ -123,4 +125,6 @@ def import_page(rt: Runtime, page: ParsedPage, *, site_name: str, url: str | Non
             seq = max([seq, *(e.seq for e in events)])
         story_id = story.id
     rt.publish(story_id, seq)
+    for other_id, other_seq in retitled:
+        rt.publish(other_id, other_seq)
     return Stories(rt).get(story_id)

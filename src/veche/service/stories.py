@@ -9,13 +9,14 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
-from veche.domain import moderation, site_auth, validation
+from veche.domain import moderation, site_auth, titles, validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.live.broker import Notice
 from veche.security import signing
 from veche.security.ratelimit import client_bucket
 from veche.service.runtime import Runtime
+from veche.service.titles import known_names, page_title
 from veche.store import comments as store_comments
 from veche.store import stories as store
 from veche.store.models import Site, Story
@@ -30,6 +31,9 @@ class SiteSettings:
     max_comment_length: int | None = None
     moderation: Mapping[str, object] | None = None  # domain.moderation names → raw values
     auth: Mapping[str, object] | None = None  # domain.site_auth names → raw values (None clears)
+    title_suffix: str | None = None  # "" forgets it (domain/titles.py)
+    add_origins: list[str] | None = None  # added to the allowed origins
+    remove_origins: list[str] | None = None  # taken from them; each must be there
 
 
 def _apply(site: Site, settings: SiteSettings) -> None:
@@ -37,8 +41,14 @@ def _apply(site: Site, settings: SiteSettings) -> None:
         site.moderation = moderation.updated(site.moderation, settings.moderation)
     if settings.auth:
         site.auth = site_auth.updated(site.auth, settings.auth)
-    if settings.allowed_origins is not None:
-        site.allowed_origins = sorted({validation.origin(o) for o in settings.allowed_origins})
+    _apply_origins(site, settings)
+    if settings.title_suffix is not None:
+        suffix = clean_text(validation.reject_nul(settings.title_suffix, "title suffix"))
+        if len(suffix) > titles.SUFFIX_MAX:
+            raise InvalidInput(
+                f"A title suffix is at most {titles.SUFFIX_MAX} characters.", field="title_suffix"
+            )
+        site.title_suffix = suffix or None
     if settings.require_sign_in is not None:
         site.require_sign_in = settings.require_sign_in
     if settings.allow_guests is not None:
@@ -51,6 +61,28 @@ def _apply(site: Site, settings: SiteSettings) -> None:
         if not 1 <= settings.max_comment_length <= 100_000:
             raise InvalidInput("The maximum comment length is 1 to 100000.", field="max_length")
         site.max_comment_length = settings.max_comment_length
+
+
+def _origin(value: str) -> str:
+    """scheme://host[:port]; a refusal names the value refused."""
+    try:
+        return validation.origin(value)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{value!r}: {exc.message}", field="origin") from exc
+
+
+def _apply_origins(site: Site, settings: SiteSettings) -> None:
+    """Replace the list, then add, then remove; every origin is checked first."""
+    origins = set(site.allowed_origins)
+    if settings.allowed_origins is not None:
+        origins = {_origin(o) for o in settings.allowed_origins}
+    origins |= {_origin(o) for o in settings.add_origins or ()}
+    for o in settings.remove_origins or ():
+        gone = _origin(o)
+        if gone not in origins:
+            raise NotFound(f"Site {site.name} does not allow {gone}.")
+        origins.discard(gone)
+    site.allowed_origins = sorted(origins)
 
 
 class Stories:
@@ -154,6 +186,7 @@ class Stories:
             return story
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
+        retitled: list[tuple[int, int]] = []
         try:
             with self.rt.db.session() as s:
                 site = next((x for x in store.all_sites(s) if origin in x.allowed_origins), None)
@@ -166,10 +199,13 @@ class Stories:
                     self.rt.limiter.hit(
                         self.rt.config.rate_limit_writes, "story", client_bucket(ip)
                     )
+                shown = url[:300]
+                if title and title.strip():
+                    shown, retitled = page_title(s, site, title, now=self.rt.clock())
                 story = Story(
                     site=site,
                     url=url,
-                    title=validation.title(title) if title and title.strip() else url[:300],
+                    title=shown,
                     # A browser said so: shown as provisional until the publisher confirms.
                     title_confirmed=confirmed,
                     created_at=self.rt.clock(),
@@ -182,6 +218,8 @@ class Stories:
             if story is None:
                 raise
             return story
+        for story_id, seq in retitled:
+            self.rt.publish(story_id, seq)
         return story
 
     def title_key(self, site_name: str) -> str:
@@ -232,9 +270,12 @@ class Stories:
         if (  # a story that was there, or that another reader made a moment before
             signed
             and title is not None
-            and not (story.title_confirmed and story.title == validation.title(title))
+            and not (
+                story.title_confirmed
+                and story.title == titles.without_suffix(validation.title(title), known_names(site))
+            )
         ):
-            story = self.update_content(story.id, title=title)
+            story = self.update_content(story.id, title=title, from_page=True)
         return story, existing is None
 
     def create(
@@ -254,14 +295,12 @@ class Stories:
                 raise NotFound(f"There is no site named “{site_name}”.")
             if store.story_by_url(s, url):
                 raise Conflict("A story with that URL exists already.", field="url")
-            story = Story(
-                site=site,
-                url=url,
-                title=validation.title(title),
-                created_at=self.rt.clock(),
-            )
+            shown, retitled = page_title(s, site, title, now=self.rt.clock())
+            story = Story(site=site, url=url, title=shown, created_at=self.rt.clock())
             set_content(story, body, image_caption, photo_credit)
             s.add(story)
+        for story_id, seq in retitled:
+            self.rt.publish(story_id, seq)
         return story
 
     def update_content(
@@ -274,15 +313,21 @@ class Stories:
         photo_credit: str | None = None,
         is_open: bool | None = None,
         confirm_title: bool = False,
+        from_page: bool = False,
     ) -> Story:
         """Editing the article re-checks every quote of it. A title set here is the
-        publisher's, so it is confirmed; `confirm_title` confirms the current one."""
+        publisher's, so it is confirmed; `confirm_title` confirms the current one.
+        `from_page`: the title is a page's (signed), so the site's name comes off it."""
+        retitled: list[tuple[int, int]] = []
         with self.rt.db.session() as s:
             # OF stories: PostgreSQL refuses FOR UPDATE on the outer-joined site.
             story = s.get(Story, story_id, with_for_update={"of": Story})
             if story is None:
                 raise NotFound("There is no such story.")
-            if title is not None:
+            if title is not None and from_page:
+                now = self.rt.clock()
+                story.title, retitled = page_title(s, story.site, title, now=now, story_id=story.id)
+            elif title is not None:
                 story.title = validation.title(title)
             if title is not None or confirm_title:
                 story.title_confirmed = True
@@ -295,6 +340,8 @@ class Stories:
                 store_comments.requote_story(s, story, now)
             event = store_comments.append_event(s, story.id, "story.updated", None, {}, now=now)
         self.rt.publish(story.id, event.seq)
+        for other_id, seq in retitled:
+            self.rt.publish(other_id, seq)
         return story
 
 

@@ -82,6 +82,8 @@ class Site(Base):
     # Sign-in settings (SSO secret or key, OpenID provider) as stored: only what was set.
     auth: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # What its pages end their titles with (" — The Coast Gazette"): dropped from story titles.
+    title_suffix: Mapped[str | None] = mapped_column(String(120), default=None)
 
 
 class Story(Base):
