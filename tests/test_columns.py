@@ -74,6 +74,11 @@ def site_name_probe(client: TestClient, world: World, n: int) -> None:
         Stories(world.rt).create_site("s" * (n + 1), SiteSettings())
 
 
+def title_suffix_probe(client: TestClient, world: World, n: int) -> None:
+    with pytest.raises(InvalidInput, match=f"at most {n} characters"):
+        Stories(world.rt).update_site("news", SiteSettings(title_suffix="t" * (n + 1)))
+
+
 def url_probe(client: TestClient, world: World, n: int) -> None:
     url = f"{ORIGIN}/" + "u" * (n + 1 - len(ORIGIN) - 1)
     assert len(url) == n + 1
@@ -191,6 +196,7 @@ PROBES: dict[str, Probe] = {
     "comments.guest_name": guest_name_probe,
     "comments.idempotency_key": idempotency_key_probe,
     "sites.name": site_name_probe,
+    "sites.title_suffix": title_suffix_probe,
     "stories.url": url_probe,
     "stories.title": title_probe,
     "stories.image_caption": _story_text_probe("image_caption"),
