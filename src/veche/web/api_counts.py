@@ -38,8 +38,10 @@ def counts_service(request: Request) -> Counts:
 @router.get("/counts", response_model=CountsOut)
 def counts(
     request: Request,
+    # The service counts them, in its own words; the spec says the same.
     url: list[StoryUrl] = Query(
-        min_length=1, max_length=MAX_URLS, description="A story's page URL; repeat for each"
+        description="A story's page URL; repeat for each",
+        json_schema_extra={"minItems": 1, "maxItems": MAX_URLS},
     ),
 ) -> Response:
     """Published comments of up to 100 story pages, by URL: what the count widget shows on
