@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import schemathesis
 from fastapi.testclient import TestClient
+from schemathesis import engine
 
 from tests.conftest import ORIGIN, World, bearer, error
+from tests.test_openapi_fuzz import REJECTED, failures_of
 from veche.domain.enums import Role
 from veche.service.counts import MAX_URLS
 from veche.service.stories import SiteSettings, Stories
+from veche.web.app import create_app
 
 STORM = f"{ORIGIN}/2026/storm"
 
@@ -86,6 +90,10 @@ def test_counts_are_public_cacheable_and_cors_for_allowed_origins(
         "/api/v1/counts", params={"url": STORM}, headers={"Origin": "https://evil.example"}
     )
     assert "Access-Control-Allow-Origin" not in foreign.headers
+    script = client.get("/count.js")
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert script.headers["Cache-Control"] == "public, max-age=300"
+    assert "/api/v1/counts?" in script.text and "innerHTML" not in script.text
 
 
 def test_counts_are_bounded_and_refuse_what_is_no_story_url(
@@ -99,3 +107,24 @@ def test_counts_are_bounded_and_refuse_what_is_no_story_url(
     bad = client.get("/api/v1/counts", params={"url": [STORM, "javascript:alert(1)"]})
     err = error(bad, 422, "invalid_input")
     assert err["field"] == "url" and "http" in err["message"]
+
+
+def test_the_counts_spec_tells_the_truth(world: World) -> None:
+    """Schemathesis on this one operation: what its spec allows is answered (a URL list of
+    1 to 100 http(s) URLs), anything else refused with a 4xx."""
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": 2026,
+            "generation": {
+                "max-examples": 30,
+                "deterministic": True,
+                "allow-x00": False,
+                "database": "none",
+            },
+            "checks": {"negative_data_rejection": {"expected-statuses": REJECTED}},
+        }
+    )
+    app = create_app(world.rt.config, world.rt)
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app, config=config)
+    found = failures_of(engine.from_schema(schema.include(path="/api/v1/counts")).execute())
+    assert found == [], "\n".join(found)
