@@ -3,11 +3,17 @@ page with no discussion on it), and the real reason when a page may not show a d
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page, Request, Route, expect
+import http.server
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from tests.browser.conftest import Live
+import pytest
+from playwright.sync_api import Page, Request, expect
+
+from tests.browser.conftest import Live, _Publisher
 from tests.conftest import PASSWORD
+from tests.live_helpers import free_port
 from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft
 from veche.service.runtime import Viewer
@@ -22,7 +28,26 @@ def write(live: Live, story_id: int, handle: str, text: str) -> None:
     Comments(live.rt).create(story_id, Draft(text), Viewer(user, "127.0.0.1"))
 
 
-def test_the_count_widget_fills_an_article_list_in_one_request(page: Page, live: Live) -> None:
+@contextmanager
+def article_list(html: str) -> Iterator[str]:
+    """The publisher's front page, served from loopback as its article pages are (Chromium
+    lets a page reach veche on loopback only from a loopback address), on its own port."""
+
+    class Handler(_Publisher):
+        page = html.encode()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_count_widget_fills_an_article_list_in_one_request(
+    page: Page, live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
     live.user("ann")
     bridge = Stories(live.rt).create("news", f"{live.publisher}/2026/bridge", "Bridge reopens")
     write(live, live.story.id, "ann", "The coast road was closed by noon.")
@@ -41,25 +66,26 @@ def test_the_count_widget_fills_an_article_list_in_one_request(page: Page, live:
         f'</ul><script src="{live.base}/count.js" async></script></body></html>'
     )
 
-    def article_list(route: Route) -> None:
-        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
-
     asked: list[str] = []
 
     def on_request(request: Request) -> None:
         if "/api/v1/counts" in request.url:
             asked.append(request.url)
 
-    page.route(f"{live.publisher}/list", article_list)
     page.on("request", on_request)
-    page.goto(f"{live.publisher}/list")
-    expect(page.locator("#storm")).to_have_text("2 comments")
-    expect(page.locator("#again")).to_have_text("2 comments")
-    # Only the number changes where the publisher marked it; the icon stays.
-    expect(page.locator("#bridge [data-veche-count-number]")).to_have_text("1")
-    expect(page.locator("#bridge .icon")).to_be_attached()
-    expect(page.locator("#unknown")).to_have_text("0 comments")
-    expect(page.locator("#storm")).to_have_attribute("data-veche-count", "2")
+    monkeypatch.setattr(Stories, "ORIGINS_TTL", 0.0)
+    with article_list(html) as front:
+        # The front page is another origin of the same site.
+        origins = [live.base, live.publisher, front]
+        Stories(live.rt).update_site("news", SiteSettings(allowed_origins=origins))
+        page.goto(f"{front}/list")
+        expect(page.locator("#storm")).to_have_text("2 comments")
+        expect(page.locator("#again")).to_have_text("2 comments")
+        # Only the number changes where the publisher marked it; the icon stays.
+        expect(page.locator("#bridge [data-veche-count-number]")).to_have_text("1")
+        expect(page.locator("#bridge .icon")).to_be_attached()
+        expect(page.locator("#unknown")).to_have_text("0 comments")
+        expect(page.locator("#storm")).to_have_attribute("data-veche-count", "2")
     assert len(asked) == 1, asked
     assert page.locator(".veche-embed").count() == 0
 
