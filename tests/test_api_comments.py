@@ -258,7 +258,7 @@ def test_only_the_publisher_s_pages_open_a_discussion_and_titles_stay_provisiona
     body = {"url": page, "title": "BREAKING: Editor-in-chief resigns"}
     error(client.post("/api/v1/threads", json=body), 403, "forbidden")  # no Origin
     foreign = {"Origin": "https://evil.example"}
-    error(client.post("/api/v1/threads", json=body, headers=foreign), 403, "forbidden")
+    error(client.post("/api/v1/threads", json=body, headers=foreign), 403, "origin_not_allowed")
     embed = client.get(f"/embed/discussion?url={page}")
     assert embed.status_code == 404 and "no discussion for that page" in embed.text
     assert client.get(f"/fragments/thread?url={page}").status_code == 404

@@ -35,6 +35,12 @@ class Forbidden(VecheError):
     code = "forbidden"
 
 
+class OriginRefused(Forbidden):
+    """A page on an origin the story's site does not list: the embed shows this reason."""
+
+    code = "origin_not_allowed"
+
+
 class Banned(Forbidden):
     """A banned reader's write: the message says why and until when."""
 

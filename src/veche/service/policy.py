@@ -7,11 +7,19 @@ hundred times without a query, and the service asks the very same question befor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import NamedTuple, Protocol, TypeVar
 
 from veche.domain.enums import CommentStatus, Role
-from veche.domain.errors import AuthRequired, Banned, Conflict, Forbidden, NotFound, VecheError
+from veche.domain.errors import (
+    AuthRequired,
+    Banned,
+    Conflict,
+    Forbidden,
+    NotFound,
+    OriginRefused,
+    VecheError,
+)
 
 GONE = frozenset({CommentStatus.deleted, CommentStatus.removed})
 # Held back from readers: awaiting a moderator, refused by one (shown to its author with the
@@ -159,6 +167,16 @@ def admin_refusal(who: Who) -> Refusal | None:
     if who.role is not Role.admin:
         return Refusal(Forbidden, "Only admins can do that.")
     return None
+
+
+def origin_refusal(allowed: Collection[str], origin: str | None) -> Refusal | None:
+    """May a page on `origin` show a site's discussion? Only an origin the site lists. No
+    Origin at all (a same-origin read, a server) is not a publisher's page: not refused."""
+    if origin is None or origin in allowed:
+        return None
+    # The header is the caller's: a short, well-formed one is named, anything else is not.
+    which = f"pages from {origin}" if len(origin) <= 200 and "://" in origin else "this page"
+    return Refusal(OriginRefused, f"This site does not allow {which} to show its discussion.")
 
 
 def is_banned(user: BanFacts | None, now: dt.datetime) -> bool:

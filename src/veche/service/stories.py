@@ -15,6 +15,7 @@ from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.live.broker import Notice
 from veche.security import signing
 from veche.security.ratelimit import client_bucket
+from veche.service import policy
 from veche.service.runtime import Runtime
 from veche.service.titles import known_names, page_title
 from veche.store import comments as store_comments
@@ -157,6 +158,15 @@ class Stories:
             self._origins = (time.monotonic(), origins)
         return origins
 
+    def check_origin(self, story: Story, origin: str | None) -> None:
+        """A publisher's page shows a story's discussion only from an origin its site lists
+        (or from veche's own pages): refused with the reason, which the embed shows."""
+        parts = urlsplit(self.rt.config.base_url)
+        own = f"{parts.scheme}://{parts.netloc}"
+        refusal = policy.origin_refusal({*story.site.allowed_origins, own}, origin)
+        if refusal is not None:
+            raise refusal.exception()
+
     def get(self, story_id: int) -> Story:
         with self.rt.db.session(write=False) as s:
             story = s.get(Story, story_id)
@@ -253,8 +263,11 @@ class Stories:
             existing = store.story_by_url(s, url)
         if site is None:
             raise NotFound(f"No site here allows pages from {parts.scheme}://{parts.netloc}.")
-        if origin is None or origin not in site.allowed_origins:
+        if origin is None:
             raise Forbidden("Only the publisher's own pages may open a discussion here.")
+        refusal = policy.origin_refusal(site.allowed_origins, origin)
+        if refusal is not None:
+            raise refusal.exception()
         signed = signature is not None
         if signed and not (
             title is not None

@@ -101,6 +101,7 @@ def thread_by_url(
     """The thread of a publisher's page. Reading never creates it: an unknown page is a 404
     (the embed then asks with `POST /threads`)."""
     story = stories(request).by_url(url, create=False)
+    stories(request).check_origin(story, request.headers.get("origin"))
     return _thread(request, story, sort, after, limit)
 
 

@@ -19,6 +19,7 @@ from veche.logs import configure, lean_records
 from veche.moderation.embedding import AbuseClassifier
 from veche.moderation.lang import warm as warm_scoring
 from veche.notify import handlers as notify_handlers
+from veche.service.counts import Counts
 from veche.service.runtime import Runtime
 from veche.service.screening import Screening
 from veche.service.stories import Stories
@@ -26,6 +27,7 @@ from veche.web import (
     account_pages,
     api,
     api_auth,
+    api_counts,
     api_me,
     api_moderation,
     api_notify,
@@ -134,6 +136,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     )
     app.state.runtime = rt
     app.state.stories = stories
+    app.state.counts = Counts(rt)
     app.state.hub = hub
     app.state.page_cache = page_cache
     app.state.versions = versions
@@ -154,6 +157,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(api_sso.router)
     app.include_router(api_reads.router)
     app.include_router(api_stories.router)
+    app.include_router(api_counts.router)
     app.include_router(api.router)
     app.include_router(api_moderation.router)
     app.include_router(api_webhooks.router)

@@ -47,9 +47,11 @@ INTERNAL = "Something went wrong on our side. It has been logged; please try aga
 
 
 def wants_json(scope: Scope) -> bool:
-    """The API, and any client that asks for JSON; browsers get a page."""
+    """The API, fragments (only veche.js asks for them, and shows the error's message), and
+    any client that asks for JSON; browsers get a page."""
     accept = Headers(scope=scope).get("accept", "")
-    return str(scope.get("path", "")).startswith("/api/") or "application/json" in accept
+    path = str(scope.get("path", ""))
+    return path.startswith(("/api/", "/fragments/")) or "application/json" in accept
 
 
 def error_json(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:

@@ -48,7 +48,7 @@ class SecurityHeaders:
         origins = await self._origins() if cors or embed else frozenset()
         allowed = cors and origin in origins
         ancestors = " ".join(["'self'", *sorted(origins)]) if embed else "'self'"
-        static = path.startswith("/static/") or path == "/embed.js"
+        static = path.startswith("/static/") or path in ("/embed.js", "/count.js")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -67,10 +67,13 @@ def _responses(op: dict[str, Any]) -> None:
 
 
 def _constrain(schema: dict[str, Any], rules: dict[str, Any]) -> None:
-    """Optional parameters are `anyOf: [string, null]`: the rules go on the string."""
+    """Optional parameters are `anyOf: [string, null]`: the rules go on the string, and a
+    repeated one's on each of its items."""
     for option in schema.get("anyOf", [schema]):
         if option.get("type") == "string":
             option.update(rules)
+        elif option.get("type") == "array" and option.get("items", {}).get("type") == "string":
+            option["items"].update(rules)
 
 
 def build(app: FastAPI) -> dict[str, Any]:

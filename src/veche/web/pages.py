@@ -164,6 +164,7 @@ def thread_fragment(
         story = svc.by_url(url, create=False)
     else:
         raise InvalidInput("Give a story id or a url.")
+    svc.check_origin(story, request.headers.get("origin"))
     base = runtime(request).config.base_url
     if tab is Tab.featured:
         sort, after = Sort.oldest, None
@@ -248,6 +249,12 @@ def comment_fragment(comment_id: PathId, request: Request) -> Response:
 @router.get("/embed.js")
 def embed_js() -> FileResponse:
     return FileResponse(STATIC / "veche.js", media_type="text/javascript")
+
+
+@router.get("/count.js")
+def count_js() -> FileResponse:
+    """The comment-count widget for article lists (see README, "Comment counts")."""
+    return FileResponse(STATIC / "count.js", media_type="text/javascript")
 
 
 @router.get("/sw.js")

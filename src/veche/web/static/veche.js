@@ -32,7 +32,7 @@
 
   class NetworkError extends Error {}
   class ApiError extends Error {
-    constructor(status, message) { super(message); this.status = status; }
+    constructor(status, message, code) { super(message); this.status = status; this.code = code || null; }
   }
 
   class Discussion {
@@ -86,7 +86,7 @@
           cache: cache || "default",
         });
       } catch (e) {
-        throw new NetworkError("network");
+        throw new NetworkError("No connection to the discussion server.");
       }
       const text = await response.text();
       if (response.status === 401 && this.mode === "embed" && sentToken && !path.startsWith("/api/v1/auth/")) {
@@ -94,8 +94,13 @@
       }
       if (!response.ok) {
         let message = "Something went wrong (" + response.status + ").";
-        try { message = JSON.parse(text).error.message || message; } catch (e) { /* not JSON */ }
-        throw new ApiError(response.status, message);
+        let code = null;
+        try {
+          const error = JSON.parse(text).error;
+          message = error.message || message;
+          code = error.code || null;
+        } catch (e) { /* not JSON: a proxy's page */ }
+        throw new ApiError(response.status, message, code);
       }
       return text;
     }
@@ -1286,6 +1291,23 @@
     }
   }
 
+  // A cross-origin read the browser refused, while veche answers: veche gave this page's
+  // origin no CORS allowance, i.e. no site lists it. Told apart from a dropped network by
+  // asking twice: a CORS read fails, and an opaque (no-cors) one reaches the server.
+  async function refusedOrigin(base) {
+    const probe = base + "/api/v1/health";
+    try {
+      await fetch(probe, { credentials: "omit", cache: "no-store" });
+      return false;  // readable: the origin is allowed, the failure was something else
+    } catch (e) { /* refused, or unreachable */ }
+    try {
+      await fetch(probe, { mode: "no-cors", credentials: "omit", cache: "no-store" });
+      return true;
+    } catch (e) {
+      return false;  // unreachable: a network problem, not a refusal
+    }
+  }
+
   function start() {
     if (script && script.dataset.storyUrl) {
       const base = new URL(script.src).origin;
@@ -1304,10 +1326,17 @@
         ssoToken: script.dataset.ssoToken || null,
         ssoCallback: (script.dataset.ssoCallback && window[script.dataset.ssoCallback]) || window.vecheSso || null,
       });
-      d.load().then(() => d.trySso()).catch((e) => {
+      d.load().then(() => d.trySso()).catch(async (e) => {
         const p = document.createElement("p");
         p.className = "form-error";
-        p.textContent = "The discussion could not be loaded: " + e.message;
+        p.setAttribute("role", "alert");
+        if (e instanceof ApiError && e.code === "origin_not_allowed") {
+          p.textContent = e.message;  // the server's reason: this site does not list this page
+        } else if (e instanceof NetworkError && await refusedOrigin(base)) {
+          p.textContent = "This site does not allow pages from " + window.location.origin + " to show its discussion.";
+        } else {
+          p.textContent = "The discussion could not be loaded: " + e.message;
+        }
         shadow.appendChild(p);
       });
       host.veche = d;
