@@ -591,7 +591,7 @@
       const form = document.createElement("form");
       form.className = "edit-form";
       form.dataset.commentId = li.dataset.commentId;
-      form.innerHTML = '<textarea name="body" rows="4" required></textarea>' +
+      form.innerHTML = '<textarea name="body" rows="4" required aria-label="Your comment"></textarea>' +
         '<p class="form-error" role="alert" hidden></p><p class="form-status"></p>' +
         '<button type="submit">Save</button> <button type="button" class="link cancel">Cancel</button>';
       form.elements.body.value = data.body_markdown || "";
