@@ -7,6 +7,7 @@ does); without it these tests skip on a developer box and fail in CI.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
 
 from tests.browser.conftest import Live
 from tests.conftest import PASSWORD, unavailable
@@ -23,9 +25,11 @@ from veche.service.comments import Comments, Draft
 from veche.service.drafts import QuoteRequest
 from veche.service.runtime import Viewer
 from veche.service.stories import SiteSettings, Stories
+from veche.store.models import User
 
 pytestmark = pytest.mark.browser
 
+DAY = dt.timedelta(days=1)
 AXE = Path(__file__).resolve().parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 RUN_AXE = """async (include) => {
   const result = await axe.run(include || document, { resultTypes: ["violations"] });
@@ -80,6 +84,8 @@ def discussion(live: Live) -> dict[str, int]:
     gone = write(live, "Oleg", "A comment I took back.")
     oleg, _ = Accounts(live.rt).sign_in("Oleg", PASSWORD, ip="127.0.0.1")
     Comments(live.rt).delete(gone, Viewer(oleg, "127.0.0.1"))
+    with live.rt.db.session() as s:  # Oleg was last seen yesterday: "offline" beside his name
+        s.execute(update(User).where(User.id == oleg.id).values(last_seen_at=live.rt.clock() - DAY))
     return {"first": first, "reply": reply, "quoting": quoting, "gone": gone}
 
 
@@ -89,6 +95,7 @@ def test_story_page_signed_out_and_in_and_keyboard_quoting(a11y: Page, live: Liv
     page.goto(f"{live.base}/stories/{live.story.id}")
     expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
     expect(page.locator(f"#c{ids['gone']} .placeholder")).to_be_visible()
+    expect(page.locator(f"#c{ids['quoting']} .presence")).to_have_text("Offline")
     audit(page)
 
     live.sign_in(page, "Mara")
