@@ -306,7 +306,7 @@
       const action = t.dataset.action;
       // No comment form here (signed out on a sign-in-only site): the link shows the gate.
       if (action === "reply" && li) { if (this.openReply(li, true)) e.preventDefault(); }
-      else if (action === "quote" && li) { if (this.quoteComment(li, null)) e.preventDefault(); }
+      else if (action === "quote" && li) { if (this.quoteComment(li, this.selectedIn(li))) e.preventDefault(); }
       else if (action === "edit" && li) { e.preventDefault(); this.openEdit(li); }
       else if (action === "report" && li) { e.preventDefault(); this.openReport(li, t); }
       else if (t.classList.contains("load-more")) { e.preventDefault(); this.loadMore(t); }
@@ -378,7 +378,16 @@
         text: (text || body.innerText).trim(), label: "Quote: " + body.dataset.author,
       });
       this.saveDraft(form);
+      this.say("Quote of " + body.dataset.author + " added to your reply.");
       return true;
+    }
+
+    // The text selected inside this comment's own body, if any: the comment's Quote control
+    // quotes it, so a selection made with the keyboard needs no pointer to be quoted.
+    selectedIn(li) {
+      const found = this.selection();
+      const body = li.querySelector(":scope > .comment-card > .body");
+      return found && body && found.source === body ? found.text : null;
     }
 
     selection() {
@@ -397,12 +406,26 @@
       const button = this.root && this.root.querySelector(".quote-selection");
       if (!button) return;
       const found = this.selection();
-      if (!found || !this.root.querySelector("form.comment-form")) { button.hidden = true; return; }
+      if (!found || !this.root.querySelector("form.comment-form")) {
+        button.hidden = true;
+        this.placeQuoteButton(button, null);  // back where no comment's removal takes it along
+        return;
+      }
       this.pending = found;
+      this.placeQuoteButton(button, found.source);
       const rect = found.range.getBoundingClientRect();
       button.style.top = Math.round(rect.bottom + 6) + "px";
       button.style.left = Math.round(rect.left) + "px";
       button.hidden = false;
+    }
+
+    // Next in the tab order after what is selected, so a keyboard reaches it too: under the
+    // comment's card (which an edit replaces; its item stays), or first in the discussion,
+    // right after the article.
+    placeQuoteButton(button, source) {
+      const card = source && this.root.contains(source) && source.closest(".comment-card");
+      if (card && card.nextElementSibling !== button) card.after(button);
+      else if (!card && this.root.firstElementChild !== button) this.root.prepend(button);
     }
 
     quoteSelection() {
@@ -414,6 +437,7 @@
         if (!form) return;
         this.setQuote(form, { source: "story", comment_id: "", text: found.text, label: this.root.dataset.storyTitle });
         this.saveDraft(form);
+        this.say("Quote of the article added to your comment.");
         form.querySelector("textarea").focus();
       } else {
         this.quoteComment(found.source.closest("li.comment"), found.text);
@@ -434,6 +458,7 @@
       const stat = form.querySelector(".form-status");
       if (err) { err.textContent = isError ? text : ""; err.hidden = !isError; }
       if (stat) stat.textContent = isError ? "" : text;
+      if (!isError) this.say(text);
     }
 
     payload(form) {
@@ -483,7 +508,7 @@
       this.stopRetry(form);
       storage.del(this.draftKey(form));
       button.disabled = false;
-      if (form.elements.parent_id.value) form.remove();
+      if (form.elements.parent_id.value) { form.remove(); this.say("Your reply is posted."); }
       else {
         // Whatever was typed while this one was in flight is the next comment: keep it.
         if (form.elements.body.value === sent) form.elements.body.value = "";
@@ -571,7 +596,7 @@
       const form = document.createElement("form");
       form.className = "edit-form";
       form.dataset.commentId = li.dataset.commentId;
-      form.innerHTML = '<textarea name="body" rows="4" required></textarea>' +
+      form.innerHTML = '<textarea name="body" rows="4" required aria-label="Your comment"></textarea>' +
         '<p class="form-error" role="alert" hidden></p><p class="form-status"></p>' +
         '<button type="submit">Save</button> <button type="button" class="link cancel">Cancel</button>';
       form.elements.body.value = data.body_markdown || "";
@@ -593,6 +618,7 @@
         return;
       }
       await this.refresh(li);
+      this.say("Your edit is saved.");
     }
 
     async submitDelete(form) {
@@ -600,7 +626,7 @@
       const button = form.querySelector("button");
       if (!button.dataset.armed) {
         button.dataset.armed = "1";
-        button.textContent = form.dataset.action === "remove" ? "Confirm removal" : "Confirm delete";
+        this.relabel(button, form.dataset.action === "remove" ? "Confirm removal" : "Confirm delete");
         return;
       }
       const path = "/api/v1/comments/" + li.dataset.commentId;
@@ -608,10 +634,20 @@
         if (form.dataset.action === "remove") await this.request("POST", path + "/remove", {});
         else await this.request("DELETE", path);
       } catch (e) {
-        button.textContent = e.message;
+        this.relabel(button, e.message);
+        this.say(e.message);
         return;
       }
       await this.refresh(li);
+      this.say(form.dataset.action === "remove" ? "The comment is removed." : "The comment is deleted.");
+    }
+
+    // New visible text for a control named after its comment ("Delete the comment by
+    // Cetron"): its accessible name says both.
+    relabel(button, text) {
+      if (button.dataset.named === undefined) button.dataset.named = button.getAttribute("aria-label") || "";
+      button.textContent = text;
+      if (button.dataset.named) button.setAttribute("aria-label", text + ": " + button.dataset.named);
     }
 
     // The report form, opened under the comment (its fields are fixed text, no user data).
@@ -710,6 +746,7 @@
       if (li) {
         await this.refresh(li).catch(() => {});
         await this.applyOverlay(false, [li.dataset.commentId]);
+        this.say("Done.");
       } else {
         await this.applyOverlay(true, []);  // the discussion itself changed (closed, reopened)
       }
@@ -1114,6 +1151,7 @@
       button.textContent = this.live.reset ? "The discussion has changed: show the latest"
         : n === 1 ? "1 new comment" : n + " new comments";
       button.hidden = false;
+      this.say(button.textContent);
     }
 
     async revealWaiting() {
