@@ -7,10 +7,12 @@ the values live in one JSON column of the site, so a new setting needs no migrat
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
+from veche.domain.declared import Declared, declared
+from veche.domain.declared import setting as _setting
 from veche.domain.enums import CommentStatus, Premoderation
 from veche.domain.errors import InvalidInput
 
@@ -90,18 +92,6 @@ def _lines(name: str, item_max: int, count_max: int) -> Callable[[object], tuple
         return tuple(seen)
 
     return parse
-
-
-@dataclass(frozen=True)
-class Declared:
-    name: str
-    default: Any
-    help: str
-    parse: Callable[[object], Any]
-
-
-def _setting(default: Any, help: str, parse: Callable[[object], Any]) -> Any:
-    return field(default=default, metadata={"help": help, "parse": parse})
 
 
 DEFAULT_REASONS = (
@@ -200,10 +190,7 @@ class ModerationSettings:
         return out
 
 
-SETTINGS: tuple[Declared, ...] = tuple(
-    Declared(f.name, f.default, f.metadata["help"], f.metadata["parse"])
-    for f in fields(ModerationSettings)
-)
+SETTINGS: tuple[Declared, ...] = declared(ModerationSettings)
 BY_NAME: Mapping[str, Declared] = {d.name: d for d in SETTINGS}
 
 

@@ -9,10 +9,12 @@ back: views say "set" or "not set".
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlsplit
 
+from veche.domain.declared import Declared, declared
+from veche.domain.declared import setting as _setting
 from veche.domain.errors import InvalidInput
 
 SECRET_MIN_BYTES = 32
@@ -137,29 +139,6 @@ def _public_key(raw: object) -> str | None:
 
 
 @dataclass(frozen=True)
-class Declared:
-    name: str
-    default: Any
-    help: str
-    parse: Callable[[object], Any]
-    secret: bool  # never shown back
-    file: bool  # the CLI option names a file holding the value
-
-
-def _setting(
-    default: Any,
-    help: str,
-    parse: Callable[[object], Any],
-    *,
-    secret: bool = False,
-    file: bool = False,
-) -> Any:
-    return field(
-        default=default, metadata={"help": help, "parse": parse, "secret": secret, "file": file}
-    )
-
-
-@dataclass(frozen=True)
 class SiteAuth:
     """One site's sign-in values; None is "not set"."""
 
@@ -252,17 +231,7 @@ class SiteAuth:
         return out
 
 
-SETTINGS: tuple[Declared, ...] = tuple(
-    Declared(
-        f.name,
-        f.default,
-        f.metadata["help"],
-        f.metadata["parse"],
-        f.metadata["secret"],
-        f.metadata["file"],
-    )
-    for f in fields(SiteAuth)
-)
+SETTINGS: tuple[Declared, ...] = declared(SiteAuth)
 BY_NAME: Mapping[str, Declared] = {d.name: d for d in SETTINGS}
 
 
