@@ -15,15 +15,8 @@ from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft
 from veche.service.runtime import Viewer
 from veche.service.stories import SiteSettings, Stories
-from veche.store.models import (
-    AccountToken,
-    AuthSession,
-    Comment,
-    CommentRevision,
-    Event,
-    OutboxItem,
-    User,
-)
+from veche.store.models import AuthSession, Comment, CommentRevision, Event, User
+from veche.store.reader_models import AccountToken, OutboxItem
 
 
 def post(world: World, token: str, body: str, parent: int | None = None) -> int:
@@ -160,7 +153,7 @@ def test_delete_takes_their_notifications_and_their_name_from_others(
     """Ann was told of Bob's reply and Bob of Ann's: afterwards Ann's list is gone and
     Bob's names nobody."""
     from veche.service.notifications import Notifications
-    from veche.store.models import Notification
+    from veche.store.reader_models import Notification
 
     ann, ids = conversation(world)
     Notifications(world.rt).follower().run_once()

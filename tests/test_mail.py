@@ -12,7 +12,7 @@ from veche.notify.handlers import default_handlers
 from veche.notify.mail import Mail, queue_mail, strict_html
 from veche.notify.worker import OutboxWorker
 from veche.service.runtime import Runtime
-from veche.store.models import OutboxItem
+from veche.store.reader_models import OutboxItem
 
 
 def test_a_queued_mail_arrives_with_both_parts_and_one_click_unsubscribe(

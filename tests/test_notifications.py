@@ -18,7 +18,8 @@ from veche.service.digest import Digest
 from veche.service.notifications import Notifications
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
-from veche.store.models import Comment, Notification, OutboxItem
+from veche.store.models import Comment
+from veche.store.reader_models import Notification, OutboxItem
 
 
 def post(client: TestClient, world: World, token: str, body: str, **kw: Any) -> dict[str, Any]:

@@ -27,7 +27,8 @@ from tests.live_helpers import free_port
 from tests.oidc.harness import Provider, running
 from veche.service import oidc
 from veche.service.stories import SiteSettings, Stories
-from veche.store.models import Identity, User
+from veche.store.models import User
+from veche.store.reader_models import Identity
 
 CALLBACK = "https://veche.test/auth/oidc/news/callback"
 ACCOUNTS: dict[str, dict[str, object]] = {

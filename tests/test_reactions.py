@@ -20,7 +20,8 @@ from veche.domain.moderation import Action
 from veche.service.comments import Comments, Draft
 from veche.service.moderation import Moderation
 from veche.service.runtime import Viewer
-from veche.store.models import Comment, Reaction, User
+from veche.store.models import Comment, User
+from veche.store.reader_models import Reaction
 from veche.web.app import create_app
 
 SITE = "https://veche.test"

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from tests.account_helpers import csrf_of, deliver, link_in, sign_in_form, text_of, token_of
 from tests.conftest import PASSWORD, MailBox, World, bearer, error
 from veche.service.runtime import Runtime
-from veche.store.models import AccountToken, User
+from veche.store.models import User
+from veche.store.reader_models import AccountToken
 
 NEW = "lantern over quiet harbour"
 

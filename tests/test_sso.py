@@ -31,7 +31,8 @@ from veche.cli.main import main as cli_main
 from veche.domain import site_auth
 from veche.domain.errors import InvalidInput
 from veche.service.stories import SiteSettings, Stories
-from veche.store.models import Identity, Site, UsedSsoToken, User
+from veche.store.models import Site, User
+from veche.store.reader_models import Identity, UsedSsoToken
 
 SECRET = "publisher-shared-secret-0123456789-abcdef"
 

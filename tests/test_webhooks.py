@@ -24,7 +24,7 @@ from veche.notify.worker import OutboxWorker, retry_delay
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
 from veche.service.webhooks import CONSOLE, Webhooks
-from veche.store.models import OutboxItem
+from veche.store.reader_models import OutboxItem
 from veche.web.views import comment_href
 from veche.webhooks import delivery, payloads, signing
 

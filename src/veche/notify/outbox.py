@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from veche.store.models import OutboxItem
+from veche.store.reader_models import OutboxItem
 
 PENDING = "pending"
 SENT = "sent"

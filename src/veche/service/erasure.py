@@ -25,19 +25,13 @@ from veche.service.my_account import MyAccount, me
 from veche.service.runtime import Runtime, Viewer
 from veche.service.signin_guard import account_key
 from veche.store import comments as store_comments
-from veche.store.models import (
+from veche.store.models import AuthSession, Comment, CommentRevision, Event, Site, Story, User
+from veche.store.reader_models import (
     AccountToken,
-    AuthSession,
-    Comment,
-    CommentRevision,
-    Event,
     Identity,
     Notification,
     OutboxItem,
     SigninThrottle,
-    Site,
-    Story,
-    User,
 )
 
 DELETED_HANDLE = "[deleted]"  # brackets are never in a real handle: nobody can pass as it

@@ -26,7 +26,8 @@ from veche.notify.mail import queue_mail
 from veche.service import notify_mail, policy
 from veche.service.runtime import Runtime, Viewer
 from veche.store import notifications as store
-from veche.store.models import Comment, Event, Notification, Story, User
+from veche.store.models import Comment, Event, Story, User
+from veche.store.reader_models import Notification
 
 NOTIFYING = frozenset({"comment.created", "comment.approved", "comment.restored", "comment.edited"})
 PAGE_MAX = 50

@@ -15,7 +15,8 @@ from html import escape
 
 from veche.domain.notifications import KIND_LABEL, NotificationKind
 from veche.notify.mail import Mail
-from veche.store.models import Comment, Notification, Story
+from veche.store.models import Comment, Story
+from veche.store.reader_models import Notification
 
 EXCERPT = 600
 

@@ -26,7 +26,8 @@ from veche.service.runtime import Runtime
 from veche.service.sso import free_handle
 from veche.store import accounts as store
 from veche.store import stories as store_stories
-from veche.store.models import Identity, User
+from veche.store.models import User
+from veche.store.reader_models import Identity
 
 PROVIDER = "oidc"
 

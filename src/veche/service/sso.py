@@ -30,7 +30,8 @@ from veche.service.runtime import Runtime
 from veche.service.stories import Stories
 from veche.store import accounts as store_accounts
 from veche.store import sso as store
-from veche.store.models import Identity, User
+from veche.store.models import User
+from veche.store.reader_models import Identity
 
 MAX_LIFETIME = 600  # seconds from iat to exp
 LEEWAY = 30  # seconds of clock difference between the publisher and us

@@ -19,7 +19,8 @@ from veche.service.found import refuse
 from veche.service.runtime import Runtime
 from veche.store import stories as store_stories
 from veche.store import webhooks as store
-from veche.store.models import OutboxItem, Site, WebhookEndpoint
+from veche.store.models import Site
+from veche.store.reader_models import OutboxItem, WebhookEndpoint
 from veche.webhooks import guard, signing
 from veche.webhooks.payloads import TYPES
 

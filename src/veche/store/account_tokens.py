@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from veche.store.accounts import token_hash
-from veche.store.models import AccountToken, SigninThrottle
+from veche.store.reader_models import AccountToken, SigninThrottle
 
 
 @dataclass(frozen=True)

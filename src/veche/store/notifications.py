@@ -9,7 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from veche.domain.notifications import MailState, NotificationKind
-from veche.store.models import Comment, Notification, Story, User
+from veche.store.models import Comment, Story, User
+from veche.store.reader_models import Notification
 
 Key = tuple[int, NotificationKind, int]  # (user, kind, comment): told once
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from veche.domain import ranking
 from veche.store.comments import append_event
-from veche.store.models import Comment, Event, Reaction
+from veche.store.models import Comment, Event
+from veche.store.reader_models import Reaction
 
 EVENT = "comment.reaction"
 

@@ -8,7 +8,8 @@ import hashlib
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from veche.store.models import Identity, UsedSsoToken, User
+from veche.store.models import User
+from veche.store.reader_models import Identity, UsedSsoToken
 
 
 def identity(s: Session, site_id: int, provider: str, subject: str) -> Identity | None:

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from veche.store.models import OutboxItem, Story, WebhookEndpoint
+from veche.store.models import Story
+from veche.store.reader_models import OutboxItem, WebhookEndpoint
 
 KIND = "webhook"
 

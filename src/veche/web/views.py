@@ -170,13 +170,8 @@ class CommentView:
 def author_view(user: User | None, guest_name: str | None, now: dt.datetime) -> AuthorView:
     if user is None:
         return AuthorView(guest_name or "guest", None, True, False, None)
-    return AuthorView(
-        user.handle,
-        user.display_name,
-        False,
-        is_online(user.last_seen_at, now) and not user.hide_presence,
-        user.role.value,
-    )
+    online = is_online(user.last_seen_at, now) and not user.hide_presence
+    return AuthorView(user.handle, user.display_name, False, online, user.role.value)
 
 
 def story_href(story: Story) -> str:
