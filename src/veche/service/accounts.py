@@ -117,7 +117,7 @@ class Accounts:
             handle, password, email=None if owner else address, display_name=display_name,
             after=mail,
         )  # fmt: skip
-        return user, self._open_session(user, user_agent)
+        return user, self.open_session(user, user_agent)
 
     def sign_in(
         self, login: str, password: str, *, ip: str, user_agent: str | None = None
@@ -144,11 +144,12 @@ class Accounts:
         rehash = None
         if user.password_hash and needs_rehash(user.password_hash):
             rehash = hash_password(password)
-        return user, self._open_session(user, user_agent, rehash=rehash)
+        return user, self.open_session(user, user_agent, rehash=rehash)
 
-    def _open_session(
+    def open_session(
         self, user: User, user_agent: str | None, *, rehash: str | None = None
     ) -> str:
+        """A new session for a member already proved (password, link, SSO or OpenID)."""
         token = secrets.token_urlsafe(32)
         now = self.rt.clock()
         with self.rt.db.session() as s:
@@ -168,7 +169,7 @@ class Accounts:
 
     def open_session(self, user: User, user_agent: str | None) -> str:
         """A session for a member who proved themselves another way (a mailed link)."""
-        return self._open_session(user, user_agent)
+        return self.open_session(user, user_agent)
 
     def sign_out(self, token: str) -> None:
         with self.rt.db.session() as s:

@@ -75,7 +75,7 @@ class OidcMembers:
                 continue  # a concurrent sign-in took the handle or the identity: look again
         else:
             raise SignInFailed("Signing you in collided with another sign-in. Please try again.")
-        token = Accounts(self.rt)._open_session(user, user_agent)
+        token = Accounts(self.rt).open_session(user, user_agent)
         return SignedIn(
             token, user.id, user.handle, user.display_name, user.role.value, created=created
         )

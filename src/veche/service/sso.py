@@ -262,7 +262,7 @@ class Sso:
             raise SsoReplayed("This token was used already; sign a fresh one.",
                               field="token") from exc  # fmt: skip
         user = self._member(site.id, claims, auth.sso_moderators)
-        return user, Accounts(self.rt)._open_session(user, user_agent)
+        return user, Accounts(self.rt).open_session(user, user_agent)
 
     def _member(self, site_id: int, claims: Claims, honour_role: bool) -> User:
         """The member behind (site, sub), made on first sight; two first visits at once
