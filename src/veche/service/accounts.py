@@ -146,9 +146,7 @@ class Accounts:
             rehash = hash_password(password)
         return user, self.open_session(user, user_agent, rehash=rehash)
 
-    def open_session(
-        self, user: User, user_agent: str | None, *, rehash: str | None = None
-    ) -> str:
+    def open_session(self, user: User, user_agent: str | None, *, rehash: str | None = None) -> str:
         """A new session for a member already proved (password, link, SSO or OpenID)."""
         token = secrets.token_urlsafe(32)
         now = self.rt.clock()
@@ -166,10 +164,6 @@ class Accounts:
             )
             store.touch(s, user.id, now)
         return token
-
-    def open_session(self, user: User, user_agent: str | None) -> str:
-        """A session for a member who proved themselves another way (a mailed link)."""
-        return self.open_session(user, user_agent)
 
     def sign_out(self, token: str) -> None:
         with self.rt.db.session() as s:
