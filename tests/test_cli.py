@@ -77,7 +77,7 @@ def test_site_refusals(cli: CliRunner, rt: Runtime) -> None:
         ),
         (
             ("site", "update", "news", "--edit-window", "-1"),
-            "The edit window is 0 seconds to 7 days.",
+            "The edit window is 0 to 10080 minutes (7 days).",
         ),
     ]
     for args, message in cases:

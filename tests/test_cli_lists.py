@@ -150,7 +150,7 @@ def test_origins_added_removed_and_replaced(cli: CliRunner, rt: Runtime) -> None
 
 # Every command, and how to run it against a database nobody migrated; `serve` runs a
 # server (its migration is tested in test_cli.py), the rest of NO_DATABASE touch none.
-NO_DATABASE = {"serve", "settings", "moderation eval", "moderation settings"}
+NO_DATABASE = {"serve", "settings", "moderation eval", "moderation settings", "site settings"}
 
 
 def _commands(tmp: Path) -> dict[str, list[str]]:

@@ -13,12 +13,9 @@ from veche.cli.common import config as _config
 from veche.cli.common import database as _database
 from veche.cli.common import guard as _guard
 from veche.cli.common import runtime as _runtime  # noqa: F401  (its older name, kept)
-from veche.cli.site_auth import auth_changes as _auth_changes
-from veche.cli.site_auth import auth_options as _auth_options
-from veche.cli.site_auth import auth_shown as _auth_shown
+from veche.cli.site_options import describe, site_options, site_settings
 from veche.config import Config
 from veche.domain.enums import Role
-from veche.domain.moderation import SETTINGS as MODERATION_SETTINGS
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
@@ -156,87 +153,6 @@ def user_revoke_sessions(handle: str) -> None:
     click.echo(f"Revoked {count} session(s) of {found.handle}.")
 
 
-def _site_options(fn: Any) -> Any:
-    fn = _auth_options(fn)
-    # Moderation settings: one option each, generated from their declarations.
-    for d in reversed(MODERATION_SETTINGS):
-        fn = click.option(
-            "--" + d.name.replace("_", "-"), "mod_" + d.name, default=None, metavar="VALUE",
-            help=f"{d.help} (default: {_shown(d.default)})".replace("`", ""),
-        )(fn)  # fmt: skip
-    fn = click.option(
-        "--title-suffix", default=None, metavar="TEXT",
-        help='What page titles end with, e.g. "The Coast Gazette": dropped from story titles '
-        '("" forgets it).',
-    )(fn)  # fmt: skip
-    fn = click.option(
-        "--set-origins", default=None, metavar="URL,URL",
-        help='Replace the allowed origins with this comma-separated list ("" empties it).',
-    )(fn)  # fmt: skip
-    fn = click.option(
-        "--remove-origin", "remove_origins", multiple=True, metavar="URL",
-        help="Stop allowing an origin; repeatable.",
-    )(fn)  # fmt: skip
-    fn = click.option(
-        "--origin", "origins", multiple=True, metavar="URL",
-        help="Allow an origin (https://host[:port], no path) besides those allowed; repeatable.",
-    )(fn)  # fmt: skip
-    fn = click.option("--require-sign-in/--no-require-sign-in", default=None)(fn)
-    fn = click.option("--allow-guests/--no-allow-guests", default=None)(fn)
-    fn = click.option("--edit-window", type=int, default=None, help="Minutes.")(fn)
-    fn = click.option("--max-length", type=int, default=None, help="Characters.")(fn)
-    return fn
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, tuple):
-        return ", ".join(value) or "none"
-    return str(value)
-
-
-def _settings(
-    origins: tuple[str, ...], remove_origins: tuple[str, ...], set_origins: str | None,
-    title_suffix: str | None, require_sign_in: bool | None, allow_guests: bool | None,
-    edit_window: int | None, max_length: int | None, **moderation: Any,
-) -> SiteSettings:  # fmt: skip
-    auth = _auth_changes(moderation)
-    replaced = None
-    if set_origins is not None:
-        replaced = [o.strip() for o in set_origins.split(",") if o.strip()]
-    return SiteSettings(
-        auth=auth or None,
-        moderation={k[4:]: v for k, v in moderation.items() if v is not None} or None,
-        allowed_origins=replaced,
-        add_origins=list(origins) or None,
-        remove_origins=list(remove_origins) or None,
-        title_suffix=title_suffix,
-        require_sign_in=require_sign_in,
-        allow_guests=allow_guests,
-        edit_window_seconds=edit_window * 60 if edit_window is not None else None,
-        max_comment_length=max_length,
-    )
-
-
-def _describe(site: Any) -> str:
-    return (
-        f"site {site.name}: origins={','.join(site.allowed_origins) or '-'} "
-        f"require_sign_in={site.require_sign_in} allow_guests={site.allow_guests} "
-        f"edit_window={site.edit_window_seconds // 60}min max_length={site.max_comment_length}\n"
-        "  moderation: "
-        + " ".join(f"{k}={_shown(v)}" for k, v in _moderation_of(site).items())
-        + "\n  sign-in: "
-        + _auth_shown(site)
-        + (f"\n  title suffix: {site.title_suffix}" if site.title_suffix else "")
-    )
-
-
-def _moderation_of(site: Any) -> dict[str, Any]:
-    from veche.domain.moderation import ModerationSettings
-
-    settings = ModerationSettings.from_stored(site.moderation)
-    return {d.name: getattr(settings, d.name) for d in MODERATION_SETTINGS}
-
-
 @main.group()
 def site() -> None:
     """Publishers' sites and their settings."""
@@ -244,23 +160,31 @@ def site() -> None:
 
 @site.command("create")
 @click.argument("name")
-@_site_options
+@site_options
 def site_create(name: str, **opts: Any) -> None:
     """Add a publisher's site; --origin names the pages allowed to embed it."""
     rt = _database()
-    created = _guard(Stories(rt).create_site, name, _settings(**opts))
-    click.echo("Created " + _describe(created))
+    created = _guard(Stories(rt).create_site, name, site_settings(opts))
+    click.echo("Created " + describe(created))
 
 
 @site.command("update")
 @click.argument("name")
-@_site_options
+@site_options
 def site_update(name: str, **opts: Any) -> None:
     """Change a site's settings: only those given; --origin adds, --remove-origin takes away,
     --set-origins replaces the list."""
     rt = _database()
-    updated = _guard(Stories(rt).update_site, name, _settings(**opts))
-    click.echo("Updated " + _describe(updated))
+    updated = _guard(Stories(rt).update_site, name, site_settings(opts))
+    click.echo("Updated " + describe(updated))
+
+
+@site.command("settings")
+def site_settings_table() -> None:
+    """Print every per-site setting, its option, default and meaning (docs/sites.md's tables)."""
+    from veche.domain.site_settings import docs_table
+
+    click.echo(docs_table(), nl=False)
 
 
 @site.command("title-key")

@@ -1,5 +1,6 @@
 """A per-site setting declared once, as a dataclass field carrying its help and parser;
-`declared` lists them for the CLI options, the forms and the docs (moderation, sign-in)."""
+`declared` lists them for the CLI options, the forms and the docs (domain/site_settings.py
+gathers every group)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ class Declared:
     parse: Callable[[object], Any]
     secret: bool = False  # never shown back
     file: bool = False  # the CLI option names a file holding the value
+    option: str | None = None  # the CLI option, when not --NAME (an older, kept spelling)
+
+    @property
+    def flag(self) -> str:
+        return "--" + (self.option or self.name.replace("_", "-"))
 
 
 def setting(
@@ -25,9 +31,11 @@ def setting(
     *,
     secret: bool = False,
     file: bool = False,
+    option: str | None = None,
 ) -> Any:
     return field(
-        default=default, metadata={"help": help, "parse": parse, "secret": secret, "file": file}
+        default=default,
+        metadata={"help": help, "parse": parse, "secret": secret, "file": file, "option": option},
     )
 
 
@@ -35,7 +43,7 @@ def declared(cls: type) -> tuple[Declared, ...]:
     return tuple(
         Declared(
             f.name, f.default, f.metadata["help"], f.metadata["parse"],
-            f.metadata["secret"], f.metadata["file"],
+            f.metadata["secret"], f.metadata["file"], f.metadata.get("option"),
         )
         for f in fields(cls)
     )  # fmt: skip

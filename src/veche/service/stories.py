@@ -9,9 +9,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
-from veche.domain import moderation, site_auth, titles, validation
+from veche.domain import titles, validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from veche.domain.markup import clean_text, html_to_text, render_markdown
+from veche.domain.site_basics import one_origin
+from veche.domain.site_settings import GROUPS, snapshot
 from veche.live.broker import Notice
 from veche.security import signing
 from veche.security.ratelimit import client_bucket
@@ -21,65 +23,59 @@ from veche.service.titles import known_names, page_title
 from veche.store import comments as store_comments
 from veche.store import stories as store
 from veche.store.models import Site, Story
+from veche.store.moderation import Actor, audit
 
 
 @dataclass(frozen=True)
 class SiteSettings:
-    allowed_origins: list[str] | None = None
-    require_sign_in: bool | None = None
-    allow_guests: bool | None = None
-    edit_window_seconds: int | None = None
-    max_comment_length: int | None = None
+    """Changes to a site: each group of domain.site_settings by its key (names → raw values,
+    parsed by the declarations), and a few typed shortcuts for the site's own settings."""
+
+    basics: Mapping[str, object] | None = None  # domain.site_basics names → raw values
     moderation: Mapping[str, object] | None = None  # domain.moderation names → raw values
     auth: Mapping[str, object] | None = None  # domain.site_auth names → raw values (None clears)
+    allowed_origins: list[str] | None = None  # replaces the list (basics' origins)
+    require_sign_in: bool | None = None
+    allow_guests: bool | None = None
+    max_comment_length: int | None = None
     title_suffix: str | None = None  # "" forgets it (domain/titles.py)
     add_origins: list[str] | None = None  # added to the allowed origins
     remove_origins: list[str] | None = None  # taken from them; each must be there
 
+    def changes(self) -> dict[str, Mapping[str, object]]:
+        """By group key, only the groups with something to change."""
+        basics = dict(self.basics or {})
+        shortcuts = {
+            "origins": self.allowed_origins, "require_sign_in": self.require_sign_in,
+            "allow_guests": self.allow_guests, "max_length": self.max_comment_length,
+            "title_suffix": self.title_suffix,
+        }  # fmt: skip
+        basics.update({k: v for k, v in shortcuts.items() if v is not None})
+        out: dict[str, Mapping[str, object]] = {}
+        for group in GROUPS:
+            found = basics if group.key == "basics" else getattr(self, group.key, None)
+            if found:
+                out[group.key] = found
+        return out
+
 
 def _apply(site: Site, settings: SiteSettings) -> None:
-    if settings.moderation:
-        site.moderation = moderation.updated(site.moderation, settings.moderation)
-    if settings.auth:
-        site.auth = site_auth.updated(site.auth, settings.auth)
+    """Every group's changes, then the origins added and taken away; the caller's
+    transaction rolls all of it back on a refusal."""
+    by_key = {g.key: g for g in GROUPS}
+    for key, changes in settings.changes().items():
+        by_key[key].apply(site, changes)
     _apply_origins(site, settings)
-    if settings.title_suffix is not None:
-        suffix = clean_text(validation.reject_nul(settings.title_suffix, "title suffix"))
-        if len(suffix) > titles.SUFFIX_MAX:
-            raise InvalidInput(
-                f"A title suffix is at most {titles.SUFFIX_MAX} characters.", field="title_suffix"
-            )
-        site.title_suffix = suffix or None
-    if settings.require_sign_in is not None:
-        site.require_sign_in = settings.require_sign_in
-    if settings.allow_guests is not None:
-        site.allow_guests = settings.allow_guests
-    if settings.edit_window_seconds is not None:
-        if not 0 <= settings.edit_window_seconds <= 7 * 24 * 3600:
-            raise InvalidInput("The edit window is 0 seconds to 7 days.", field="edit_window")
-        site.edit_window_seconds = settings.edit_window_seconds
-    if settings.max_comment_length is not None:
-        if not 1 <= settings.max_comment_length <= 100_000:
-            raise InvalidInput("The maximum comment length is 1 to 100000.", field="max_length")
-        site.max_comment_length = settings.max_comment_length
-
-
-def _origin(value: str) -> str:
-    """scheme://host[:port]; a refusal names the value refused."""
-    try:
-        return validation.origin(value)
-    except InvalidInput as exc:
-        raise InvalidInput(f"{value!r}: {exc.message}", field="origin") from exc
 
 
 def _apply_origins(site: Site, settings: SiteSettings) -> None:
-    """Replace the list, then add, then remove; every origin is checked first."""
+    """Add, then remove; every origin is checked first."""
+    if not settings.add_origins and not settings.remove_origins:
+        return
     origins = set(site.allowed_origins)
-    if settings.allowed_origins is not None:
-        origins = {_origin(o) for o in settings.allowed_origins}
-    origins |= {_origin(o) for o in settings.add_origins or ()}
+    origins |= {one_origin(o) for o in settings.add_origins or ()}
     for o in settings.remove_origins or ():
-        gone = _origin(o)
+        gone = one_origin(o)
         if gone not in origins:
             raise NotFound(f"Site {site.name} does not allow {gone}.")
         origins.discard(gone)
@@ -93,7 +89,8 @@ class Stories:
         self.rt = rt
         self._origins: tuple[float, frozenset[str]] = (0.0, frozenset())
 
-    def create_site(self, name: str, settings: SiteSettings) -> Site:
+    def create_site(self, name: str, settings: SiteSettings, *, by: Actor | None = None) -> Site:
+        """`by`: an admin's change, written to the audit log with the site."""
         name = clean_text(validation.reject_nul(name, "site name", field="name"))
         if not name or len(name) > 64:
             raise InvalidInput("A site name is 1 to 64 characters.", field="name")
@@ -114,17 +111,37 @@ class Stories:
                 if store.site_by_name(s, name):
                     raise Conflict(f"A site named “{name}” exists already.", field="name")
                 s.add(site)
+                if by is not None:
+                    s.flush()
+                    audit(s, by, "site_create", "site", site.id, now=self.rt.clock(),
+                          after={"name": site.name, **snapshot(site, settings.changes())})  # fmt: skip
         except IntegrityError as exc:
             raise Conflict(f"A site named “{name}” exists already.", field="name") from exc
         self.sites_changed()
         return site
 
-    def update_site(self, name: str, settings: SiteSettings) -> Site:
+    def update_site(
+        self, name: str | int, settings: SiteSettings, *, by: Actor | None = None
+    ) -> Site:
+        """By name, or by id; `by`: an admin's change, audited with the values before and
+        after. A refusal changes nothing."""
         with self.rt.db.session() as s:
-            site = store.site_by_name(s, name)
+            site = store.site_by_name(s, name) if isinstance(name, str) else s.get(Site, name)
             if site is None:
-                raise NotFound(f"There is no site named “{name}”.")
+                raise NotFound(f"There is no site named “{name}”." if isinstance(name, str)
+                               else "There is no such site.")  # fmt: skip
+            changes = settings.changes()
+            if settings.add_origins or settings.remove_origins:
+                changes = {**changes, "basics": {**changes.get("basics", {}), "origins": ()}}
+            before = snapshot(site, changes)
             _apply(site, settings)
+            after = snapshot(site, changes)
+            if by is not None and before != after:
+                changed = [k for k in after if before.get(k) != after[k]]
+                audit(
+                    s, by, "site_update", "site", site.id, now=self.rt.clock(),
+                    before={k: before.get(k) for k in changed}, after={k: after[k] for k in changed},
+                )  # fmt: skip
         self.sites_changed()
         return site
 
