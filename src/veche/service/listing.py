@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy.orm import Session
 
-from veche.domain.enums import Role
+from veche.domain.enums import CommentStatus, Role
 from veche.domain.errors import InvalidInput, NotFound
 from veche.service.runtime import Runtime
 from veche.store import stories as store_stories
-from veche.store.models import AuthSession, Site, Story, User
+from veche.store.models import AuthSession, Comment, Site, Story, User
 
 LIMIT_MAX = 1000
 
@@ -104,11 +105,19 @@ class Listing:
         ]
 
     def stories(
-        self, *, site: str | None = None, search: str | None = None, limit: int = 50
+        self,
+        *,
+        site: str | None = None,
+        search: str | None = None,
+        limit: int = 50,
+        after: int | None = None,
     ) -> list[StoryRow]:
-        """Newest first; `search` matches the title or the URL, without case."""
+        """Newest first; `search` matches the title or the URL, without case. `after`: the
+        last story of the previous page (a keyset, so deep pages cost no more)."""
         query = select(Story).order_by(Story.created_at.desc(), Story.id.desc())
         with self.rt.db.session(write=False) as s:
+            if after is not None:
+                query = query.where(_older(s, Story, after))
             if site is not None:
                 found = store_stories.site_by_name(s, site)
                 if found is None:
@@ -144,8 +153,11 @@ class Listing:
         role: Role | None = None,
         limit: int = 50,
         with_email: bool = False,
+        after: int | None = None,
+        user_id: int | None = None,
     ) -> list[UserRow]:
-        """Newest first; `search` matches the handle, the display name or the email."""
+        """Newest first; `search` matches the handle, the display name or the email.
+        `after`: the last user of the previous page."""
         now = self.rt.clock()
         sessions = (
             select(AuthSession.user_id, func.count(AuthSession.id).label("n"))
@@ -160,6 +172,8 @@ class Listing:
         )
         if role is not None:
             query = query.where(User.role == role)
+        if user_id is not None:
+            query = query.where(User.id == user_id)
         if search and search.strip():
             pattern = _pattern(search)
             query = query.where(
@@ -170,6 +184,8 @@ class Listing:
                 )
             )
         with self.rt.db.session(write=False) as s:
+            if after is not None:
+                query = query.where(_older(s, User, after))
             rows = s.execute(query.limit(_limit(limit))).all()
         return [
             UserRow(
@@ -185,6 +201,30 @@ class Listing:
             )
             for u, n in rows
         ]
+
+
+def status_counts(rt: Runtime, story_ids: list[int]) -> dict[int, dict[CommentStatus, int]]:
+    """Comments by status for each story, in one grouped query."""
+    out: dict[int, dict[CommentStatus, int]] = {i: {} for i in story_ids}
+    if not story_ids:
+        return out
+    query = (
+        select(Comment.story_id, Comment.status, func.count())
+        .where(Comment.story_id.in_(story_ids))
+        .group_by(Comment.story_id, Comment.status)
+    )
+    with rt.db.session(write=False) as s:
+        for story_id, status, n in s.execute(query):
+            out[story_id][status] = int(n)
+    return out
+
+
+def _older(s: Session, model: type[Story] | type[User], after: int) -> ColumnElement[bool]:
+    """Rows after `after` in (created_at, id) descending order; an unknown id ends the list."""
+    at = s.scalar(select(model.created_at).where(model.id == after))
+    if at is None:
+        return false()
+    return or_(model.created_at < at, and_(model.created_at == at, model.id < after))
 
 
 def _state(user: User, now: dt.datetime) -> str:

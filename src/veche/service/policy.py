@@ -169,6 +169,11 @@ def admin_refusal(who: Who) -> Refusal | None:
     return None
 
 
+def may_administer(who: Who) -> bool:
+    """The admin pages and what they change: sites, stories' state, roles, sessions."""
+    return admin_refusal(who) is None
+
+
 def origin_refusal(allowed: Collection[str], origin: str | None) -> Refusal | None:
     """May a page on `origin` show a site's discussion? Only an origin the site lists. No
     Origin at all (a same-origin read, a server) is not a publisher's page: not refused."""

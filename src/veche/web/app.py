@@ -25,6 +25,7 @@ from veche.service.screening import Screening
 from veche.service.stories import Stories
 from veche.web import (
     account_pages,
+    admin_pages,
     api,
     api_auth,
     api_counts,
@@ -163,6 +164,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(api_webhooks.router)
     app.include_router(queue_live.router)
     app.include_router(moderation_pages.router)
+    app.include_router(admin_pages.router)
     app.include_router(live.router)
     app.include_router(pages.router)
     app.include_router(forms.router)
