@@ -108,12 +108,10 @@ class SiteBasics:
         'titles ("" forgets it)',
         _suffix,
     )
-    require_sign_in: bool = _setting(
-        True, "readers sign in to comment (yes or no)", _yes_no("require_sign_in")
-    )
+    require_sign_in: bool = _setting(True, "readers sign in to comment", _yes_no("require_sign_in"))
     allow_guests: bool = _setting(
         False,
-        "guests may comment with a name, even where sign-in is required (yes or no)",
+        "guests may comment with a name, even where sign-in is required",
         _yes_no("allow_guests"),
     )
     edit_window: int = _setting(

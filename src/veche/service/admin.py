@@ -25,6 +25,8 @@ from veche.store.models import AuthSession, Site, User
 from veche.store.moderation import Actor, audit
 
 PAGE = 50
+# Admins who can still sign in: an erased account keeps its role but no way in.
+_ADMINS = select(User.id).where(User.role == Role.admin, User.deleted_at.is_(None))
 T = TypeVar("T")
 SESSIONS_MAX = 200
 
@@ -189,7 +191,7 @@ class Admin:
                 SessionView(x.id, x.created_at, x.expires_at, x.user_agent, x.token_hash == mine)
                 for x in found
             ]
-            admins = len(s.scalars(select(User.id).where(User.role == Role.admin)).all())
+            admins = len(s.scalars(_ADMINS).all())
         return UserDetail(rows[0], sessions, admins)
 
     def set_role(self, user_id: int, role: Role, who: Viewer) -> User:
@@ -206,9 +208,7 @@ class Admin:
                 return user
             if user.role is Role.admin:
                 # Locked, so two admins demoting each other cannot both pass this check.
-                admins = s.scalars(
-                    select(User.id).where(User.role == Role.admin).with_for_update()
-                ).all()
+                admins = s.scalars(_ADMINS.with_for_update()).all()
                 if len(admins) <= 1:
                     who_ = "You are" if user.id == by.user_id else f"{user.handle} is"
                     raise Conflict(

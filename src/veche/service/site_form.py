@@ -17,6 +17,7 @@ from veche.domain.errors import InvalidInput
 from veche.domain.site_settings import GROUPS, Group, group_of
 
 FIELD_MAX = 20_000  # a pasted key or a long word list, not a flood
+WORDS = {"sso": "SSO", "oidc": "OpenID", "jwks": "JWKS", "url": "URL", "id": "ID"}
 
 
 class FormRefused(InvalidInput):
@@ -50,6 +51,12 @@ class GroupView:
     key: str
     title: str
     fields: list[FieldView]
+
+
+def label(name: str) -> str:
+    """premod_approved → Premod approved; sso_jwks_url → SSO JWKS URL."""
+    words = [WORDS.get(w, w) for w in name.split("_")]
+    return " ".join(words)[:1].upper() + " ".join(words)[1:]
 
 
 def field_name(group: Group, d: Declared) -> str:
@@ -105,7 +112,7 @@ def views(
             checked = bool(value) if typed is None else name in typed
             fields.append(
                 FieldView(
-                    name=name, label=d.name.replace("_", " ").capitalize(),
+                    name=name, label=label(d.name),
                     help=d.help.replace("`", ""), kind=how, value="" if how == "secret" else shown,
                     checked=checked and how == "flag",
                     choices=tuple(m.value for m in type(d.default)) if how == "choice" else (),
