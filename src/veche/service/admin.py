@@ -109,7 +109,7 @@ class Admin:
         by = self._guard(who)
         found = site_form.changes(form, site_form.current(self._site(site_id)))
         try:
-            return Stories(self.rt).update_site(site_id, SiteSettings(**found), by=by)  # type: ignore[arg-type]
+            return Stories(self.rt).update_site(site_id, SiteSettings(groups=found), by=by)
         except InvalidInput as exc:
             raise site_form.refused(exc) from exc
 
@@ -122,7 +122,7 @@ class Admin:
                 exc.errors["name"] = "A site name is 1 to 64 characters."
             raise
         try:
-            return Stories(self.rt).create_site(name, SiteSettings(**found), by=by)  # type: ignore[arg-type]
+            return Stories(self.rt).create_site(name, SiteSettings(groups=found), by=by)
         except InvalidInput as exc:
             if exc.field == "name":
                 raise site_form.FormRefused({"name": exc.message}) from exc

@@ -162,16 +162,13 @@ def moderate_refusal(who: Who) -> Refusal | None:
 
 
 def admin_refusal(who: Who) -> Refusal | None:
+    """The admin pages and all they change (sites, stories' state, roles, sessions), and the
+    audit log: asked by service/admin.py on every call."""
     if who.user_id is None:
         return Refusal(AuthRequired, "Sign in as an admin to do that.")
     if who.role is not Role.admin:
         return Refusal(Forbidden, "Only admins can do that.")
     return None
-
-
-def may_administer(who: Who) -> bool:
-    """The admin pages and what they change: sites, stories' state, roles, sessions."""
-    return admin_refusal(who) is None
 
 
 def origin_refusal(allowed: Collection[str], origin: str | None) -> Refusal | None:

@@ -41,6 +41,7 @@ class SiteSettings:
     title_suffix: str | None = None  # "" forgets it (domain/titles.py)
     add_origins: list[str] | None = None  # added to the allowed origins
     remove_origins: list[str] | None = None  # taken from them; each must be there
+    groups: Mapping[str, Mapping[str, object]] | None = None  # any group's, by its key (forms)
 
     def changes(self) -> dict[str, Mapping[str, object]]:
         """By group key, only the groups with something to change."""
@@ -53,7 +54,8 @@ class SiteSettings:
         basics.update({k: v for k, v in shortcuts.items() if v is not None})
         out: dict[str, Mapping[str, object]] = {}
         for group in GROUPS:
-            found = basics if group.key == "basics" else getattr(self, group.key, None)
+            found = dict(basics if group.key == "basics" else getattr(self, group.key, None) or {})
+            found.update((self.groups or {}).get(group.key, {}))
             if found:
                 out[group.key] = found
         return out
