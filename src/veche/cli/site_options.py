@@ -1,5 +1,7 @@
 """`veche site create/update` options, generated from the declared settings
-(domain/site_settings.py): the site's own, moderation and sign-in, one option each."""
+(domain/site_settings.py): one option each. The site's own settings keep their flag pairs,
+sign-in settings their file and stdin options (cli/site_auth.py); every other group, present
+or added later, gets `--NAME VALUE`."""
 
 from __future__ import annotations
 
@@ -9,10 +11,16 @@ import click
 
 from veche.cli.site_auth import auth_changes, auth_options, auth_shown
 from veche.domain import moderation, site_basics
+from veche.domain.declared import Declared
+from veche.domain.site_settings import GROUPS, Group
 from veche.service.stories import SiteSettings
 
 _BASIC = "basic_"
-_MOD = "mod_"
+_OWN = ("basics", "auth")  # the groups with options of their own making
+
+
+def _dest(group: Group, d: Declared) -> str:
+    return f"g_{group.key}__{d.name}"
 
 
 def _shown(value: Any) -> str:
@@ -23,11 +31,12 @@ def _shown(value: Any) -> str:
 
 def site_options(fn: Any) -> Any:
     fn = auth_options(fn)
-    for d in reversed(moderation.SETTINGS):
-        fn = click.option(
-            d.flag, _MOD + d.name, default=None, metavar="VALUE",
-            help=f"{d.help} (default: {_shown(d.default)})".replace("`", ""),
-        )(fn)  # fmt: skip
+    for group in reversed([g for g in GROUPS if g.key not in _OWN]):
+        for d in reversed(group.settings):
+            fn = click.option(
+                d.flag, _dest(group, d), default=None, metavar="VALUE",
+                help=f"{d.help} (default: {_shown(d.default)})".replace("`", ""),
+            )(fn)  # fmt: skip
     fn = click.option(
         "--remove-origin", "remove_origins", multiple=True, metavar="URL",
         help="Stop allowing an origin; repeatable.",
@@ -56,11 +65,16 @@ def site_settings(opts: dict[str, Any]) -> SiteSettings:
     basics = {
         k[len(_BASIC) :]: v for k, v in opts.items() if k.startswith(_BASIC) and v is not None
     }
-    mod = {k[len(_MOD) :]: v for k, v in opts.items() if k.startswith(_MOD) and v is not None}
+    groups: dict[str, dict[str, object]] = {}
+    for group in GROUPS:
+        for d in group.settings:
+            value = opts.get(_dest(group, d))
+            if value is not None:
+                groups.setdefault(group.key, {})[d.name] = value
     return SiteSettings(
         basics=basics or None,
-        moderation=mod or None,
         auth=auth or None,
+        groups=groups or None,
         add_origins=list(opts.get("add_origins") or ()) or None,
         remove_origins=list(opts.get("remove_origins") or ()) or None,
     )
