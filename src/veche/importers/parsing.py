@@ -1,0 +1,61 @@
+"""What the source parsers share: foreign HTML becomes the markdown veche stores (so it
+renders through the one sanitiser like any reader's comment; raw HTML is never kept), and
+foreign people are keyed and linked the same way whichever source they come from."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from markdownify import MarkdownConverter
+
+_BLOCK = re.compile(r"<(p|div|ul|ol|pre|blockquote|h[1-6]|table)\b", re.IGNORECASE)
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n+")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+class Skip(Exception):
+    """A record a parser cannot take; its message is the reason reported."""
+
+
+class _Converter(MarkdownConverter):
+    """Headings and images are off in veche's markdown: a heading becomes a bold paragraph
+    (its words stay); an image goes (its alt text is not what a reader sees, and its
+    caption, when it has one, stays as text)."""
+
+    def convert_hN(self, n: int, el: Any, text: str, parent_tags: set[str]) -> str:
+        text = text.strip()
+        return f"\n\n**{text}**\n\n" if text else ""
+
+    def convert_img(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        return ""
+
+
+_CONVERTER = _Converter(heading_style="ATX", bullets="-")
+
+
+def html_to_markdown(fragment: str) -> str:
+    """A source's HTML (entities, CDATA text, inline tags) as markdown."""
+    return _BLANKS.sub("\n\n", _CONVERTER.convert(fragment)).strip()
+
+
+def autop(text: str) -> str:
+    """WordPress stores comments and posts as text whose blank lines are paragraphs and
+    whose single line breaks are <br>s (its wpautop adds the tags on display)."""
+    if _BLOCK.search(text):
+        return text
+    paragraphs = [p.strip() for p in _PARAGRAPHS.split(text.replace("\r\n", "\n"))]
+    return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs if p)
+
+
+def email_key(email: str) -> str:
+    """A guest's key where the source has no account: their address's hash (the same
+    address is the same person; the address itself is not spread into every key)."""
+    return "email:" + hashlib.sha256(email.strip().casefold().encode()).hexdigest()[:32]
+
+
+def web_url(value: str | None) -> str | None:
+    """A commenter's website, when it is one (not `javascript:` or a bare word)."""
+    value = (value or "").strip()
+    return value if value.lower().startswith(("http://", "https://")) and len(value) > 8 else None
