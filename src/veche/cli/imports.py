@@ -58,7 +58,7 @@ def run_import(name: str, file: Path, *, site_name: str, strict: bool, url: str 
         click.echo(f"… and {len(report.story_ids) - 10} more stories")
 
 
-def _command(name: str, help_text: str, takes_url: bool) -> click.Command:
+def _command(name: str, help_text: str, takes_url: bool, url_help: str) -> click.Command:
     def command(file: Path, site_name: str, strict: bool, url: str | None = None) -> None:
         run_import(name, file, site_name=site_name, strict=strict, url=url)
 
@@ -74,7 +74,7 @@ def _command(name: str, help_text: str, takes_url: bool) -> click.Command:
         ),
     ]  # fmt: skip
     if takes_url:
-        params.append(click.Option(["--url"], default=None, help="The story's canonical URL."))
+        params.append(click.Option(["--url"], default=None, help=url_help))
     return click.Command(name, callback=command, params=params, help=help_text)
 
 
@@ -82,7 +82,7 @@ def _register() -> None:
     from veche.importers.sources import SOURCES
 
     for name, source in SOURCES.items():
-        import_.add_command(_command(name, source.help, source.takes_url))
+        import_.add_command(_command(name, source.help, source.takes_url, source.url_help))
 
 
 _register()

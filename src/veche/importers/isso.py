@@ -22,6 +22,7 @@ from veche.importers.model import (
     Rejected,
 )
 from veche.importers.parsing import Skip, email_key, web_url
+from veche.importers.sources import SourceError
 
 # Isso's `mode`: 1 accepted, 2 waiting in the moderation queue, 4 deleted with replies kept.
 _MODES = {1: ImportedStatus.visible, 2: ImportedStatus.pending, 4: ImportedStatus.deleted}
@@ -29,10 +30,6 @@ _COMMENTS = """
     SELECT id, parent, created, modified, mode, text, author, email, website
     FROM comments WHERE tid = ? ORDER BY id
 """
-
-
-class NotIsso(ValueError):
-    """The file is not an Isso database (or not SQLite at all)."""
 
 
 def _time(value: object) -> dt.datetime | None:
@@ -49,7 +46,7 @@ class IssoSource:
 
     name = "isso"
 
-    def __init__(self, path: Path, base_url: str) -> None:
+    def __init__(self, path: Path, base_url: str | None) -> None:
         self.path = path
         self.base_url = base_url  # Isso keys threads by path: the site they are under
         self._rejected: list[Rejected] = []
@@ -67,10 +64,16 @@ class IssoSource:
             }
         except sqlite3.DatabaseError as exc:
             db.close()
-            raise NotIsso(f"{self.path}: not an SQLite database ({exc})") from exc
+            raise SourceError(f"{self.path}: not an SQLite database ({exc})") from exc
         if not {"threads", "comments"} <= names:
             db.close()
-            raise NotIsso(f"{self.path}: no Isso `threads` and `comments` tables")
+            raise SourceError(f"{self.path}: no Isso `threads` and `comments` tables")
+        paths = db.execute("SELECT 1 FROM threads WHERE uri NOT LIKE 'http%' LIMIT 1").fetchone()
+        if paths and not self.base_url:
+            db.close()
+            raise SourceError(
+                f"{self.path}: Isso keys pages by path; give the site's address with --url"
+            )
         return db
 
     def threads(self) -> Iterator[ImportThread]:
@@ -92,7 +95,7 @@ class IssoSource:
         if not isinstance(uri, str) or not uri.strip():
             self._rejected.append(Rejected(f"thread {tid}", "a thread without a URI"))
             return None
-        url = urljoin(self.base_url, uri.strip())
+        url = urljoin(self.base_url or "", uri.strip())
         rows = self._db.execute(_COMMENTS, (tid,)).fetchall()
         first = min((t for r in rows if (t := _time(r[2])) is not None), default=None)
         story = ImportedStory(

@@ -28,13 +28,10 @@ from veche.importers.model import (
     Rejected,
 )
 from veche.importers.parsing import Skip, html_to_markdown
+from veche.importers.sources import SourceError
 
 _VERSIONS = {0, 1}  # what Remark42's own importer accepts
 _GONE = "deleted"  # a hard delete sets the user's id and name to this
-
-
-class NotRemark42(ValueError):
-    """The file does not start like a Remark42 backup."""
 
 
 def _open(path: Path) -> BufferedIOBase:
@@ -87,11 +84,11 @@ class Remark42Source:
                 first = f.readline()
             record = json.loads(first)
         except (OSError, EOFError, ValueError) as exc:
-            raise NotRemark42(f"{self.path}: not a Remark42 backup ({exc})") from exc
+            raise SourceError(f"{self.path}: not a Remark42 backup ({exc})") from exc
         if not isinstance(record, dict) or ("version" not in record and "id" not in record):
-            raise NotRemark42(f"{self.path}: not a Remark42 backup (no meta on line 1)")
+            raise SourceError(f"{self.path}: not a Remark42 backup (no meta on line 1)")
         if "version" in record and record["version"] not in _VERSIONS:
-            raise NotRemark42(f"{self.path}: Remark42 backup version {record['version']!r}")
+            raise SourceError(f"{self.path}: Remark42 backup version {record['version']!r}")
 
     def threads(self) -> Iterator[ImportThread]:
         with tempfile.TemporaryDirectory(prefix="veche-remark42-") as tmp:

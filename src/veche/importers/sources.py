@@ -37,15 +37,48 @@ def _page_text(path: Path, opening: Opening) -> ImportSource:
     return PageTextSource(page, opening.url or default_url(opening.base_url, page))
 
 
+def _wordpress(path: Path, opening: Opening) -> ImportSource:
+    from veche.importers.wordpress import WordPressSource
+
+    return WordPressSource(path)
+
+
+def _isso(path: Path, opening: Opening) -> ImportSource:
+    from veche.importers.isso import IssoSource
+
+    return IssoSource(path, opening.url)
+
+
+def _remark42(path: Path, opening: Opening) -> ImportSource:
+    from veche.importers.remark42 import Remark42Source
+
+    return Remark42Source(path)
+
+
 @dataclass(frozen=True)
 class Source:
     open: Opener
     help: str  # the command's help: what the file is
     takes_url: bool = False  # a file that does not say its story's URL: --url gives it
+    url_help: str = "The story's canonical URL."
 
 
 SOURCES: dict[str, Source] = {
     "page-text": Source(
         _page_text, "Import a scraped page (its story and numbered thread).", takes_url=True
+    ),
+    "wordpress": Source(
+        _wordpress,
+        "Import a WordPress export (WXR): its posts and pages with their threaded comments.",
+    ),
+    "isso": Source(
+        _isso,
+        "Import an Isso SQLite database (read-only): its threads and comments.",
+        takes_url=True,
+        url_help="The site's address, which Isso's page paths are under (https://news.example).",
+    ),
+    "remark42": Source(
+        _remark42,
+        "Import a Remark42 backup (JSON lines, or the daily .gz): comments by page URL.",
     ),
 }

@@ -23,6 +23,7 @@ from veche.importers.model import (
     Rejected,
 )
 from veche.importers.parsing import Skip, autop, email_key, html_to_markdown, web_url
+from veche.importers.sources import SourceError
 
 _WP = "{http://wordpress.org/export/"  # then 1.0/, 1.1/ or 1.2/ by the exporter's version
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -36,6 +37,7 @@ _STATUSES = {
     "post-trashed": ImportedStatus.deleted,  # the post went to the trash, taking it along
 }
 _COMMENT_TYPES = {"", "comment"}
+_HEAD = 64 * 1024  # the namespace is declared on <rss>, after WordPress's comment block
 # Control characters XML 1.0 forbids; pasted text brings them into real exports, and one
 # would end the parse. None is a byte of a multi-byte UTF-8 sequence.
 _FORBIDDEN = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
@@ -78,6 +80,10 @@ class WordPressSource:
         self.path = path
         self._rejected: list[Rejected] = []
         self._logins: dict[str, str] = {}  # wp:author_id -> login, for members' handles
+        with path.open("rb") as f:
+            head = f.read(_HEAD)
+        if _WP[1:].encode() not in head:
+            raise SourceError(f"{path}: not a WordPress export (no WXR namespace at its start)")
 
     @property
     def rejected(self) -> list[Rejected]:
@@ -109,10 +115,9 @@ class WordPressSource:
                     while parent is not None and el.getprevious() is not None:
                         del parent[0]
             except etree.XMLSyntaxError as exc:
-                line = exc.lineno or 0
-                self._rejected.append(
-                    Rejected(f"line {line}", f"not well-formed XML, the rest is unread: {exc.msg}")
-                )
+                raise SourceError(
+                    f"line {exc.lineno}: not well-formed XML, the rest is unread ({exc.msg})"
+                ) from exc
 
     def _thread(self, item: etree._Element) -> ImportThread | None:
         f = _fields(item)
