@@ -63,10 +63,17 @@ class Source:
     url_help: str = "The story's canonical URL."
 
 
+def _disqus(path: Path, opening: Opening) -> ImportSource:
+    from veche.importers.disqus import DisqusSource
+
+    return DisqusSource(path)
+
+
 SOURCES: dict[str, Source] = {
     "page-text": Source(
         _page_text, "Import a scraped page (its story and numbered thread).", takes_url=True
     ),
+    "disqus": Source(_disqus, "Import a Disqus export (XML), streamed thread by thread."),
     "wordpress": Source(
         _wordpress,
         "Import a WordPress export (WXR): its posts and pages with their threaded comments.",
