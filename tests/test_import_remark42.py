@@ -8,6 +8,8 @@ import datetime as dt
 import gzip
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,15 @@ COAST_THREADS: Expected = {
         "f17d9f1a": ("e06c8e0f", EDITOR[:11], "Gazette Editor", "2023-03-01T05:20:00Z", V),
     },
 }
+
+
+# VmHWM, not ru_maxrss: the latter keeps the forking test process's own peak.
+PROBE = (
+    "import re, sys; from pathlib import Path;"
+    "from veche.importers.remark42 import Remark42Source;"
+    "n = sum(len(t.comments) for t in Remark42Source(Path(sys.argv[1])).threads());"
+    "print(n, re.search(r'VmHWM:\\s*(\\d+)', Path('/proc/self/status').read_text())[1])"
+)
 
 
 def short(value: str | None) -> str | None:
@@ -148,6 +159,33 @@ def test_refuses_a_file_that_is_no_backup(tmp_path: Path) -> None:
         path.write_text(text, encoding="utf-8")
         with pytest.raises(SourceError, match="Remark42 backup"):
             Remark42Source(path)
+
+
+def test_memory_stays_bounded_on_a_long_backup(tmp_path: Path) -> None:
+    """Comments are spooled to disk and read back a page at a time: a backup of 8,000
+    comments, interleaved across 800 pages and each carrying 4 kB of votes as popular ones
+    do, costs about what 800 comments do (the peak RSS of a fresh process; Linux)."""
+    meta, first = COAST.read_text(encoding="utf-8").splitlines()[:2]
+    votes = ",".join(f'"github_{i:040x}":true' for i in range(80))
+
+    def peak_kib(n: int) -> int:
+        path = tmp_path / f"backup-{n}.json"
+        with path.open("w", encoding="utf-8") as f:
+            f.write(meta + "\n")
+            for i in range(n):
+                line = first.replace("4b6f0a2e-52d7", f"{i:08x}-52d7").replace(
+                    "astana-protests/", f"page-{i % (n // 10)}/"
+                )
+                f.write(line.replace('"votes":{', '"votes":{' + votes + ",") + "\n")
+        assert path.stat().st_size > n * 4000
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert out[0] == str(n)
+        return int(out[1])
+
+    small, large = peak_kib(800), peak_kib(8000)
+    assert large - small < 12_000, (small, large)  # the file grew by 32 MB
 
 
 def test_cli_imports_both_backups_idempotently(

@@ -84,7 +84,7 @@ class IssoSource:
                 self._rejected.append(Rejected(f"comment {row[1]}", f"thread {row[0]} is missing"))
             for tid, uri, title in self._db.execute(
                 "SELECT id, uri, title FROM threads ORDER BY id"
-            ).fetchall():
+            ):
                 thread = self._thread(tid, uri, title)
                 if thread is not None:
                     yield thread
