@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from tests.conftest import World
 from tests.import_helpers import counts, parsed, run_import, written
 from veche.importers.model import ImportedStatus, Rejected
-from veche.importers.parsing import email_key
+from veche.importers.parsing import autop, email_key, html_to_markdown
 from veche.importers.sources import SourceError
 from veche.importers.wordpress import WordPressSource
 from veche.store.models import Story
@@ -139,6 +139,26 @@ def test_prairie_notes_wxr_1_1_with_crlf_lines() -> None:
         ("comment 10", "an empty comment"),
         ("comment 11", "unknown comment_approved 'approved'"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("stored", "markdown"),
+    [
+        ("line one\nline two\n\npara 2", "line one  \nline two\n\npara 2"),
+        (
+            "<blockquote>quoted\n\nsecond</blockquote>\nAnd my reply\nwith a break",
+            "> quoted\n>\n> second\n\nAnd my reply  \nwith a break",
+        ),
+        ("<ul>\n<li>a</li>\n<li>b</li>\n</ul>\nafter", "- a\n- b\n\nafter"),
+        ('<p class="x">Already</p>\n<p>tagged</p>', "Already\n\ntagged"),
+        ("<pre>a = 1\n\nb = 2</pre>", "```\na = 1\n\nb = 2\n```"),
+        ("5 &lt; 6 &amp;&amp; *not emphasis*", "5 < 6 && \\*not emphasis\\*"),
+    ],
+)
+def test_wordpress_text_becomes_markdown(stored: str, markdown: str) -> None:
+    """WordPress keeps what was typed (its wpautop adds the tags on display): blank lines
+    are paragraphs, single breaks <br>s, around and inside the tags the writer used."""
+    assert html_to_markdown(autop(stored)) == markdown
 
 
 def test_not_a_wordpress_export_and_a_broken_one(tmp_path: Path) -> None:

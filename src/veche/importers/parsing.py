@@ -10,7 +10,12 @@ from typing import Any
 
 from markdownify import MarkdownConverter
 
-_BLOCK = re.compile(r"<(p|div|ul|ol|pre|blockquote|h[1-6]|table)\b", re.IGNORECASE)
+_BLOCK_TAG = re.compile(
+    r"</?(?:div|ul|ol|li|blockquote|h[1-6]|table|thead|tbody|tr|td|th|figure|figcaption|hr)"
+    r"\b[^>]*>",
+    re.IGNORECASE,
+)
+_P_TAG = re.compile(r"</?p\b[^>]*>", re.IGNORECASE)
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n+")
 _BLANKS = re.compile(r"\n{3,}")
 
@@ -42,11 +47,18 @@ def html_to_markdown(fragment: str) -> str:
 
 def autop(text: str) -> str:
     """WordPress stores comments and posts as text whose blank lines are paragraphs and
-    whose single line breaks are <br>s (its wpautop adds the tags on display)."""
-    if _BLOCK.search(text):
-        return text
-    paragraphs = [p.strip() for p in _PARAGRAPHS.split(text.replace("\r\n", "\n"))]
-    return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs if p)
+    whose single line breaks are <br>s; its wpautop adds the tags on display, around and
+    inside the block tags a writer typed. This is that, simplified."""
+    text = text.replace("\r\n", "\n")
+    if "<pre" in text.lower():
+        return text  # code keeps its lines; rare in comments
+    text = _BLOCK_TAG.sub(lambda m: f"\n\n{m.group(0)}\n\n", _P_TAG.sub("\n\n", text))
+    chunks = (c.strip() for c in _PARAGRAPHS.split(text))
+    return "".join(
+        c if _BLOCK_TAG.fullmatch(c) else f"<p>{c.replace(chr(10), '<br>')}</p>"
+        for c in chunks
+        if c
+    )
 
 
 def email_key(email: str) -> str:
