@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from tests.conftest import World
 from tests.import_helpers import counts, parsed, run_import, written
@@ -131,7 +132,7 @@ def test_prairie_notes_wxr_1_1_with_crlf_lines() -> None:
     hostile = got["9"]
     assert hostile.author is not None and hostile.author.url is None  # javascript: dropped
     assert hostile.author.name == '<script>alert("x")</script>'  # a name, escaped on display
-    assert hostile.body == "Nice [apples](javascript:alert(2))"  # the renderer drops the link
+    assert hostile.body == "Nice apples"  # a javascript: link leaves its words
     # The product's review is no discussion; the trackback, the blank and the unknown state
     # are reported.
     assert [(r.where.split(" (")[0], r.reason) for r in source.rejected] == [
@@ -252,3 +253,19 @@ def test_cli_strict_fails_on_the_first_bad_record(cli: CliRunner, world: World) 
     assert counts(world.rt) == before
     other = run_import(cli, "wordpress", str(Path(__file__)), "--site", "news")
     assert other.exit_code == 1 and "not a WordPress export" in other.output
+
+
+def test_a_hostile_comment_renders_inert(cli: CliRunner, world: World, client: TestClient) -> None:
+    r = run_import(cli, "wordpress", str(PRAIRIE), "--site", "news")
+    assert r.exit_code == 0, r.output
+    with world.rt.db.session(write=False) as s:
+        story = s.query(Story).filter_by(url="http://prairie.example/2014/08/harvest/").one()
+    page = client.get(f"/stories/{story.id}")
+    assert page.status_code == 200
+    html = page.text
+    assert "Nice" in html and "apples" in html and "Антоновка и белый налив." in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html or (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    )
+    assert "javascript:" not in html and "onerror" not in html and "onclick" not in html
+    assert '<script>alert("x")' not in html

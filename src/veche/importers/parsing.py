@@ -36,6 +36,15 @@ class _Converter(MarkdownConverter):
     def convert_img(self, el: Any, text: str, parent_tags: set[str]) -> str:
         return ""
 
+    def convert_a(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        """A link to somewhere a reader can go; any other target (`javascript:`, a path
+        relative to the old site) leaves its words only."""
+        href = str(el.get("href") or "").strip().lower()
+        if not href.startswith(("http://", "https://", "mailto:")):
+            return text
+        convert = getattr(MarkdownConverter, "convert_a")  # noqa: B009 (not in its stubs)
+        return str(convert(self, el, text, parent_tags))
+
 
 _CONVERTER = _Converter(heading_style="ATX", bullets="-")
 
