@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from tests.conftest import World
 from tests.import_helpers import counts, parsed, run_import, written
-from veche.importers.model import ImportedStatus, Rejected
+from veche.importers.model import ImportedAuthor, ImportedStatus, Rejected
 from veche.importers.remark42 import Remark42Source
 from veche.importers.sources import SourceError
 
@@ -147,6 +147,33 @@ def test_a_gzipped_backup_migrated_from_disqus(prairie_gz: Path) -> None:
         ("line 8", "not a JSON object"), ("line 10", "not JSON"),
         ("line 9", "a comment without an id"),
     ]  # fmt: skip
+
+
+def test_odd_shapes_are_reported_or_read_never_raised(tmp_path: Path) -> None:
+    """Hand-edited or foreign-tool records: wrong types where Remark42 writes objects."""
+    url = '"locator":{"site":"s","url":"https://news.example/odd"}'
+    lines = [
+        '{"version":1,"users":[{"blocked":{"status":true}},"x"],"posts":[7,{"url":3}]}',
+        '{"id":"a","pid":7,"text":"<p>numeric pid</p>","user":"nobody",' + url
+        + ',"time":"2020-01-01T00:00:00Z","edit":"yes"}',
+        '{"id":"b","pid":"a","text":["not","text"],"user":{"id":"github_1"},' + url
+        + ',"time":"2020-01-01T00:01:00Z"}',
+        '{"id":"c","pid":"a","text":"<p>no time</p>","user":{"id":"github_1"},' + url + "}",
+        '{"id":"d","pid":"a","text":"<p>ok</p>","user":{"id":"github_1","name":7},' + url
+        + ',"time":"2020-01-01T00:02:00Z","delete":"false"}',
+    ]  # fmt: skip
+    path = tmp_path / "odd.json"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    source = Remark42Source(path)
+    [thread] = source.threads()
+    assert [(c.external_id, c.parent_external_id, c.status, c.author) for c in thread.comments] == [
+        ("a", None, V, None),  # a pid that is no id is no parent; a user that is no object
+        ("d", "a", V, ImportedAuthor("github_1", "")),  # "false" is not true
+    ]
+    assert [(r.where, r.reason) for r in source.rejected] == [
+        ("line 3", "comment b: empty text"),
+        ("line 4", "comment c: bad time None"),
+    ]
 
 
 def test_refuses_a_file_that_is_no_backup(tmp_path: Path) -> None:

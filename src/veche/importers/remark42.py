@@ -134,13 +134,17 @@ class Remark42Source:
                     spool.execute("INSERT INTO c VALUES (?, ?, ?)", (url, n, raw.decode()))
 
     def _meta(self, n: int, meta: dict[str, Any]) -> None:
-        for post in meta.get("posts") or []:
+        posts, users = meta.get("posts"), meta.get("users")
+        if not isinstance(posts, list | None) or not isinstance(users, list | None):
+            self._reject(f"line {n}", "meta whose posts or users are not lists")
+            return
+        for post in posts or []:
             if isinstance(post, dict) and post.get("read_only"):
                 self._closed.add(_text(post, "url"))
-        for user in meta.get("users") or []:
+        for user in users or []:
             blocked = user.get("blocked") if isinstance(user, dict) else None
-            if isinstance(blocked, dict) and blocked.get("status") and isinstance(user["id"], str):
-                self._blocked.add(user["id"])
+            if isinstance(blocked, dict) and blocked.get("status") and _text(user, "id"):
+                self._blocked.add(_text(user, "id"))
 
     def _thread(self, url: str, records: Iterator[tuple[int, Any]]) -> ImportThread:
         thread = ImportThread(ImportedStory(external_id=url, url=url, title=url))
