@@ -162,6 +162,24 @@ def test_wordpress_text_becomes_markdown(stored: str, markdown: str) -> None:
     assert html_to_markdown(autop(stored)) == markdown
 
 
+def test_only_published_posts_become_stories(tmp_path: Path) -> None:
+    """A post in the trash keeps its comments in the export; they are reported, not shown."""
+    text = COAST.read_text(encoding="utf-8")
+    trashed = tmp_path / "trashed.xml"
+    trashed.write_text(
+        text.replace(
+            "<wp:status><![CDATA[publish]]></wp:status>",
+            "<wp:status><![CDATA[trash]]></wp:status>", 1,
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    source = WordPressSource(trashed)
+    assert [t.story.external_id for t in source.threads()] == ["530", "2"]
+    assert source.rejected[0] == Rejected(
+        "post 412 (line 94)", "a trash post: its 13 comment(s) skipped"
+    )
+
+
 def test_not_a_wordpress_export_and_a_broken_one(tmp_path: Path) -> None:
     other = tmp_path / "disqus.xml"
     other.write_text('<?xml version="1.0"?><disqus xmlns="http://disqus.com"></disqus>')

@@ -28,7 +28,7 @@ from veche.importers.sources import SourceError
 _WP = "{http://wordpress.org/export/"  # then 1.0/, 1.1/ or 1.2/ by the exporter's version
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _STORIES = {"post", "page"}
-_HIDDEN = {"draft", "auto-draft", "trash", "inherit"}  # never public: no story, unless commented
+_PUBLIC = {"publish", ""}  # drafts, private, trashed and scheduled posts are no stories
 _STATUSES = {
     "1": ImportedStatus.visible,
     "0": ImportedStatus.pending,
@@ -126,7 +126,12 @@ class WordPressSource:
         if f.get("post_type", "post") not in _STORIES:
             return None  # attachments, menus, revisions: not discussions
         comment_els = [c for c in item if _local(c.tag) == "comment"]
-        if f.get("status") in _HIDDEN and not comment_els:
+        status = f.get("status", "")
+        if status not in _PUBLIC:
+            if comment_els:  # their readers' words are not thrown away unsaid
+                self._rejected.append(
+                    Rejected(where, f"a {status} post: its {len(comment_els)} comment(s) skipped")
+                )
             return None
         url = f.get("link") or f.get("guid", "")
         if not post_id or not url.startswith(("http://", "https://")):
