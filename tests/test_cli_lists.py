@@ -10,6 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
+from tests import isso_sample
 from tests.conftest import SEED
 from veche.cli.main import main
 from veche.domain.enums import Role
@@ -148,6 +149,8 @@ def test_origins_added_removed_and_replaced(cli: CliRunner, rt: Runtime) -> None
     assert Stories(rt).site("coast").allowed_origins == []  # nothing half-stored
 
 
+IMPORTS = Path(__file__).parent / "data" / "importers"
+
 # Every command, and how to run it against a database nobody migrated; `serve` runs a
 # server (its migration is tested in test_cli.py), the rest of NO_DATABASE touch none.
 NO_DATABASE = {"serve", "settings", "moderation eval", "moderation settings", "site settings"}
@@ -170,6 +173,10 @@ def _commands(tmp: Path) -> dict[str, list[str]]:
         "story title": ["1", "A title"],
         "story list": [],
         "import page-text": [str(SEED)],
+        "import disqus": [str(IMPORTS / "disqus" / "coast-gazette.xml")],
+        "import wordpress": [str(IMPORTS / "wordpress" / "coast-gazette.wxr.xml")],
+        "import isso": [str(tmp / "coast-isso.db"), "--url", "https://news.example"],
+        "import remark42": [str(IMPORTS / "remark42" / "coast-remark42-backup.json")],
         "moderation train": [str(labelled), "--out", str(tmp / "model.bin")],
         "webhook add": ["coast", "https://hooks.example/x"],
         "webhook list": ["coast"],
@@ -210,6 +217,7 @@ def test_fresh_database(command: str, fresh: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "labelled.jsonl").write_text(
         '{"text": "hi", "lang": "en", "label": "ok"}\n', encoding="utf-8"
     )
+    isso_sample.coast(tmp_path)
     r = run(fresh, *command.split(), *_commands(tmp_path)[command])
     assert "Traceback" not in r.output
     assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
@@ -217,8 +225,8 @@ def test_fresh_database(command: str, fresh: CliRunner, tmp_path: Path) -> None:
         assert r.exit_code == 1
         assert len(r.output.strip().splitlines()) == 1, r.output
         assert "sqlalchemy" not in r.output.lower() and "no such table" not in r.output
-    if command == "import page-text":
-        assert r.exit_code == 0 and r.output.startswith("/stories/"), r.output
+    if command.startswith("import "):  # the summary, then the stories written
+        assert r.exit_code == 0 and "\n/stories/1\n" in r.output, r.output
 
 
 def test_unreachable_database_names_the_fix(
