@@ -16,6 +16,9 @@ from veche.cli.common import runtime as _runtime  # noqa: F401  (its older name,
 from veche.cli.site_auth import auth_changes as _auth_changes
 from veche.cli.site_auth import auth_options as _auth_options
 from veche.cli.site_auth import auth_shown as _auth_shown
+from veche.cli.theme import theme_changes as _theme_changes
+from veche.cli.theme import theme_options as _theme_options
+from veche.cli.theme import theme_shown as _theme_shown
 from veche.config import Config
 from veche.domain.enums import Role
 from veche.domain.moderation import SETTINGS as MODERATION_SETTINGS
@@ -157,6 +160,7 @@ def user_revoke_sessions(handle: str) -> None:
 
 
 def _site_options(fn: Any) -> Any:
+    fn = _theme_options(fn)
     fn = _auth_options(fn)
     # Moderation settings: one option each, generated from their declarations.
     for d in reversed(MODERATION_SETTINGS):
@@ -200,11 +204,13 @@ def _settings(
     edit_window: int | None, max_length: int | None, **moderation: Any,
 ) -> SiteSettings:  # fmt: skip
     auth = _auth_changes(moderation)
+    theme = _theme_changes(moderation)
     replaced = None
     if set_origins is not None:
         replaced = [o.strip() for o in set_origins.split(",") if o.strip()]
     return SiteSettings(
         auth=auth or None,
+        theme=theme or None,
         moderation={k[4:]: v for k, v in moderation.items() if v is not None} or None,
         allowed_origins=replaced,
         add_origins=list(origins) or None,
@@ -226,6 +232,8 @@ def _describe(site: Any) -> str:
         + " ".join(f"{k}={_shown(v)}" for k, v in _moderation_of(site).items())
         + "\n  sign-in: "
         + _auth_shown(site)
+        + "\n  theme: "
+        + _theme_shown(site)
         + (f"\n  title suffix: {site.title_suffix}" if site.title_suffix else "")
     )
 

@@ -46,6 +46,7 @@ from veche.web import (
     pages,
     queue_live,
     reactions,
+    theme,
 )
 from veche.web.cache import PageCache
 from veche.web.compression import Compression
@@ -165,6 +166,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(moderation_pages.router)
     app.include_router(live.router)
     app.include_router(pages.router)
+    app.include_router(theme.router)
     app.include_router(forms.router)
     app.include_router(api_me.router)
     app.include_router(api_recovery.router)
