@@ -5,6 +5,7 @@ by the reader's setting, a site's colour set by the CLI) applies."""
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,28 +25,38 @@ from veche.service.stories import SiteSettings, Stories
 
 pytestmark = pytest.mark.browser
 
+TARGET = re.compile(r"\bveche-target\b")
 ARTICLE = (
     "The council opened the sports hall as a warming centre for families on Sunday night.",
     "Power returned to most streets late on Monday evening, the grid operator said.",
 )
 
 
+class Site:
+    """Another of the site's origins on loopback (Chromium lets only a loopback page reach
+    veche on loopback), serving one page at every path; `show` changes it."""
+
+    def __init__(self, live: Live, origin: str, handler: type[_Publisher]) -> None:
+        self.live, self.origin, self.handler = live, origin, handler
+
+    def show(self, body: str, title: str = "Storm") -> None:
+        html = f"<!doctype html><html><head><title>{title}</title></head><body>{body}</body></html>"
+        self.handler.page = html.replace("{base}", self.live.base).encode()
+
+
 @contextmanager
-def publisher(live: Live, body: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Another of the site's origins, serving `body` at every path (the article page)."""
-
-    html = f"<!doctype html><html><head><title>Storm</title></head><body>{body}</body></html>"
-
+def publisher(live: Live, body: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     class Handler(_Publisher):
-        page = html.replace("{base}", live.base).encode()
+        """This site's own page."""
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    origin = f"http://localhost:{server.server_address[1]}"
+    site = Site(live, f"http://localhost:{server.server_address[1]}", Handler)
+    site.show(body)
     monkeypatch.setattr(Stories, "ORIGINS_TTL", 0.0)
-    Stories(live.rt).update_site("news", SiteSettings(add_origins=[origin]))
+    Stories(live.rt).update_site("news", SiteSettings(add_origins=[site.origin]))
     try:
-        yield origin
+        yield site
     finally:
         server.shutdown()
         server.server_close()
@@ -82,7 +93,7 @@ def test_a_permalink_leads_to_its_comment_on_the_publishers_page(page: Page, liv
     page.goto(f"{article}#veche-comment-{late}")
     root = ready(page)
     target = root.locator(f"#c{late}")
-    expect(target).to_have_class(r".*\bveche-target\b.*")
+    expect(target).to_have_class(TARGET)
     expect(target).to_be_in_viewport()
     assert (
         page.evaluate("() => document.querySelector('.veche-embed').shadowRoot.activeElement?.id")
@@ -103,7 +114,7 @@ def test_a_permalink_leads_to_its_comment_on_the_publishers_page(page: Page, liv
     page.goto(article)
     root = ready(page)
     root.locator(f"#c{ids[3]} a.permalink").click()
-    expect(root.locator(f"#c{ids[3]}")).to_have_class(r".*\bveche-target\b.*")
+    expect(root.locator(f"#c{ids[3]}")).to_have_class(TARGET)
     assert page.url == f"{article}#veche-comment-{ids[3]}"
 
 
@@ -127,19 +138,9 @@ def test_an_exact_quote_of_the_article_in_the_embed_is_verified(
         '<script src="{base}/embed.js" data-story-url="PAGE" data-article-selector="#story" '
         "async></script>"
     )
-    with publisher(live, "", monkeypatch) as origin:
-        url = f"{origin}/2026/warming-centre"
-        # The page must name its own story URL: served again with it.
-        page.route(
-            url,
-            lambda route: route.fulfill(
-                content_type="text/html",
-                body="<!doctype html><html><head><title>Warming centre opens</title></head>"
-                "<body>"
-                + body.replace("{base}", live.base).replace("PAGE", url)
-                + "</body></html>",
-            ),
-        )
+    with publisher(live, "", monkeypatch) as site:
+        url = f"{site.origin}/2026/warming-centre"
+        site.show(body.replace("PAGE", url), title="Warming centre opens")
         page.goto(url)
         root = ready(page)
         story = Stories(live.rt).by_url(url, create=False)
@@ -192,34 +193,27 @@ def test_article_text_follows_the_title_rule(
     publisher signed replaces it."""
     from veche.security import signing
 
-    with publisher(live, "", monkeypatch) as origin:
-        url = f"{origin}/2026/bridge"
+    with publisher(live, "", monkeypatch) as site:
+        url = f"{site.origin}/2026/bridge"
         stories = Stories(live.rt)
         stories.open_thread(
-            url, "Bridge", origin=origin, ip="127.0.0.1", article_text="The first text."
+            url, "Bridge", origin=site.origin, ip="127.0.0.1", article_text="The first text."
         )
         title = "Bridge reopens"
         signature = signing.title_signature(stories.title_key("news"), url, title)
+        embed = (
+            f"<div id='a'><p>{ARTICLE[0]}</p></div>"
+            f'<script src="{{base}}/embed.js" data-story-url="{url}" data-article-selector="#a"'
+        )
 
-        def serve(extra: str) -> None:
-            page.route(
-                url,
-                lambda route: route.fulfill(
-                    content_type="text/html",
-                    body=f"<!doctype html><html><body><div id='a'><p>{ARTICLE[0]}</p></div>"
-                    f'<script src="{live.base}/embed.js" data-story-url="{url}" '
-                    f'data-article-selector="#a" {extra} async></script></body></html>',
-                ),
-            )
-
-        serve("")
+        site.show(embed + " async></script>")
         page.goto(url)
         ready(page)
         page.wait_for_timeout(300)  # nothing is sent; give a wrong POST the time to land
         assert stories.by_url(url, create=False).body_text == "The first text."
 
-        page.unroute(url)
-        serve(f'data-story-title="{title}" data-title-signature="{signature}"')
+        site.show(embed + f' data-story-title="{title}" data-title-signature="{signature}" async>'
+                  "</script>")  # fmt: skip
         page.goto(url)
         ready(page)
         for _ in range(50):
@@ -250,8 +244,8 @@ def test_dark_theme_by_attribute_and_by_the_readers_setting(
         + live.story.url
         + '" data-theme="dark" async></script>'
     )
-    with publisher(live, body, monkeypatch) as origin:
-        page.goto(f"{origin}/2026/storm")
+    with publisher(live, body, monkeypatch) as site:
+        page.goto(f"{site.origin}/2026/storm")
         ready(page)
         assert background(page) == "rgb(21, 25, 30)"
 
@@ -303,7 +297,7 @@ def test_the_embed_inherits_the_pages_font(
         + live.story.url
         + '" async></script></div>'
     )
-    with publisher(live, body, monkeypatch) as origin:
-        page.goto(f"{origin}/2026/storm")
+    with publisher(live, body, monkeypatch) as site:
+        page.goto(f"{site.origin}/2026/storm")
         root = ready(page)
         expect(root.locator(".discussion-head h2")).to_have_css("font-family", "Courier")
