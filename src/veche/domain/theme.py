@@ -178,8 +178,15 @@ class ThemeSettings:
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, Any] | None) -> ThemeSettings:
-        """Stored values were parsed when set; an unknown key (a newer version's) is ignored."""
-        values = {k: BY_NAME[k].parse(v) for k, v in (stored or {}).items() if k in BY_NAME}
+        """Stored values were parsed when set, and are parsed again: a value that is not CSS
+        (a row written by hand) is left out, as is an unknown key (a newer version's)."""
+        values: dict[str, str] = {}
+        for k, v in (stored or {}).items():
+            if k in BY_NAME:
+                try:
+                    values[k] = BY_NAME[k].parse(v)
+                except InvalidInput:
+                    continue
         return cls(**values)
 
     def as_stored(self) -> dict[str, str]:
