@@ -187,7 +187,7 @@ def test_an_exact_quote_of_the_article_in_the_embed_is_verified(
 
 
 def test_article_text_follows_the_title_rule(
-    page: Page, live: Live, monkeypatch: pytest.MonkeyPatch
+    browser: Browser, page: Page, live: Live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A story that has its text keeps it against an unsigned page; a page whose title the
     publisher signed replaces it."""
@@ -221,6 +221,17 @@ def test_article_text_follows_the_title_rule(
                 break
             page.wait_for_timeout(100)
         assert stories.by_url(url, create=False).body_text == ARTICLE[0]
+        # The page's text and veche's agree (one digest, computed on both sides): a signed
+        # page sends it again only when the article changed.
+        # (A new reader: the last one's browser may keep the discussion it read for a while.)
+        posts: list[str] = []
+        fresh = browser.new_context().new_page()
+        fresh.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        fresh.goto(url)
+        ready(fresh)
+        fresh.wait_for_timeout(300)
+        fresh.context.close()
+        assert posts == []
 
 
 def background(page: Page) -> str:

@@ -21,7 +21,9 @@ def normalise(text: str) -> str:
     """Lines without trailing spaces, at most one blank line in a row, no control characters
     but line breaks and tabs, trimmed."""
     if len(text) > TEXT_MAX:
-        raise InvalidInput(f"The article text is at most {TEXT_MAX} characters.", field="article")
+        raise InvalidInput(
+            f"The article text is at most {TEXT_MAX} characters.", field="article_text"
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "".join(
         ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")

@@ -256,6 +256,11 @@ class Stories:
         The page's article text is taken as titles are (see `take_article`)."""
         raw_url = url
         url = validation.http_url(url, "story URL", field="url")
+        text = None  # checked before anything is made
+        if article_text is not None:
+            text = article.normalise(
+                validation.reject_nul(article_text, "article text", field="article_text")
+            )
         parts = urlsplit(url)
         with self.rt.db.session(write=False) as s:
             site = next(
@@ -295,18 +300,18 @@ class Stories:
             )
         ):
             story = self.update_content(story.id, title=title, from_page=True)
-        if article_text is not None:
-            story = self.take_article(story, article_text, signed=signed)
+        if text:
+            story = self.take_article(story, text, signed=signed)
         return story, existing is None
 
-    def take_article(self, story: Story, raw: str, *, signed: bool) -> Story:
+    def take_article(self, story: Story, text: str, *, signed: bool) -> Story:
         """The article's text as its page shows it, for checking quotes of the article. The
         rule is the title's: a browser's word is taken while the story has no text yet (its
         first opening, or pages from before the publisher named the article); after that,
         only a page whose title the publisher signed replaces it. A story whose body the
         publisher set (`veche story`, the API: veche hosts it) keeps that body. The text
-        is never published: it fills `body_text` only, so the story is not hosted."""
-        text = article.normalise(validation.reject_nul(raw, "article text", field="article"))
+        is never published: it fills `body_text` only, so the story is not hosted. `text`
+        is normalised (domain/article.py)."""
         if not text or story.body_html is not None or story.body_text == text:
             return story
         if story.body_text is not None and not signed:
