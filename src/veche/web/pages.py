@@ -169,9 +169,9 @@ def thread_fragment(
         raise InvalidInput("Give a story id or a url.")
     svc.check_origin(story, request.headers.get("origin"))
     base = runtime(request).config.base_url
-    if tab is Tab.featured or comment is not None:
-        sort, after, tab = Sort.oldest, None, Tab.all
-    if comment is not None:
+    if tab is Tab.featured:
+        sort, after = Sort.oldest, None
+    if comment is not None:  # the permalink's block: one order, in the thread
         return shared.respond(
             request,
             shared.shared(
