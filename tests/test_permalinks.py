@@ -80,3 +80,22 @@ def test_links_and_redirects_use_permalinks(client: TestClient, world: World) ->
         headers={"X-CSRF-Token": csrf_of(page.text)},
     )
     assert quoted.json()["quote"]["href"] == f"/stories/{story}/comments/{last}#c{last}"
+
+
+def test_the_embed_reads_a_comments_block_as_a_fragment(client: TestClient, world: World) -> None:
+    """`/fragments/thread?comment=` is the permalink page's block for embed.js: the comment
+    on the thread's second page, with its root, and nothing of other stories."""
+    page_size = world.rt.config.page_size
+    made = bulk.build(world, [Node([]) for _ in range(page_size + 3)])
+    late = made[page_size + 1][0]
+    first = client.get("/fragments/thread", params={"url": world.story.url}).text
+    assert late not in ids_in(first)
+    r = client.get("/fragments/thread", params={"url": world.story.url, "comment": late})
+    assert r.status_code == 200
+    assert ids_in(r.text) == [late]
+    assert "Showing part of the discussion." in r.text and "data-veche-discussion" in r.text
+    by_id = client.get("/fragments/thread", params={"story": world.story.id, "comment": late})
+    assert ids_in(by_id.text) == [late]
+    other = world.other_story()
+    gone = client.get("/fragments/thread", params={"story": other.id, "comment": late})
+    assert gone.status_code == 404

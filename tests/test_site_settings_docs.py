@@ -28,7 +28,7 @@ def test_every_group_and_setting_is_in_the_docs() -> None:
     for group in GROUPS:
         assert f"### {group.title}\n" in table
         for d in group.settings:
-            assert f"| `{d.name}` | `{d.flag}" in table
+            assert f"| `{d.name}` | `{group.flag(d)}" in table
 
 
 def test_every_declared_setting_is_an_option_of_site_create_and_update() -> None:
@@ -38,4 +38,4 @@ def test_every_declared_setting_is_an_option_of_site_create_and_update() -> None
         flags = {f for p in site.commands[command].params for f in (*p.opts, *p.secondary_opts)}
         for group in GROUPS:
             for d in group.settings:
-                assert d.flag in flags, (command, d.name)
+                assert group.flag(d) in flags, (command, d.name)

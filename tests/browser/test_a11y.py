@@ -164,3 +164,53 @@ def test_moderation_queue(a11y: Page, live: Live) -> None:
     page.keyboard.press("a")  # a decided item stays readable
     expect(page.locator("li.q-item .q-outcome").first).to_contain_text("approved")
     audit(page)
+
+
+@pytest.fixture
+def dark(browser: Browser) -> Iterator[Page]:
+    """A reader whose system is in dark mode (prefers-color-scheme: dark)."""
+    if not AXE.is_file():
+        unavailable("axe-core", "run `npm ci --prefix tests/axe`")
+    context = browser.new_context(bypass_csp=True, color_scheme="dark")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def test_the_dark_scheme_everywhere(dark: Page, live: Live) -> None:
+    """The same pages in the dark scheme: contrast holds for every colour veche.css sets."""
+    page = dark
+    ids = discussion(live)
+    page.goto(f"{live.base}/stories/{live.story.id}")
+    expect(page.locator("[data-veche-discussion][data-ready=yes]")).to_be_attached()
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(21, 25, 30)"
+    audit(page)
+    live.sign_in(page, "Mara")
+    expect(
+        page.locator(f"#c{ids['reply']}").get_by_role("link", name="Edit the comment by Mara")
+    ).to_be_visible()
+    audit(page)
+
+    page.goto(f"{live.publisher}/2026/storm")
+    root = page.locator(".veche-embed [data-veche-discussion][data-ready=yes]")
+    expect(root.locator("li.comment")).to_have_count(4)
+    expect(page.locator(".veche-embed")).to_have_css("background-color", "rgb(21, 25, 30)")
+    audit(page, ".veche-embed")
+
+    page.goto(f"{live.base}/signin")
+    audit(page)
+
+    Stories(live.rt).update_site("news", SiteSettings(moderation={"premoderation": "all"}))
+    Accounts(live.rt).create_user("maria", PASSWORD, role=Role.moderator)
+    write(live, "Cetron", "Held for a moderator.")
+    page.context.clear_cookies()
+    page.goto(f"{live.base}/signin?next=/moderation")
+    page.fill("input[name=login]", "maria")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.auth-form button[type=submit]")
+    expect(page.locator("li.q-item")).to_have_count(1)
+    audit(page)
+    page.keyboard.press("a")  # a decided item stays readable
+    expect(page.locator("li.q-item .q-outcome").first).to_contain_text("approved")
+    audit(page)

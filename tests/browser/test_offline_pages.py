@@ -186,3 +186,20 @@ def test_the_embed_never_registers_a_worker(page: Page, live: Live) -> None:
     page.wait_for_timeout(500)
     assert page.evaluate(registrations) == 0
     assert page.context.service_workers == []
+
+
+def test_a_saved_thread_keeps_its_sites_theme(page: Page, live: Live) -> None:
+    from veche.service.stories import SiteSettings
+
+    Stories(live.rt).update_site("news", SiteSettings(theme={"background": "#fff8e7"}))
+    url = f"{live.base}/stories/{live.story.id}"
+    visit(page, url)
+    page.reload()  # now through the worker, which keeps the site's stylesheet with veche.css
+    expect(page.locator(READY)).to_be_attached()
+    theme = f"{live.base}/sites/news/theme.css"
+    page.wait_for_function(
+        "async (u) => !!(await (await caches.open('veche-static-v1')).match(u))", arg=theme
+    )
+    live.cut()
+    page.goto(url)
+    expect(page.locator("body")).to_have_css("background-color", "rgb(255, 248, 231)")

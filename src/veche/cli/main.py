@@ -16,7 +16,7 @@ from veche.cli.site_options import describe, site_options, site_settings
 from veche.config import Config
 from veche.domain.enums import Role
 from veche.service.accounts import Accounts
-from veche.service.stories import SiteSettings, Stories
+from veche.service.stories import Stories
 
 
 def _setting_options(fn: Any) -> Any:

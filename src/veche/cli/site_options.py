@@ -10,13 +10,14 @@ from typing import Any
 import click
 
 from veche.cli.site_auth import auth_changes, auth_options, auth_shown
+from veche.cli.theme import theme_changes, theme_options, theme_shown
 from veche.domain import moderation, site_basics
 from veche.domain.declared import Declared
 from veche.domain.site_settings import GROUPS, Group
 from veche.service.stories import SiteSettings
 
 _BASIC = "basic_"
-_OWN = ("basics", "auth")  # the groups with options of their own making
+_OWN = ("basics", "auth", "theme")  # the groups with options of their own making
 
 
 def _dest(group: Group, d: Declared) -> str:
@@ -30,6 +31,7 @@ def _shown(value: Any) -> str:
 
 
 def site_options(fn: Any) -> Any:
+    fn = theme_options(fn)
     fn = auth_options(fn)
     for group in reversed([g for g in GROUPS if g.key not in _OWN]):
         for d in reversed(group.settings):
@@ -62,6 +64,7 @@ def site_options(fn: Any) -> Any:
 def site_settings(opts: dict[str, Any]) -> SiteSettings:
     """The changes the given options ask for; those not given change nothing."""
     auth = auth_changes(opts)
+    theme = theme_changes(opts)
     basics = {
         k[len(_BASIC) :]: v for k, v in opts.items() if k.startswith(_BASIC) and v is not None
     }
@@ -71,6 +74,8 @@ def site_settings(opts: dict[str, Any]) -> SiteSettings:
             value = opts.get(_dest(group, d))
             if value is not None:
                 groups.setdefault(group.key, {})[d.name] = value
+    if theme:
+        groups["theme"] = theme
     return SiteSettings(
         basics=basics or None,
         auth=auth or None,
@@ -90,5 +95,7 @@ def describe(site: Any) -> str:
         + " ".join(f"{d.name}={_shown(getattr(found, d.name))}" for d in moderation.SETTINGS)
         + "\n  sign-in: "
         + auth_shown(site)
+        + "\n  theme: "
+        + theme_shown(site)
         + (f"\n  title suffix: {site.title_suffix}" if site.title_suffix else "")
     )

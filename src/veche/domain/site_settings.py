@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from veche.domain import moderation, site_auth, site_basics
+from veche.domain import moderation, site_auth, site_basics, theme
 from veche.domain.declared import Declared
 
 
@@ -20,6 +20,10 @@ class Group:
     settings: tuple[Declared, ...]
     values: Callable[[Any], Mapping[str, Any]]  # a site's current values, by name
     apply: Callable[[Any, Mapping[str, object]], None]  # parses changes into a site
+    prefix: str = ""  # the CLI options' (`--theme-accent`)
+
+    def flag(self, d: Declared) -> str:
+        return "--" + self.prefix + d.flag[2:]
 
 
 def _moderation_values(site: Any) -> Mapping[str, Any]:
@@ -44,10 +48,20 @@ def _basics_values(site: Any) -> Mapping[str, Any]:
     return site_basics.SiteBasics.of(site).values()
 
 
+def _theme_values(site: Any) -> Mapping[str, Any]:
+    found = theme.ThemeSettings.from_stored(site.theme)
+    return {f.name: getattr(found, f.name) for f in fields(found)}
+
+
+def _theme_apply(site: Any, changes: Mapping[str, object]) -> None:
+    site.theme = theme.updated(site.theme, changes)
+
+
 GROUPS: tuple[Group, ...] = (
     Group("basics", "The site", site_basics.SETTINGS, _basics_values, site_basics.apply),
     Group("moderation", "Moderation", moderation.SETTINGS, _moderation_values, _moderation_apply),
     Group("auth", "Sign-in", site_auth.SETTINGS, _auth_values, _auth_apply),
+    Group("theme", "Theme", theme.SETTINGS, _theme_values, _theme_apply, prefix="theme-"),
 )
 
 
@@ -77,7 +91,7 @@ def docs_table() -> str:
             if isinstance(d.default, bool) and g.key == "basics":
                 option = f"{d.flag}/--no-{d.flag[2:]}"
             else:
-                option = d.flag + (" FILE" if d.file else " VALUE")
+                option = g.flag(d) + (" FILE" if d.file else " VALUE")
             note = " Never shown back." if d.secret else ""
             help_ = d.help.replace("|", "\\|")
             out.append(f"| `{d.name}` | `{option}` | {shown_default(d)} | {help_}.{note} |")

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
-from veche.domain import titles, validation
+from veche.domain import article, titles, validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.domain.site_basics import one_origin
@@ -34,6 +34,7 @@ class SiteSettings:
     basics: Mapping[str, object] | None = None  # domain.site_basics names → raw values
     moderation: Mapping[str, object] | None = None  # domain.moderation names → raw values
     auth: Mapping[str, object] | None = None  # domain.site_auth names → raw values (None clears)
+    theme: Mapping[str, object] | None = None  # domain.theme names → raw values (None clears)
     allowed_origins: list[str] | None = None  # replaces the list (basics' origins)
     require_sign_in: bool | None = None
     allow_guests: bool | None = None
@@ -105,6 +106,7 @@ class Stories:
             max_comment_length=5000,
             moderation={},
             auth={},
+            theme={},
             created_at=self.rt.clock(),
         )
         _apply(site, settings)
@@ -263,12 +265,19 @@ class Stories:
         origin: str | None,
         ip: str,
         signature: str | None = None,
+        article_text: str | None = None,
     ) -> tuple[Story, bool]:
         """An embed asks for its page's discussion: the page (Origin) must be an allowed
         origin of the site the story URL belongs to. Returns the story and whether it is new.
-        A title signed with the site's key is the publisher's: it is set and confirmed."""
+        A title signed with the site's key is the publisher's: it is set and confirmed.
+        The page's article text is taken as titles are (see `take_article`)."""
         raw_url = url
         url = validation.http_url(url, "story URL", field="url")
+        text = None  # checked before anything is made
+        if article_text is not None:
+            text = article.normalise(
+                validation.reject_nul(article_text, "article text", field="article_text")
+            )
         parts = urlsplit(url)
         with self.rt.db.session(write=False) as s:
             site = next(
@@ -308,7 +317,35 @@ class Stories:
             )
         ):
             story = self.update_content(story.id, title=title, from_page=True)
+        if text:
+            story = self.take_article(story, text, signed=signed)
         return story, existing is None
+
+    def take_article(self, story: Story, text: str, *, signed: bool) -> Story:
+        """The article's text as its page shows it, for checking quotes of the article. The
+        rule is the title's: a browser's word is taken while the story has no text yet (its
+        first opening, or pages from before the publisher named the article); after that,
+        only a page whose title the publisher signed replaces it. A story whose body the
+        publisher set (`veche story`, the API: veche hosts it) keeps that body. The text
+        is never published: it fills `body_text` only, so the story is not hosted. `text`
+        is normalised (domain/article.py)."""
+        if not text or story.body_html is not None or story.body_text == text:
+            return story
+        if story.body_text is not None and not signed:
+            return story
+        with self.rt.db.session() as s:
+            locked = s.get(Story, story.id, with_for_update={"of": Story})
+            if locked is None:
+                raise NotFound("There is no such story.")
+            if locked.body_html is not None or (locked.body_text is not None and not signed):
+                return locked  # another page's opening came first
+            locked.body_text = text
+            s.flush()
+            now = self.rt.clock()
+            store_comments.requote_story(s, locked, now)
+            event = store_comments.append_event(s, locked.id, "story.updated", None, {}, now=now)
+        self.rt.publish(locked.id, event.seq)
+        return locked
 
     def create(
         self,

@@ -84,6 +84,8 @@ class Site(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # What its pages end their titles with (" — The Coast Gazette"): dropped from story titles.
     title_suffix: Mapped[str | None] = mapped_column(String(120), default=None)
+    # domain.theme.ThemeSettings as stored: only what the site set (served as its theme.css).
+    theme: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Story(Base):

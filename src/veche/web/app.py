@@ -47,6 +47,7 @@ from veche.web import (
     pages,
     queue_live,
     reactions,
+    theme,
 )
 from veche.web.cache import PageCache
 from veche.web.compression import Compression
@@ -167,6 +168,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.include_router(admin_pages.router)
     app.include_router(live.router)
     app.include_router(pages.router)
+    app.include_router(theme.router)
     app.include_router(forms.router)
     app.include_router(api_me.router)
     app.include_router(api_recovery.router)

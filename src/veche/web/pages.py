@@ -154,9 +154,12 @@ def thread_fragment(
     sort: Sort = SortQ,
     after: str | None = Query(None, max_length=255),
     tab: Tab = TabQ,
+    comment: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> Response:
     """The discussion as HTML for embed.js, or one more page of it for "load more"; with
-    `tab=featured`, the discussion showing the editors' picks (one list, never paged)."""
+    `tab=featured`, the discussion showing the editors' picks (one list, never paged); with
+    `comment`, the block of the thread that shows that comment, as its permalink page does
+    (embed.js opens it for the publisher's page's `#veche-comment-ID`)."""
     svc = stories(request)
     if story_id is not None:
         story = svc.get(story_id)
@@ -168,6 +171,17 @@ def thread_fragment(
     base = runtime(request).config.base_url
     if tab is Tab.featured:
         sort, after = Sort.oldest, None
+    if comment is not None:  # the permalink's block: one order, in the thread
+        return shared.respond(
+            request,
+            shared.shared(
+                request, story, "discussion.html", ("comment", str(comment)),
+                lambda: shared.html(
+                    request, "discussion.html",
+                    **discussion(request, story, focus=comment, base=base, shared=True),
+                ),
+            ),
+        )  # fmt: skip
     template = "fragment_page.html" if after else "discussion.html"
     entry = shared.shared(
         request, story, template, (tab.value, sort.value, after or ""),

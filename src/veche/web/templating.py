@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from veche.domain import article
 from veche.web.identity import ANON_COOKIE, SESSION_COOKIE, anon_id, csrf_token, runtime, viewer
 
 STATIC = Path(__file__).with_name("static")
@@ -28,6 +29,8 @@ def when(value: dt.datetime) -> str:
 
 
 env.filters["when"] = when
+# The article text a story has, for embed-fit.js to tell whether to send the page's.
+env.filters["article_digest"] = article.digest
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

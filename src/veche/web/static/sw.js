@@ -53,8 +53,8 @@ self.addEventListener("fetch", (event) => {
     return;
   } else if (request.mode === "navigate" && savable(url)) {
     event.respondWith(page(event, url));
-  } else if (url.pathname.startsWith("/static/")) {
-    event.respondWith(asset(event));
+  } else if (url.pathname.startsWith("/static/") || /^\/sites\/[^/]+\/theme\.css$/.test(url.pathname)) {
+    event.respondWith(asset(event));  // a site's theme too: a saved thread keeps its look
   }
 });
 

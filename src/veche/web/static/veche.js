@@ -115,13 +115,16 @@
     opening() {
       const body = { url: this.storyUrl, title: this.storyTitle };
       if (this.titleSignature) body.title_signature = this.titleSignature;  // the publisher's word
+      const article = this.fit && this.fit.articleText();  // embed-fit.js: for quotes of it
+      if (article) body.article_text = article;
       return body;
     }
 
-    async load(sort, tab) {
+    async load(sort, tab, focus) {
       const q = new URLSearchParams({ url: this.storyUrl });
       if (sort) q.set("sort", sort);
       if (tab && tab !== "all") q.set("tab", tab);
+      if (focus) q.set("comment", focus);  // the block of the thread that shows it
       // Switching tab or order keeps the live stream's place, so the body must be no older
       // than it: revalidate (a 304 costs the server nothing) instead of the browser's copy.
       const cache = this.root ? "no-cache" : undefined;
@@ -132,7 +135,8 @@
       } catch (e) {
         // Reads never create: the page's first load asks for its discussion with a POST
         // (the server checks this page's origin; the title stays provisional unless signed).
-        if (!(e instanceof ApiError) || e.status !== 404) throw e;
+        if (!(e instanceof ApiError) || e.status !== 404 || focus) throw e;
+        if (this.fitted) await this.fitted;  // the article's text goes with the first opening
         await this.request("POST", "/api/v1/threads", this.opening());
         content = await this.fragment("/fragments/thread?" + q.toString());
         opened = true;
@@ -391,6 +395,8 @@
     }
 
     selection() {
+      const inArticle = this.fit && this.fit.selection();  // the publisher's article, embedded
+      if (inArticle) return inArticle;
       const sel = this.container.getSelection ? this.container.getSelection() : document.getSelection();
       if (!sel || sel.isCollapsed || !sel.rangeCount) return null;
       const range = sel.getRangeAt(0);
@@ -1346,6 +1352,22 @@
     }
   }
 
+  // What fits the embed to the publisher's article (its theme, permalinks to the article,
+  // quotes of the article) is static/embed-fit.js, loaded beside this file: it hands its
+  // constructor over on its own script element, so the page gets no global.
+  function fitEmbed(base, options) {
+    return new Promise((resolve) => {
+      const s = document.createElement("script");
+      s.src = base + "/static/embed-fit.js";
+      s.async = true;
+      s.addEventListener("load", () => {
+        try { resolve(s.vecheFit ? s.vecheFit(options) : null); } catch (e) { resolve(null); }
+      });
+      s.addEventListener("error", () => resolve(null));
+      document.head.appendChild(s);
+    });
+  }
+
   function start() {
     if (script && script.dataset.storyUrl) {
       const base = new URL(script.src).origin;
@@ -1378,6 +1400,7 @@
         shadow.appendChild(p);
       });
       host.veche = d;
+      d.fitted = fitEmbed(base, { discussion: d, script, host, shadow }).then((fit) => { d.fit = fit; });
       return;
     }
     const root = document.querySelector("[data-veche-discussion]");
