@@ -31,15 +31,14 @@ KEPT_ABOUT_A_USER: dict[str, str] = {
 
 
 def comments(s: Session, user_id: int) -> list[tuple[Comment, str, str]]:
-    return list(
-        s.execute(
-            select(Comment, Story.url, Story.title)
-            .join(Story, Story.id == Comment.story_id)
-            .where(Comment.author_id == user_id)
-            .order_by(Comment.id)
-            .limit(LIMIT)
-        ).tuples()
-    )
+    rows = s.execute(
+        select(Comment, Story.url, Story.title)
+        .join(Story, Story.id == Comment.story_id)
+        .where(Comment.author_id == user_id)
+        .order_by(Comment.id)
+        .limit(LIMIT)
+    ).all()
+    return [(a, b, c) for a, b, c in rows]
 
 
 def revisions(s: Session, user_id: int) -> list[CommentRevision]:
@@ -66,52 +65,48 @@ def sessions(s: Session, user_id: int) -> list[AuthSession]:
 
 
 def identities(s: Session, user_id: int) -> list[tuple[Identity, str]]:
-    return list(
-        s.execute(
-            select(Identity, Site.name)
-            .join(Site, Site.id == Identity.site_id)
-            .where(Identity.user_id == user_id)
-            .order_by(Identity.id)
-        ).tuples()
-    )
+    rows = s.execute(
+        select(Identity, Site.name)
+        .join(Site, Site.id == Identity.site_id)
+        .where(Identity.user_id == user_id)
+        .order_by(Identity.id)
+    ).all()
+    return [(a, b) for a, b in rows]
 
 
 def reactions(s: Session, user_id: int) -> list[tuple[Reaction, int, str]]:
-    return list(
-        s.execute(
-            select(Reaction, Comment.story_id, Story.url)
-            .join(Comment, Comment.id == Reaction.comment_id)
-            .join(Story, Story.id == Comment.story_id)
-            .where(Reaction.user_id == user_id)
-            .order_by(Reaction.created_at, Reaction.comment_id)
-            .limit(LIMIT)
-        ).tuples()
-    )
+    rows = s.execute(
+        select(Reaction, Comment.story_id, Story.url)
+        .join(Comment, Comment.id == Reaction.comment_id)
+        .join(Story, Story.id == Comment.story_id)
+        .where(Reaction.user_id == user_id)
+        .order_by(Reaction.created_at, Reaction.comment_id)
+        .limit(LIMIT)
+    ).all()
+    return [(a, b, c) for a, b, c in rows]
 
 
 def reports(s: Session, user_id: int) -> list[tuple[Report, int, str]]:
-    return list(
-        s.execute(
-            select(Report, Comment.story_id, Story.url)
-            .join(Comment, Comment.id == Report.comment_id)
-            .join(Story, Story.id == Comment.story_id)
-            .where(Report.reporter_id == user_id)
-            .order_by(Report.id)
-            .limit(LIMIT)
-        ).tuples()
-    )
+    rows = s.execute(
+        select(Report, Comment.story_id, Story.url)
+        .join(Comment, Comment.id == Report.comment_id)
+        .join(Story, Story.id == Comment.story_id)
+        .where(Report.reporter_id == user_id)
+        .order_by(Report.id)
+        .limit(LIMIT)
+    ).all()
+    return [(a, b, c) for a, b, c in rows]
 
 
 def notifications(s: Session, user_id: int) -> list[tuple[Notification, str, str]]:
-    return list(
-        s.execute(
-            select(Notification, Story.url, Story.title)
-            .join(Story, Story.id == Notification.story_id)
-            .where(Notification.user_id == user_id)
-            .order_by(Notification.id)
-            .limit(LIMIT)
-        ).tuples()
-    )
+    rows = s.execute(
+        select(Notification, Story.url, Story.title)
+        .join(Story, Story.id == Notification.story_id)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.id)
+        .limit(LIMIT)
+    ).all()
+    return [(a, b, c) for a, b, c in rows]
 
 
 def columns_naming_users() -> dict[str, list[str]]:
