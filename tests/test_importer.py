@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -15,11 +14,10 @@ from tests.conftest import ORIGIN, SEED, World
 from veche.cli.main import main
 from veche.demo.seed import DEMO_PAGE
 from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
-from veche.domain.errors import Conflict
 from veche.domain.paths import ordinals
 from veche.domain.quotes import verify
-from veche.importers.load import import_page
 from veche.importers.page_text import find_article_quote, parse_page_text
+from veche.importers.page_text_source import import_page
 from veche.service.runtime import Runtime
 from veche.store.models import Comment, Story, User
 
@@ -105,15 +103,20 @@ def test_cli_imports_the_seed_page(cli: CliRunner, rt: Runtime) -> None:
     runner = cli
     result = runner.invoke(main, ["import", "page-text", str(SEED)])
     assert result.exit_code == 0, result.output
-    m = re.fullmatch(r"/stories/(\d+)\n", result.output)
+    m = re.search(r"^/stories/(\d+)$", result.output, re.MULTILINE)
     assert m is not None, result.output
+    assert re.search(r"comments\s*│\s*9\s*│\s*0\s*│\s*0", result.output), result.output
     check_seed_story(rt, int(m.group(1)))
+    # A second run finds what the first wrote: nothing is duplicated.
     again = runner.invoke(main, ["import", "page-text", str(SEED)])
-    assert again.exit_code == 1
-    assert "was imported already" in again.output
+    assert again.exit_code == 0, again.output
+    assert re.search(r"comments\s*│\s*0\s*│\s*0\s*│\s*9", again.output), again.output
+    assert re.search(r"threads\s*│\s*0\s*│\s*0\s*│\s*1", again.output), again.output
+    check_seed_story(rt, int(m.group(1)))
     with rt.db.session(write=False) as s:
         assert s.scalar(select(func.count()).select_from(Story)) == 1
         assert s.scalar(select(func.count()).select_from(Comment)) == 9
+        assert s.scalar(select(func.count()).select_from(User)) == 6
 
 
 def test_service_import_and_hosted_page(client: TestClient, world: World) -> None:
@@ -121,8 +124,9 @@ def test_service_import_and_hosted_page(client: TestClient, world: World) -> Non
     story = import_page(world.rt, page, site_name="news", url=f"{ORIGIN}/2022/astana")
     assert story.url == f"{ORIGIN}/2022/astana"
     check_seed_story(world.rt, story.id)
-    with pytest.raises(Conflict, match="imported already"):
-        import_page(world.rt, page, site_name="news", url=f"{ORIGIN}/2022/astana")
+    again = import_page(world.rt, page, site_name="news", url=f"{ORIGIN}/2022/astana")
+    assert again.id == story.id
+    check_seed_story(world.rt, story.id)
     api = client.get(f"/api/v1/stories/{story.id}/comments").json()
     first, denis = api["comments"][0], api["comments"][3]
     assert (first["number"], first["placeholder"], first["body_html"]) == (
@@ -143,18 +147,25 @@ def test_service_import_and_hosted_page(client: TestClient, world: World) -> Non
     assert "The comment was deleted." in html and "Photos used: Ninaras/" in html
 
 
-def test_a_failed_import_stores_nothing(cli: CliRunner, world: World, tmp_path: Path) -> None:
+def test_a_bad_record_is_skipped_or_under_strict_fails(
+    cli: CliRunner, world: World, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.txt"
-    long = "Handle " + "x" * 40
+    long = "Handle " + "x" * 40  # too long for a handle: one is derived, the comment goes in
     bad.write_text(
         "A headline\n\nSome article text.\n"
         "  1. Good One Offline Good One\n    Good One 1 January 2023 10: 00\n    Fine.\n"
-        f"  2. {long} Offline {long}\n    {long} 1 January 2023 10: 05\n    Too long a handle.\n",
+        f"  2. {long} Offline {long}\n    {long} 1 January 2023 10: 05\n    A long handle.\n"
+        "  3. Wordy Offline Wordy\n    Wordy 1 January 2023 10: 06\n"
+        f"    {'word ' * 1200}\n"
+        "    1. Replier Offline Replier\n      Replier 1 January 2023 10: 07\n      Under it.\n",
         encoding="utf-8",
     )
     rt = world.rt
-    result = cli.invoke(main, ["import", "page-text", str(bad), "--site", "news"])
-    assert result.exit_code == 1 and "A handle is 2 to 30 characters long." in result.output
+    strict = cli.invoke(main, ["import", "page-text", str(bad), "--site", "news", "--strict"])
+    assert strict.exit_code == 1, strict.output
+    assert "comment 3: The comment is 5999 characters long; the limit is 5000" in strict.output
+    assert "--strict: nothing was written" in strict.output
     missing = cli.invoke(main, ["import", "page-text", str(SEED), "--site", "nope"])
     assert missing.exit_code == 1 and "There is no site named “nope”" in missing.output
     garbled = tmp_path / "garbled.txt"
@@ -165,6 +176,17 @@ def test_a_failed_import_stores_nothing(cli: CliRunner, world: World, tmp_path: 
         assert s.scalar(select(func.count()).select_from(Story)) == 1  # world's own story
         assert s.scalar(select(func.count()).select_from(Comment)) == 0
         assert s.scalar(select(func.count()).select_from(User)) == 0
+    lenient = cli.invoke(main, ["import", "page-text", str(bad), "--site", "news"])
+    assert lenient.exit_code == 0, lenient.output
+    assert (
+        "skipped comment 3: The comment is 5999 characters long; the limit is 5000"
+        in lenient.output
+    )
+    assert "skipped comment 3.1: its parent 3 was skipped" in lenient.output
+    with rt.db.session(write=False) as s:
+        handles = s.scalars(select(User.handle).order_by(User.id)).all()
+        assert handles == ["Good One", "Handle xxxxxxxxxxxxxxxxxxxxxxx"]
+        assert s.scalar(select(func.count()).select_from(Comment)) == 2
 
 
 def test_demo_page_import(world: World) -> None:

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from tests.conftest import SEED
 from veche.cli.main import main
 from veche.domain.titles import SEPARATORS, name_key, split_suffix, without_suffix
-from veche.importers.load import import_page
 from veche.importers.page_text import parse_page_text
+from veche.importers.page_text_source import import_page
 from veche.security import signing
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories

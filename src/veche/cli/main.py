@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -20,7 +19,6 @@ from veche.config import Config
 from veche.domain.enums import Role
 from veche.domain.moderation import SETTINGS as MODERATION_SETTINGS
 from veche.service.accounts import Accounts
-from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
 
 
@@ -311,43 +309,13 @@ def story_title(story_id: int, title: str | None, confirm: bool) -> None:
     click.echo(f"The title of story {done.id} is “{done.title}”, confirmed.")
 
 
-@main.group("import")
-def import_() -> None:
-    """Bring discussions in from elsewhere."""
-
-
-@import_.command("page-text")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--site", "site_name", default="default", show_default=True)
-@click.option("--url", default=None, help="The story's canonical URL.")
-def import_page_text(file: Path, site_name: str, url: str | None) -> None:
-    """Import a scraped page (story and numbered thread); prints its hosted page path."""
-    from veche.importers.load import import_page
-    from veche.importers.page_text import PageTextError, parse_page_text
-
-    rt = _database()
-    try:
-        parsed = parse_page_text(file.read_text(encoding="utf-8"))
-    except (PageTextError, UnicodeDecodeError) as exc:
-        raise _Fail(f"{file}: {exc}") from exc
-    if site_name == "default":
-        _ensure_default_site(rt)
-    story = _guard(import_page, rt, parsed, site_name=site_name, url=url)
-    click.echo(f"/stories/{story.id}")
-
-
-def _ensure_default_site(rt: Runtime) -> None:
-    from veche.store import stories as store_stories
-
-    with rt.db.session(write=False) as s:
-        exists = store_stories.site_by_name(s, "default") is not None
-    if not exists:
-        Stories(rt).create_site("default", SiteSettings(allowed_origins=[rt.config.base_url]))
-
-
 from veche.cli.moderation import moderation  # noqa: E402  (a group of its own module)
 
 main.add_command(moderation)
+
+from veche.cli.imports import import_  # noqa: E402  (a group of its own module)
+
+main.add_command(import_)
 
 from veche.cli.webhooks import webhook  # noqa: E402  (a group of its own module)
 

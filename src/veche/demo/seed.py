@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from veche.domain.enums import Role
-from veche.importers.load import import_page
 from veche.importers.page_text import parse_page_text
+from veche.importers.page_text_source import import_page
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories

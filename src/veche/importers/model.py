@@ -42,6 +42,7 @@ class ImportedQuote:
 
     text: str
     comment_external_id: str | None = None  # None: the story's text
+    author_name: str | None = None  # whom it names: labels it when it cannot be linked
 
 
 @dataclass(frozen=True, slots=True)

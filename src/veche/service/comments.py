@@ -142,6 +142,20 @@ class Comments:
         )  # fmt: skip
         return store.insert(s, new, importing=True)
 
+    def import_edit(
+        self, s: Session, story: Story, comment: Comment, body: str, *, now: dt.datetime
+    ) -> list[Event]:
+        """A re-import whose source changed a comment's text: the same render as an edit,
+        kept as a revision, inside the importer's transaction."""
+        body = validation.comment_body(body, story.site.max_comment_length)
+        if body == comment.body_src:
+            return []
+        rendered = pipeline.render(body, drafts.mentions(s, body, self.rt.config.base_url))
+        return store.edit(
+            s, comment, body_src=rendered.body_src, body_html=rendered.body_html,
+            body_text=rendered.body_text, editor_id=None, now=now,
+        )  # fmt: skip
+
     def _check(self, s: Session, story: Story, draft: Draft, *, importing: bool) -> _Checked:
         body = validation.comment_body(draft.body, story.site.max_comment_length)
         parent = drafts.parent(s, story, draft.parent_id, importing=importing)

@@ -319,4 +319,5 @@ class Event(Base):
 
 # The readers' tables live in their own module; loading it with this one registers them with
 # Base.metadata wherever the models are used (migration checks, test set-up).
+from veche.store import import_models as import_models  # noqa: E402
 from veche.store import reader_models as reader_models  # noqa: E402
