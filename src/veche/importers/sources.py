@@ -37,6 +37,12 @@ def _page_text(path: Path, opening: Opening) -> ImportSource:
     return PageTextSource(page, opening.url or default_url(opening.base_url, page))
 
 
+def _veche(path: Path, opening: Opening) -> ImportSource:
+    from veche.importers.veche_json import VecheExport
+
+    return VecheExport.open(path)
+
+
 @dataclass(frozen=True)
 class Source:
     open: Opener
@@ -48,4 +54,5 @@ SOURCES: dict[str, Source] = {
     "page-text": Source(
         _page_text, "Import a scraped page (its story and numbered thread).", takes_url=True
     ),
+    "veche": Source(_veche, "Import a `veche export` file (docs/export.md)."),
 }

@@ -24,6 +24,7 @@ from veche.importers.model import (
     ImportThread,
     Rejected,
 )
+from veche.importers.sources import SourceError
 from veche.service.export import FORMAT, VERSION
 
 # veche's statuses as the import model knows them: what readers could not see stays unseen.
@@ -37,7 +38,7 @@ STATUSES = {
 }
 
 
-class ExportFileError(ValueError):
+class ExportFileError(SourceError):
     """The file is not a veche export this version can read: the whole import stops."""
 
 
@@ -138,6 +139,16 @@ class VecheExport:
         self.path = path
         self._rejected: list[Rejected] = []
 
+    @classmethod
+    def open(cls, path: Path) -> VecheExport:
+        """Refuses a file that is not an export of this version before anything is read."""
+        with path.open("rb") as f:
+            try:
+                _check_head(ijson.parse(f))
+            except ExportFileError as exc:
+                raise ExportFileError(f"{path}: {exc}") from exc
+        return cls(path)
+
     @property
     def rejected(self) -> list[Rejected]:
         return self._rejected
@@ -145,7 +156,7 @@ class VecheExport:
     def threads(self) -> Iterator[ImportThread]:
         with self.path.open("rb") as f:
             events = ijson.parse(f, use_float=True)
-            _check_head(events, self.path)
+            _check_head(events)
             number = 0
             try:
                 for number, raw in enumerate(ijson.items(events, "stories.item"), 1):
@@ -153,9 +164,7 @@ class VecheExport:
                     if thread is not None:
                         yield thread
             except ijson.JSONError as exc:
-                raise ExportFileError(
-                    f"{self.path}: breaks off after story #{number} ({exc})"
-                ) from exc
+                raise ExportFileError(f"it breaks off after story #{number} ({exc})") from exc
 
     def _thread(self, raw: Any, number: int) -> ImportThread | None:
         if not isinstance(raw, dict):
@@ -179,24 +188,26 @@ class VecheExport:
         return thread
 
 
-def _check_head(events: Iterator[tuple[str, str, Any]], path: Path) -> None:
+def _check_head(events: Iterator[tuple[str, str, Any]]) -> None:
     """`format` and `version` come before `stories` (the exporter writes them first), so the
     file is known to be one this version reads before any thread is taken."""
     head: dict[str, Any] = {}
+    stories = False
     try:
         for prefix, event, value in events:
             if prefix in ("format", "version") and event in ("string", "number"):
                 head[prefix] = value
             elif prefix == "stories" and event == "start_array":
+                stories = True
                 break
-        else:
-            raise ExportFileError(f"{path}: has no list of stories")
     except ijson.JSONError as exc:
-        raise ExportFileError(f"{path}: is not JSON ({exc})") from exc
+        raise ExportFileError(f"it is not JSON ({exc})") from exc
     if head.get("format") != FORMAT:
-        raise ExportFileError(f"{path}: is not a veche export (its format is not “{FORMAT}”)")
+        raise ExportFileError(f"it is not a veche export (its format is not “{FORMAT}”)")
     if head.get("version") != VERSION:
         raise ExportFileError(
-            f"{path}: is a veche export of version {head.get('version')}; "
+            f"it is a veche export of version {head.get('version')}; "
             f"this veche reads version {VERSION}"
         )
+    if not stories:
+        raise ExportFileError("it has no list of stories")
