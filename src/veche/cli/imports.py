@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from veche.cli.common import Fail, database, guard
+from veche.importers.loader import ImportReport
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
 
@@ -30,7 +31,7 @@ def _ensure_default_site(rt: Runtime) -> None:
 
 def run_import(name: str, file: Path, *, site_name: str, strict: bool, url: str | None) -> None:
     from veche.importers.loader import ImportFailed, load
-    from veche.importers.progress import RichProgress, summary
+    from veche.importers.progress import RichProgress
     from veche.importers.sources import SOURCES, Opening, SourceError
 
     rt = database()
@@ -47,15 +48,23 @@ def run_import(name: str, file: Path, *, site_name: str, strict: bool, url: str 
     except Fail as exc:
         cause = exc.__cause__
         if isinstance(cause, ImportFailed):
-            out.print(summary(cause.report))
+            _print(out, cause.report)
         raise
     except SourceError as exc:  # the file broke off midway: what was read is written
         raise Fail(f"{file}: {exc}") from exc
-    out.print(summary(report))
+    _print(out, report)
     for story_id in report.story_ids[:10]:
         click.echo(f"/stories/{story_id}")
     if len(report.story_ids) > 10:
         click.echo(f"… and {len(report.story_ids) - 10} more stories")
+
+
+def _print(out: Console, report: ImportReport) -> None:
+    from veche.importers.progress import skipped_lines, summary
+
+    out.print(summary(report))
+    for line in skipped_lines(report):
+        click.echo(line)
 
 
 def _command(name: str, help_text: str, takes_url: bool) -> click.Command:

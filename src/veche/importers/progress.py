@@ -46,8 +46,8 @@ class RichProgress:
         )
 
 
-def summary(report: ImportReport, *, skipped_shown: int = 20) -> Table:
-    """Counts by kind, then the first skipped records with where they were and why."""
+def summary(report: ImportReport) -> Table:
+    """Counts by kind: what was created, updated and left as it was."""
     table = Table(title=f"Import from {report.source} into site “{report.site}”")
     table.add_column("")
     for column in ("created", "updated", "unchanged"):
@@ -62,13 +62,12 @@ def summary(report: ImportReport, *, skipped_shown: int = 20) -> Table:
     )  # fmt: skip
     table.add_row("authors", str(report.authors_created), "", "")
     table.add_row("skipped", str(len(report.skipped)), "", "")
-    if report.skipped:
-        table.caption = "\n".join(
-            f"skipped {r.where}: {r.reason}" for r in report.skipped[:skipped_shown]
-        ) + (
-            f"\n… and {len(report.skipped) - skipped_shown} more"
-            if len(report.skipped) > skipped_shown
-            else ""
-        )
-        table.caption_justify = "left"
     return table
+
+
+def skipped_lines(report: ImportReport, shown: int = 50) -> list[str]:
+    """The first skipped records, each with where it was and why, one per line."""
+    lines = [f"skipped {r.where}: {r.reason}" for r in report.skipped[:shown]]
+    if len(report.skipped) > shown:
+        lines.append(f"… and {len(report.skipped) - shown} more skipped")
+    return lines

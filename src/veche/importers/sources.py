@@ -50,9 +50,16 @@ class Source:
     takes_url: bool = False  # a file that does not say its story's URL: --url gives it
 
 
+def _disqus(path: Path, opening: Opening) -> ImportSource:
+    from veche.importers.disqus import DisqusSource
+
+    return DisqusSource(path)
+
+
 SOURCES: dict[str, Source] = {
     "page-text": Source(
         _page_text, "Import a scraped page (its story and numbered thread).", takes_url=True
     ),
+    "disqus": Source(_disqus, "Import a Disqus export (XML), streamed thread by thread."),
     "veche": Source(_veche, "Import a `veche export` file (docs/export.md)."),
 }

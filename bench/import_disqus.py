@@ -1,0 +1,83 @@
+"""Disqus import speed and memory: a generated export of N comments, imported into SQLite.
+
+    .venv/bin/python -m bench.import_disqus [--comments 1000000] [--per-thread 50] [--keep DIR]
+
+The export is written to disk as a stream (tests/disqus_files.py: every thread first, then
+every post, as Disqus writes them), then `veche import disqus` runs in a child process on a
+fresh SQLite database, so its peak RSS (getrusage of the child) is the import's alone. Prints
+comments per second for the whole import (parse, spool, write) and the peak RSS, and the
+same for a tenth of the file, to show memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tests.disqus_files import write_export
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(comments: int, per_thread: int, workdir: Path) -> dict[str, float]:
+    export = workdir / f"disqus-{comments}.xml"
+    t0 = time.perf_counter()
+    threads = write_export(export, comments, per_thread)
+    written = time.perf_counter() - t0
+    db = workdir / f"import-{comments}.db"
+    env = dict(os.environ, VECHE_DATABASE_URL=f"sqlite:///{db}", VECHE_SECRET_KEY="bench-secret")
+    veche = str(ROOT / ".venv" / "bin" / "veche")
+    subprocess.run([veche, "site", "create", "bench"], env=env, check=True, capture_output=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [veche, "import", "disqus", str(export), "--site", "bench"],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        sys.exit(f"the import failed:\n{done.stdout}\n{done.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest child
+    return {
+        "comments": comments,
+        "threads": threads,
+        "file_mb": export.stat().st_size / 1e6,
+        "write_s": written,
+        "import_s": seconds,
+        "per_s": comments / seconds,
+        "peak_rss_mb": max(peak, before) / 1024,
+        "db_mb": db.stat().st_size / 1e6,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--comments", type=int, default=1_000_000)
+    ap.add_argument("--per-thread", type=int, default=50)
+    ap.add_argument("--keep", type=Path, default=None, help="write files here and keep them")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="veche-bench-import-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        # The smaller run first: RUSAGE_CHILDREN keeps the largest child's peak so far.
+        for n in (args.comments // 10, args.comments):
+            r = run(n, args.per_thread, workdir)
+            print(
+                f"{int(r['comments']):>9,} comments in {int(r['threads']):,} threads "
+                f"({r['file_mb']:.0f} MB): imported in {r['import_s']:.0f} s, "
+                f"{r['per_s']:,.0f} comments/s, peak RSS {r['peak_rss_mb']:.0f} MB, "
+                f"database {r['db_mb']:.0f} MB",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
