@@ -23,6 +23,7 @@ from veche.importers.model import ImportedStatus
 from veche.importers.sources import SourceError
 from veche.importers.veche_json import VecheExport
 from veche.service.export import Export
+from veche.service.personal_data import PersonalData
 from veche.service.runtime import Runtime
 from veche.service.stories import SiteSettings, Stories
 
@@ -116,6 +117,14 @@ def test_the_members_become_import_identities_keyed_by_their_id(
     made = build_archive(world)
     path = tmp_path / "news.json"
     path.write_text(json.dumps(export_of(world.rt)))
+    load(fresh, VecheExport.open(path), site_name="news")
+    people = PersonalData(fresh)
+    ann = people.of(people.user_id("ann"))
+    assert (ann["profile"]["display_name"], ann["profile"]["has_password"]) == ("Ann Kask", False)
+    assert ann["profile"]["email"] is None  # an export carries no address: none to sign in by
+    assert [(i["source"], i["external_id"], i["name"]) for i in ann["imported_as"]] == [
+        ("veche", str(made.members["ann"]), "Ann Kask")
+    ]
     source = VecheExport.open(path)
     [thread] = list(source.threads())
     authors = {c.author.external_id: c.author for c in thread.comments if c.author}

@@ -121,6 +121,17 @@ class PersonalData:
                 }
                 for i, site in store.identities(s, user_id)
             ]
+            imported = [
+                {
+                    "source": i.source,
+                    "external_id": i.external_id,
+                    "name": i.name,
+                    "email": i.email,
+                    "url": i.url,
+                    "created_at": iso(i.created_at),
+                }
+                for i in store.import_identities(s, user_id)
+            ]
             reactions = [
                 {"comment_id": r.comment_id, "story_url": url, "created_at": iso(r.created_at)}
                 for r, _story_id, url in store.reactions(s, user_id)
@@ -156,6 +167,7 @@ class PersonalData:
             "revisions": revisions,
             "sessions": sessions,
             "identities": identities,
+            "imported_as": imported,
             "reactions": reactions,
             "reports": reports,
             "notifications": notifications,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from veche.store.import_models import ImportIdentity
 from veche.store.models import AuthSession, Comment, CommentRevision, Report, Site, Story
 from veche.store.reader_models import Identity, Notification, Reaction
 
@@ -22,6 +23,7 @@ KEPT_ABOUT_A_USER: dict[str, str] = {
     "comment_revisions": "included: the earlier texts of their comments",
     "sessions": "included: when each was opened, until when, the browser; never the token",
     "identities": "included: which SSO or OpenID account signs them in",
+    "import_identities": "included: who they were in an imported source (name, email, URL)",
     "reactions": "included",
     "reports": "included: the reports they made",
     "notifications": "included: theirs; actor_id only names them in another's list",
@@ -72,6 +74,16 @@ def identities(s: Session, user_id: int) -> list[tuple[Identity, str]]:
         .order_by(Identity.id)
     ).all()
     return [(a, b) for a, b in rows]
+
+
+def import_identities(s: Session, user_id: int) -> list[ImportIdentity]:
+    return list(
+        s.scalars(
+            select(ImportIdentity)
+            .where(ImportIdentity.user_id == user_id)
+            .order_by(ImportIdentity.id)
+        )
+    )
 
 
 def reactions(s: Session, user_id: int) -> list[tuple[Reaction, int, str]]:
