@@ -145,6 +145,34 @@ def test_each_thread_is_read_in_one_scan_however_many_parents(world: World) -> N
     assert len(reads) == 2  # one per story, not one per parent or per comment
 
 
+class Recorder(io.StringIO):
+    """Output that notes, with each write, how many statements the database had run."""
+
+    def __init__(self, seen: list[str]) -> None:
+        super().__init__()
+        self.seen = seen
+        self.writes: list[tuple[int, str]] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append((len(self.seen), text))
+        return super().write(text)
+
+
+def test_the_export_is_written_as_it_is_read(world: World) -> None:
+    """A story's comments are out before the next story's thread is read: nothing waits
+    for the whole site in memory."""
+    build_archive(world)
+    world.other_story("calm")
+    with statements(world.rt) as seen:
+        out = Recorder(seen)
+        Export(world.rt).site("news", out)
+    thread_reads = [i for i, sql in enumerate(seen) if "FROM comments" in sql]
+    assert len(thread_reads) == 2
+    first_body = next(n for n, text in out.writes if "A warm hall, at last." in text)
+    assert first_body <= thread_reads[1]
+    assert json.loads(out.getvalue())["stories"][1]["comments"] == []
+
+
 def test_one_story_by_id_or_url(world: World) -> None:
     build_archive(world)
     other = world.other_story("calm")
@@ -207,5 +235,10 @@ def test_cli_export_migrates_a_fresh_database(
     cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VECHE_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
-    r = run(cli, "export", "--site", "default")
-    assert (r.exit_code, r.output.strip()) == (1, "Error: There is no site named “default”.")
+    for args, message in (
+        (("--site", "default"), "There is no site named “default”."),
+        (("--story", "1"), "There is no story “1” (give its id or its URL)."),
+        (("--user", "ann"), "There is no user “ann”."),
+    ):
+        r = run(cli, "export", *args)
+        assert (r.exit_code, r.output.strip()) == (1, f"Error: {message}")
