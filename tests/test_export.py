@@ -210,6 +210,7 @@ def test_cli_writes_a_file_whole(cli: CliRunner, world: World, tmp_path: Path) -
     [
         (("--site", "nope"), "Error: There is no site named “nope”."),
         (("--story", "12345"), "Error: There is no story “12345” (give its id or its URL)."),
+        (("--story", "9" * 30), "Error: There is no story “999999999999999999999999999999”"),
         (("--story", "https://x.example/a"), "Error: There is no story “https://x.example/a”"),
         (("--user", "nobody"), "Error: There is no user “nobody”."),
     ],

@@ -26,6 +26,7 @@ from veche.store.models import Site, Story
 FORMAT = "veche-export"
 VERSION = 1
 STORY_PAGE = 100
+MAX_ID = 2**31 - 1  # ids are 32-bit on both engines: a longer number names no story
 
 
 @dataclass
@@ -111,7 +112,11 @@ class Export:
     def story(self, url_or_id: str, out: TextIO) -> Written:
         with self.rt.db.session(write=False) as s:
             key = url_or_id.strip()
-            story = s.get(Story, int(key)) if key.isdigit() else store_stories.story_by_url(s, key)
+            if key.isascii() and key.isdigit():
+                number = int(key)
+                story = s.get(Story, number) if number <= MAX_ID else None
+            else:
+                story = store_stories.story_by_url(s, key)
             if story is None:
                 raise NotFound(f"There is no story “{url_or_id}” (give its id or its URL).")
             site = story.site
