@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from veche.domain import validation
@@ -38,7 +38,7 @@ from veche.store import comments as store_comments
 from veche.store import imports as store_imports
 from veche.store import stories as store_stories
 from veche.store.import_models import ImportedCommentRef
-from veche.store.models import Comment, Site, Story
+from veche.store.models import Comment, Event, Site, Story
 
 # A deleted comment's text is often gone from the source; the row keeps its place.
 DELETED_BODY = "(deleted before import)"
@@ -120,6 +120,16 @@ class _Counts:
     updated: int = 0
     unchanged: int = 0
     held: bool = False
+
+
+@dataclass(slots=True)
+class _Bulk:
+    """What a thread's transaction wrote so far: its comments by id (replies do not read
+    their parent back), and the events and source ids still to write, in one statement each."""
+
+    known: dict[int, Comment] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    refs: list[dict[str, object]] = field(default_factory=list)
 
 
 class _Loader:
@@ -266,6 +276,7 @@ class _Loader:
         ordered, orphans = parents_first(comments, set(ids))
         rejects.extend(orphans)
         finals: dict[int, CommentStatus] = {}
+        bulk = _Bulk()
         for c in ordered:
             ref = refs.get(c.external_id)
             if ref is not None:
@@ -275,7 +286,7 @@ class _Loader:
                 rejects.append(_rejected(c, f"its parent {c.parent_external_id} was skipped"))
                 continue
             try:
-                comment = self._insert(s, story, c, ids)
+                comment = self._insert(s, story, c, ids, bulk)
             except VecheError as exc:
                 rejects.append(_rejected(c, exc.message))
                 continue
@@ -283,9 +294,12 @@ class _Loader:
             counts.created += 1
             if c.status is not ImportedStatus.visible:
                 finals[comment.id] = STATUSES[c.status]
+        store_comments.add_events(s, bulk.events)
+        if bulk.refs:
+            s.execute(insert(ImportedCommentRef), bulk.refs)
         now = self.rt.clock()
         for comment_id, status in finals.items():
-            row = s.get(Comment, comment_id)
+            row = bulk.known.get(comment_id) or s.get(Comment, comment_id)
             assert row is not None
             if row.status is status:
                 continue
@@ -294,7 +308,16 @@ class _Loader:
                 counts.held = True
             store_comments.set_status(s, row, status, now)
 
-    def _insert(self, s: Session, story: Story, c: ImportedComment, ids: dict[str, int]) -> Comment:
+    def _insert(
+        self,
+        s: Session,
+        story: Story,
+        c: ImportedComment,
+        ids: dict[str, int],
+        bulk: _Bulk,
+    ) -> Comment:
+        """Checked first, written after: a record refused is refused before any write, so
+        skipping it needs no savepoint."""
         body = _body(c)
         parent_id = ids[c.parent_external_id] if c.parent_external_id is not None else None
         quote: QuoteRequest | None = None
@@ -307,38 +330,33 @@ class _Loader:
             else:
                 body = _quote_as_text(c, body)
         try:
-            return self._write(s, story, c, Draft(body, parent_id, quote))
+            checked = self.comments.import_check(
+                s, story, Draft(body, parent_id, quote), known=bulk.known
+            )
         except VecheError as exc:
             if quote is None or exc.field != "quote":
                 raise
-        # The quote could not be linked (its source is gone, or it is malformed): keep its
-        # words in the body rather than lose them.
-        return self._write(s, story, c, Draft(_quote_as_text(c, body), parent_id, None))
-
-    def _write(self, s: Session, story: Story, c: ImportedComment, draft: Draft) -> Comment:
-        with s.begin_nested():
-            author_id = None
-            created = False
-            if c.author is not None:
-                author_id, created = self.authors.user_id(s, c.author, self.rt.clock())
-            try:
-                comment, _event = self.comments.import_comment(
-                    s, story, draft, author_id=author_id,
-                    guest_name=None if c.author else fit(c.guest_name),
-                    created_at=c.created_at,
-                )  # fmt: skip
-            except VecheError:
-                if created and c.author is not None:
-                    self.authors.pending.pop(c.author.external_id, None)
-                raise
-            if c.edited_at is not None:
-                comment.edited_at = c.edited_at
-            s.add(
-                ImportedCommentRef(
-                    source=self.source.name, story_id=story.id, external_id=c.external_id,
-                    comment_id=comment.id, body_digest=_digest(c), status=c.status.value,
-                )
-            )  # fmt: skip
+            # The quote cannot be linked (its source is gone, or it is malformed): keep its
+            # words in the body rather than lose them.
+            draft = Draft(_quote_as_text(c, body), parent_id, None)
+            checked = self.comments.import_check(s, story, draft, known=bulk.known)
+        author_id = None
+        if c.author is not None:
+            author_id, _created = self.authors.user_id(s, c.author, self.rt.clock())
+        comment, _event = self.comments.import_write(
+            s, story, checked, author_id=author_id,
+            guest_name=None if c.author else fit(c.guest_name), created_at=c.created_at,
+            events=bulk.events,
+        )  # fmt: skip
+        if c.edited_at is not None:
+            comment.edited_at = c.edited_at
+        bulk.refs.append(
+            {
+                "source": self.source.name, "story_id": story.id, "external_id": c.external_id,
+                "comment_id": comment.id, "body_digest": _digest(c), "status": c.status.value,
+            }
+        )  # fmt: skip
+        bulk.known[comment.id] = comment
         return comment
 
     def _update(

@@ -43,6 +43,13 @@ class _Checked:
 
 
 @dataclass(frozen=True)
+class ImportChecked:
+    """An imported draft that passed validation (Comments.import_check)."""
+
+    checked: _Checked
+
+
+@dataclass(frozen=True)
 class Posted:
     """What a create did. A new comment comes with the story and quote source it was
     validated against, so it can be shown without reading it back."""
@@ -133,14 +140,41 @@ class Comments:
         guest_name: str | None,
         created_at: dt.datetime,
     ) -> tuple[Comment, Event]:
-        """Importers take the same stages inside their own all-or-nothing transaction, with
-        the author and time the source recorded; they publish once, after their commit."""
-        checked = self._check(s, story, draft, importing=True)
+        """Importers take the same stages inside their own transaction, with the author and
+        time the source recorded; they publish once, after their commit."""
+        checked = self.import_check(s, story, draft)
+        return self.import_write(
+            s, story, checked, author_id=author_id, guest_name=guest_name, created_at=created_at
+        )
+
+    def import_check(
+        self, s: Session, story: Story, draft: Draft, *, known: dict[int, Comment] | None = None
+    ) -> ImportChecked:
+        """The validate stage alone: it refuses before anything is written, so a bulk
+        import skips a bad record without a savepoint. `known`: comments this transaction
+        wrote already, by id (a reply's parent is not read back)."""
+        return ImportChecked(self._check(s, story, draft, importing=True, known=known))
+
+    def import_write(
+        self,
+        s: Session,
+        story: Story,
+        checked: ImportChecked,
+        *,
+        author_id: int | None,
+        guest_name: str | None,
+        created_at: dt.datetime,
+        events: list[Event] | None = None,
+    ) -> tuple[Comment, Event]:
+        """Render and store a checked import: the store takes it whatever the thread's state
+        (imports keep closed threads and deleted parents as their source had them).
+        `events`: a bulk import collects the events there and writes them in one statement
+        (store.add_events) before its commit."""
         new = self._prepared(
-            story, checked, author_id=author_id, guest_name=guest_name,
+            story, checked.checked, author_id=author_id, guest_name=guest_name,
             created_at=created_at, key=None, importing=True,
         )  # fmt: skip
-        return store.insert(s, new, importing=True)
+        return store.insert(s, new, importing=True, events=events)
 
     def import_edit(
         self, s: Session, story: Story, comment: Comment, body: str, *, now: dt.datetime
@@ -156,9 +190,17 @@ class Comments:
             body_text=rendered.body_text, editor_id=None, now=now,
         )  # fmt: skip
 
-    def _check(self, s: Session, story: Story, draft: Draft, *, importing: bool) -> _Checked:
+    def _check(
+        self,
+        s: Session,
+        story: Story,
+        draft: Draft,
+        *,
+        importing: bool,
+        known: dict[int, Comment] | None = None,
+    ) -> _Checked:
         body = validation.comment_body(draft.body, story.site.max_comment_length)
-        parent = drafts.parent(s, story, draft.parent_id, importing=importing)
+        parent = drafts.parent(s, story, draft.parent_id, importing=importing, known=known)
         mentions = drafts.mentions(s, body, self.rt.config.base_url)
         if draft.quote is None:
             return _Checked(body, parent, None, mentions=mentions)

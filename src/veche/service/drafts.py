@@ -78,10 +78,18 @@ def guest_name(s: Session, name: str | None) -> str:
     return chosen
 
 
-def parent(s: Session, story: Story, parent_id: int | None, *, importing: bool) -> Comment | None:
+def parent(
+    s: Session,
+    story: Story,
+    parent_id: int | None,
+    *,
+    importing: bool,
+    known: dict[int, Comment] | None = None,
+) -> Comment | None:
+    """`known`: comments the caller's transaction holds already (an import's thread)."""
     if parent_id is None:
         return None
-    found = threads.get(s, parent_id)
+    found = (known or {}).get(parent_id) or threads.get(s, parent_id)
     if found is None:
         raise InvalidInput("The comment you are replying to does not exist.", field="parent_id")
     if found.story_id != story.id:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Update, bindparam, select, update
+from sqlalchemy import insert as sql_insert
 from sqlalchemy.orm import Session
 
 from veche.domain import paths, ranking
@@ -76,9 +77,11 @@ def append_event(
     *,
     now: dt.datetime,
     seq: int | None = None,
+    later: list[Event] | None = None,
 ) -> Event:
     """Bumping the story row serialises a story's writers, so seq commits in order. A caller
-    that has bumped it already (in the UPDATE that also counts the comment) passes `seq`."""
+    that has bumped it already (in the UPDATE that also counts the comment) passes `seq`.
+    `later`: a bulk writer's list, written in one statement by `add_events`."""
     if seq is None:
         seq = s.execute(
             update(Story)
@@ -90,8 +93,27 @@ def append_event(
         story_id=story_id, seq=seq, kind=kind, comment_id=comment_id, created_at=now,
         payload=payload,
     )  # fmt: skip
-    s.add(event)
+    if later is None:
+        s.add(event)
+    else:
+        later.append(event)
     return event
+
+
+def add_events(s: Session, events: list[Event]) -> None:
+    """A bulk writer's events (an import's thread), in one executemany."""
+    if events:
+        s.execute(
+            sql_insert(Event),
+            [
+                {
+                    "story_id": e.story_id, "seq": e.seq, "kind": e.kind,
+                    "comment_id": e.comment_id, "created_at": e.created_at, "payload": e.payload,
+                }
+                for e in events
+            ],
+        )  # fmt: skip
+        events.clear()
 
 
 def _claim_statement(top_level: bool, importing: bool) -> Update:
@@ -145,7 +167,10 @@ def _claim_parent(s: Session, new: NewComment, *, importing: bool) -> int:
     return int(ordinal)
 
 
-def insert(s: Session, new: NewComment, *, importing: bool = False) -> tuple[Comment, Event]:
+def insert(
+    s: Session, new: NewComment, *, importing: bool = False, events: list[Event] | None = None
+) -> tuple[Comment, Event]:
+    """`events`: a bulk writer collects the comment's event there (see add_events)."""
     ordinal, seq = _claim_story(s, new, importing=importing)
     if new.parent_id is not None:
         ordinal = _claim_parent(s, new, importing=importing)
@@ -180,7 +205,7 @@ def insert(s: Session, new: NewComment, *, importing: bool = False) -> tuple[Com
     s.flush()
     event = append_event(
         s, new.story_id, "comment.created", comment.id, {"path": path},
-        now=new.created_at, seq=seq,
+        now=new.created_at, seq=seq, later=events,
     )  # fmt: skip
     return comment, event
 
