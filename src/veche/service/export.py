@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -120,9 +121,9 @@ class Export:
             if story is None:
                 raise NotFound(f"There is no story “{url_or_id}” (give its id or its URL).")
             site = story.site
-        return self._write(site, iter([story]), out)
+        return self._write(site, [story], out)
 
-    def _stories_of(self, site_id: int) -> Any:
+    def _stories_of(self, site_id: int) -> Iterator[Story]:
         after = 0
         while True:
             with self.rt.db.session(write=False) as s:
@@ -132,7 +133,7 @@ class Export:
                 return
             after = page[-1].id
 
-    def _write(self, site: Site, stories: Any, out: TextIO) -> Written:
+    def _write(self, site: Site, stories: Iterable[Story], out: TextIO) -> Written:
         done = Written()
         head = {
             "format": FORMAT,
