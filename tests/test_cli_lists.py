@@ -150,6 +150,7 @@ def test_origins_added_removed_and_replaced(cli: CliRunner, rt: Runtime) -> None
 
 # Every command, and how to run it against a database nobody migrated; `serve` runs a
 # server (its migration is tested in test_cli.py), the rest of NO_DATABASE touch none.
+DISQUS = Path(__file__).parent / "data" / "importers" / "disqus" / "coast-gazette.xml"
 NO_DATABASE = {"serve", "settings", "moderation eval", "moderation settings"}
 
 
@@ -170,6 +171,9 @@ def _commands(tmp: Path) -> dict[str, list[str]]:
         "story title": ["1", "A title"],
         "story list": [],
         "import page-text": [str(SEED)],
+        "import disqus": [str(DISQUS)],
+        "import veche": [str(tmp / "export.json")],
+        "export": ["--site", "coast", "--out", str(tmp / "coast.json")],
         "moderation train": [str(labelled), "--out", str(tmp / "model.bin")],
         "webhook add": ["coast", "https://hooks.example/x"],
         "webhook list": ["coast"],
@@ -209,6 +213,10 @@ def test_fresh_database(command: str, fresh: CliRunner, tmp_path: Path) -> None:
     refuses in one line, without a traceback."""
     (tmp_path / "labelled.jsonl").write_text(
         '{"text": "hi", "lang": "en", "label": "ok"}\n', encoding="utf-8"
+    )
+    (tmp_path / "export.json").write_text(
+        '{"format": "veche-export", "version": 1, "site": {"name": "x"}, "stories": []}',
+        encoding="utf-8",
     )
     r = run(fresh, *command.split(), *_commands(tmp_path)[command])
     assert "Traceback" not in r.output
