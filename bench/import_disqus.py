@@ -1,17 +1,20 @@
 """Disqus import speed and memory: a generated export of N comments, imported into SQLite.
 
     .venv/bin/python -m bench.import_disqus [--comments 1000000] [--per-thread 50] [--keep DIR]
+        [--out docs/benchmarks.md]
 
 The export is written to disk as a stream (tests/disqus_files.py: every thread first, then
 every post, as Disqus writes them), then `veche import disqus` runs in a child process on a
 fresh SQLite database, so its peak RSS (getrusage of the child) is the import's alone. Prints
 comments per second for the whole import (parse, spool, write) and the peak RSS, and the
-same for a tenth of the file, to show memory does not grow with the file.
+same for a tenth of the file, to show memory does not grow with the file. With --out, the
+"Import speed" section of that file (between its markers) is rewritten from this run.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import resource
 import subprocess
@@ -62,18 +65,79 @@ def run(comments: int, per_thread: int, workdir: Path) -> dict[str, float]:
     }
 
 
+START, END = "<!-- import:start -->", "<!-- import:end -->"
+
+
+def section(results: list[dict[str, float]], args: argparse.Namespace, began: str) -> str:
+    commit = subprocess.run(  # noqa: S603 - fixed argv
+        ["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],  # noqa: S607
+        capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    rows = [
+        f"| {int(r['comments']):,} | {int(r['threads']):,} | {r['file_mb']:.0f} MB "
+        f"| {r['import_s']:.0f} s | {r['per_s']:,.0f} | {r['cpu_ms']:.2f} ms "
+        f"| {r['peak_rss_mb']:.0f} MB | {r['db_mb']:.0f} MB |"
+        for r in results
+    ]
+    return "\n".join(
+        [
+            START,
+            "## Import speed (issue 8)",
+            "",
+            "Written by `bench/import_disqus.py`; rerun it rather than edit this section. A "
+            "generated Disqus export (tests/disqus_files.py: all threads first, then all posts, "
+            "replies to depth 4, some anonymous, deleted and spam posts, HTML messages) is "
+            "imported by `veche import disqus` into a fresh SQLite database, in a child process "
+            "whose peak RSS is the import's own. *CPU* is the child's user+system time per "
+            "comment: on a shared machine it holds better than comments/s.",
+            "",
+            f"Run {began}, veche {commit}, nproc {os.cpu_count()}, shared with other jobs; "
+            f"load average at end {' '.join(load)}.",
+            "",
+            "```sh",
+            f".venv/bin/python -m bench.import_disqus --comments {args.comments} "
+            f"--per-thread {args.per_thread} --out docs/benchmarks.md",
+            "```",
+            "",
+            "| comments | threads | file | import | comments/s | CPU per comment | peak RSS | database |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            *rows,
+            "",
+            END,
+        ]
+    )
+
+
+def write_section(out: Path, text: str) -> None:
+    """Replace the section between the markers, or add it before the moderation section."""
+    old = out.read_text("utf-8") if out.exists() else ""
+    i, j = old.find(START), old.find(END)
+    if i != -1 and j > i:
+        new = old[:i] + text + old[j + len(END) :]
+    else:
+        at = old.find("<!-- moderation:start -->")
+        at = len(old) if at == -1 else at
+        new = old[:at] + text + "\n\n" + old[at:]
+    out.write_text(new, encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--comments", type=int, default=1_000_000)
     ap.add_argument("--per-thread", type=int, default=50)
     ap.add_argument("--keep", type=Path, default=None, help="write files here and keep them")
+    ap.add_argument("--out", type=Path, default=None, help="rewrite this file's Import section")
     args = ap.parse_args(argv)
+    began = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    results: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="veche-bench-import-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         # The smaller run first: RUSAGE_CHILDREN keeps the largest child's peak so far.
         for n in (args.comments // 10, args.comments):
             r = run(n, args.per_thread, workdir)
+            results.append(r)
             print(
                 f"{int(r['comments']):>9,} comments in {int(r['threads']):,} threads "
                 f"({r['file_mb']:.0f} MB): imported in {r['import_s']:.0f} s, "
@@ -82,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"database {r['db_mb']:.0f} MB",
                 flush=True,
             )
+    if args.out is not None:
+        write_section(args.out, section(results, args, began))
     return 0
 
 

@@ -409,12 +409,15 @@ def write_report(run: Run, out: Path) -> None:
 
 
 def _kept_moderation(out: Path) -> str:
-    """The section `make bench-moderation` wrote (bench/moderation/report.py) outlives a
-    rewrite of the rest: it is measured by another command."""
-    start, end = "<!-- moderation:start -->", "<!-- moderation:end -->"
+    """The sections `make bench-moderation` (bench/moderation/report.py) and
+    bench/import_disqus.py wrote outlive a rewrite of the rest: other commands measure them."""
     old = out.read_text("utf-8") if out.exists() else ""
-    i, j = old.find(start), old.find(end)
-    return "\n" + old[i : j + len(end)] + "\n" if i != -1 and j > i else ""
+    kept = ""
+    for name in ("import", "moderation"):
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        i, j = old.find(start), old.find(end)
+        kept += "\n" + old[i : j + len(end)] + "\n" if i != -1 and j > i else ""
+    return kept
 
 
 def _unused(*_: Any) -> None:

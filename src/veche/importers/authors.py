@@ -98,7 +98,8 @@ class Authors:
             handle = _with_suffix(base, n)
         key = validation.handle_key(handle)
         self.claimed.add(key)
-        name = fit(author.name)
+        # No name of their own: the source's handle is their name, if it had to change.
+        name = fit(author.name) or (fit(author.handle) if fit(author.handle) != handle else None)
         user = User(
             handle=handle, handle_key=key, display_name=name, created_at=now,
             handle_skeleton=name_key(handle), name_skeleton=name_key(name) if name else None,

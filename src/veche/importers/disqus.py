@@ -33,7 +33,7 @@ from veche.importers.sources import SourceError
 NAME = "disqus"
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
-_BATCH = 2000
+_BATCH = 500  # rows per executemany into the spool
 
 _SCHEMA = """
 CREATE TABLE threads (

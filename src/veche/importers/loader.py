@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -30,6 +29,7 @@ from veche.importers.model import (
     Rejected,
 )
 from veche.importers.order import parents_first
+from veche.importers.report import ImportFailed, ImportReport, Progress
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.service.runtime import Runtime
 from veche.service.stories import set_content
@@ -40,6 +40,8 @@ from veche.store import stories as store_stories
 from veche.store.import_models import ImportedCommentRef
 from veche.store.models import Comment, Event, Site, Story
 
+__all__ = ["DELETED_BODY", "ImportFailed", "ImportReport", "Progress", "load"]
+
 # A deleted comment's text is often gone from the source; the row keeps its place.
 DELETED_BODY = "(deleted before import)"
 
@@ -49,46 +51,6 @@ STATUSES = {
     ImportedStatus.spam: CommentStatus.rejected,
     ImportedStatus.deleted: CommentStatus.deleted,
 }
-
-
-@dataclass(slots=True)
-class ImportReport:
-    """What an import did, thread by thread; printed as the summary."""
-
-    source: str
-    site: str
-    threads_created: int = 0
-    threads_updated: int = 0
-    threads_unchanged: int = 0
-    comments_created: int = 0
-    comments_updated: int = 0
-    comments_unchanged: int = 0
-    authors_created: int = 0
-    skipped: list[Rejected] = field(default_factory=list)
-    story_ids: list[int] = field(default_factory=list)  # in the order the source gave them
-
-    @property
-    def threads(self) -> int:
-        return self.threads_created + self.threads_updated + self.threads_unchanged
-
-    @property
-    def comments(self) -> int:
-        return self.comments_created + self.comments_updated + self.comments_unchanged
-
-
-class ImportFailed(VecheError):
-    """Under --strict, a record that could not be taken: `report` says what was written
-    (whole threads, each committed) before the failing one, of which nothing was."""
-
-    def __init__(self, message: str, report: ImportReport) -> None:
-        super().__init__(message)
-        self.report = report
-
-
-class Progress(Protocol):
-    """Told after each thread, written or skipped (importers/progress.py draws it)."""
-
-    def advance(self, report: ImportReport, title: str) -> None: ...
 
 
 def load(
@@ -229,16 +191,18 @@ class _Loader:
     ) -> tuple[Story, str, list[tuple[int, int]]]:
         """The thread's story: the one imported before, or one at its URL, or a new one."""
         now = self.rt.clock()
+        source, key = self.source.name, imported.external_id
         try:
             url = validation.http_url(imported.url, "story URL")
-            title, retitled = page_title(s, site, imported.title or url, now=now)
+            story_id = store_imports.story_ref(s, source, key)
+            story = s.get(Story, story_id) if story_id else store_stories.story_by_url(s, url)
+            if story is not None and story.site_id != site.id:
+                raise _Skip(f"{url} is a story of another site already.")
+            title, retitled = page_title(
+                s, site, imported.title or url, now=now, story_id=story.id if story else None
+            )
         except VecheError as exc:
             raise _Skip(exc.message) from exc
-        source, key = self.source.name, imported.external_id
-        story_id = store_imports.story_ref(s, source, key)
-        story = s.get(Story, story_id) if story_id else store_stories.story_by_url(s, url)
-        if story is not None and story.site_id != site.id:
-            raise _Skip(f"{url} is a story of another site already.")
         if story is None:
             story = Story(
                 site_id=site.id, url=url, title=title, created_at=imported.created_at or now,
