@@ -73,7 +73,10 @@ def test_cli_user_export_has_every_part_and_no_secret(
     assert profile["has_password"] is True and profile["email_verified"] is False
     ann_ids = {made.ids[k] for k in ("root", "under_deleted", "removed")}
     assert {c["id"] for c in data["comments"]} == ann_ids
+    removed = next(c for c in data["comments"] if c["id"] == made.ids["removed"])
+    assert (removed["status"], removed["moderator_reason"]) == ("removed", "Spam")
     root = next(c for c in data["comments"] if c["id"] == made.ids["root"])
+    assert root["moderator_reason"] is None
     assert root["story"]["url"] == world.story.url and root["quote"]["source"] == "story"
     assert [r["comment_id"] for r in data["reactions"]] == [made.ids["edited"]]
     [report] = data["reports"]

@@ -20,6 +20,7 @@ from veche.store import accounts as store_accounts
 from veche.store import personal as store
 from veche.store.models import User
 
+DECIDED = frozenset({CommentStatus.rejected, CommentStatus.removed})
 FORMAT = "veche-personal-data"
 VERSION = 1
 
@@ -88,6 +89,8 @@ class PersonalData:
                     if c.quote_source
                     else None,
                     "reactions": c.reactions,
+                    # What they are told on the page when a moderator refused or removed it.
+                    "moderator_reason": c.mod_reason if c.status in DECIDED else None,
                     "permalink": f"{base}/stories/{c.story_id}/comments/{c.id}#c{c.id}",
                 }
                 for c, url, title in store.comments(s, user_id)
