@@ -250,3 +250,7 @@ from veche.cli.lists import site_list, story_list, user_list  # noqa: E402  (the
 site.add_command(site_list)
 story.add_command(story_list)
 user.add_command(user_list)
+
+from veche.cli.export import export  # noqa: E402  (its own module)
+
+main.add_command(export)

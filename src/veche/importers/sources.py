@@ -55,6 +55,12 @@ def _remark42(path: Path, opening: Opening) -> ImportSource:
     return Remark42Source(path)
 
 
+def _veche(path: Path, opening: Opening) -> ImportSource:
+    from veche.importers.veche_json import VecheExport
+
+    return VecheExport.open(path)
+
+
 @dataclass(frozen=True)
 class Source:
     open: Opener
@@ -88,4 +94,5 @@ SOURCES: dict[str, Source] = {
         _remark42,
         "Import a Remark42 backup (JSON lines, or the daily .gz): comments by page URL.",
     ),
+    "veche": Source(_veche, "Import a `veche export` file (docs/export.md)."),
 }

@@ -1,4 +1,4 @@
-"""A member's own data: download it (JSON), or delete the account.
+"""A member's own data: download it (JSON, service.personal_data), or delete the account.
 
 Deletion erases what identifies the person — email, handle, names, password, sessions,
 outside identities, mailed links — and keeps every thread readable: the user row stays (as
@@ -22,6 +22,7 @@ from veche.domain.moderation import ModerationSettings
 from veche.service import policy
 from veche.service.found import for_write, last_seq
 from veche.service.my_account import MyAccount, me
+from veche.service.personal_data import PersonalData
 from veche.service.runtime import Runtime, Viewer
 from veche.service.signin_guard import account_key
 from veche.store import comments as store_comments
@@ -35,7 +36,6 @@ from veche.store.reader_models import (
 )
 
 DELETED_HANDLE = "[deleted]"  # brackets are never in a real handle: nobody can pass as it
-EXPORT_COMMENTS = 50_000
 BATCH = 100
 
 
@@ -44,56 +44,8 @@ class Erasure:
         self.rt = rt
 
     def export(self, viewer: Viewer) -> dict[str, Any]:
-        """Profile, comments (with their words and where they are) and sessions, without
-        any token or hash."""
-        account = MyAccount(self.rt)
-        profile = account.view(viewer)
-        base = self.rt.config.base_url
-        with self.rt.db.session(write=False) as s:
-            rows = s.execute(
-                select(Comment, Story.url, Story.title)
-                .join(Story, Story.id == Comment.story_id)
-                .where(Comment.author_id == profile.id)
-                .order_by(Comment.id)
-                .limit(EXPORT_COMMENTS)
-            ).all()
-            comments = [
-                {
-                    "id": c.id,
-                    "story": {"id": c.story_id, "url": url, "title": title},
-                    "parent_id": c.parent_id,
-                    "status": c.status.value,
-                    "created_at": c.created_at.isoformat(),
-                    "edited_at": c.edited_at.isoformat() if c.edited_at else None,
-                    "body_markdown": c.body_src,
-                    "permalink": f"{base}/stories/{c.story_id}/comments/{c.id}#c{c.id}",
-                }
-                for c, url, title in rows
-            ]
-        return {
-            "profile": {
-                "id": profile.id,
-                "handle": profile.handle,
-                "display_name": profile.display_name,
-                "email": profile.email,
-                "email_verified": profile.email_verified,
-                "hide_presence": profile.hide_presence,
-                "role": profile.role,
-                "created_at": profile.created_at.isoformat(),
-                "profile_url": f"{base}/users/{profile.handle}",
-            },
-            "comments": comments,
-            "sessions": [
-                {
-                    "id": v.id,
-                    "created_at": v.created_at.isoformat(),
-                    "expires_at": v.expires_at.isoformat(),
-                    "user_agent": v.user_agent,
-                    "current": v.current,
-                }
-                for v in account.sessions(viewer)
-            ],
-        }
+        """The member's own data (service.personal_data), without any token or hash."""
+        return PersonalData(self.rt).of(me(viewer).id, current_token=viewer.token)
 
     def delete_account(self, viewer: Viewer, password: str) -> None:
         user = me(viewer)
