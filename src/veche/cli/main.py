@@ -18,6 +18,7 @@ from veche.cli.site_auth import auth_options as _auth_options
 from veche.cli.site_auth import auth_shown as _auth_shown
 from veche.config import Config
 from veche.domain.enums import Role
+from veche.domain.language import SETTINGS as LANGUAGE_SETTINGS
 from veche.domain.moderation import SETTINGS as MODERATION_SETTINGS
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime
@@ -164,6 +165,10 @@ def _site_options(fn: Any) -> Any:
             "--" + d.name.replace("_", "-"), "mod_" + d.name, default=None, metavar="VALUE",
             help=f"{d.help} (default: {_shown(d.default)})".replace("`", ""),
         )(fn)  # fmt: skip
+    for d in LANGUAGE_SETTINGS:
+        fn = click.option(
+            "--" + d.name, default=None, metavar="LANG", help=f"{d.help} (default: {d.default})"
+        )(fn)
     fn = click.option(
         "--title-suffix", default=None, metavar="TEXT",
         help='What page titles end with, e.g. "The Coast Gazette": dropped from story titles '
@@ -197,7 +202,8 @@ def _shown(value: Any) -> str:
 def _settings(
     origins: tuple[str, ...], remove_origins: tuple[str, ...], set_origins: str | None,
     title_suffix: str | None, require_sign_in: bool | None, allow_guests: bool | None,
-    edit_window: int | None, max_length: int | None, **moderation: Any,
+    edit_window: int | None, max_length: int | None, language: str | None = None,
+    **moderation: Any,
 ) -> SiteSettings:  # fmt: skip
     auth = _auth_changes(moderation)
     replaced = None
@@ -210,6 +216,7 @@ def _settings(
         add_origins=list(origins) or None,
         remove_origins=list(remove_origins) or None,
         title_suffix=title_suffix,
+        language=language,
         require_sign_in=require_sign_in,
         allow_guests=allow_guests,
         edit_window_seconds=edit_window * 60 if edit_window is not None else None,
@@ -227,6 +234,7 @@ def _describe(site: Any) -> str:
         + "\n  sign-in: "
         + _auth_shown(site)
         + (f"\n  title suffix: {site.title_suffix}" if site.title_suffix else "")
+        + f"\n  language: {site.language}"
     )
 
 

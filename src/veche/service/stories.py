@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from veche.domain import moderation, site_auth, titles, validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from veche.domain.language import parse_language
 from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.live.broker import Notice
 from veche.security import signing
@@ -35,6 +36,7 @@ class SiteSettings:
     title_suffix: str | None = None  # "" forgets it (domain/titles.py)
     add_origins: list[str] | None = None  # added to the allowed origins
     remove_origins: list[str] | None = None  # taken from them; each must be there
+    language: str | None = None  # domain.language: the site's default language
 
 
 def _apply(site: Site, settings: SiteSettings) -> None:
@@ -43,6 +45,8 @@ def _apply(site: Site, settings: SiteSettings) -> None:
     if settings.auth:
         site.auth = site_auth.updated(site.auth, settings.auth)
     _apply_origins(site, settings)
+    if settings.language is not None:
+        site.language = parse_language(settings.language)
     if settings.title_suffix is not None:
         suffix = clean_text(validation.reject_nul(settings.title_suffix, "title suffix"))
         if len(suffix) > titles.SUFFIX_MAX:

@@ -17,6 +17,7 @@ from veche.service.runtime import Viewer
 from veche.service.threads import FEATURED_LIMIT, Threads
 from veche.store.models import Story
 from veche.store.threads import Sort
+from veche.web.i18n import for_site
 from veche.web.identity import csrf_token, runtime, viewer
 from veche.web.templating import new_key
 from veche.web.views import (
@@ -118,6 +119,7 @@ def discussion(
     renders it for everyone: no tokens, no viewer, no held comments, no controls. Without
     `head` (a "load more" page) the Featured tab's label is not counted."""
     rt = runtime(request)
+    for_site(story.site.language)
     who: policy.Who = EVERYONE if shared else viewer(request)
     now = rt.clock()
     threads = Threads(rt)

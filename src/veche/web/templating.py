@@ -9,8 +9,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
 
+from veche import i18n
+from veche.web import times
 from veche.web.identity import ANON_COOKIE, SESSION_COOKIE, anon_id, csrf_token, runtime, viewer
 
 STATIC = Path(__file__).with_name("static")
@@ -19,15 +23,27 @@ env = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+# Newstyle gettext: `_("… %(name)s", name=x)` escapes `x` and formats after translating.
+env.install_gettext_translations(i18n.Current(), newstyle=True)  # type: ignore[attr-defined]
 
 
-def when(value: dt.datetime) -> str:
-    """The seed's style: 26 November 2022 22:12 (UTC)."""
-    return f"{value.day} {value:%B %Y %H:%M}"
+@pass_context
+def when(context: Context, value: dt.datetime) -> str:
+    """The seed's style, in the language in force and the reader's zone (UTC when shared)."""
+    return times.exact(value, context.get("zone"))
+
+
+@pass_context
+def time_tag(context: Context, value: dt.datetime) -> Markup:
+    """`<time>` with the exact time in its title, relative while recent."""
+    return times.time_tag(value, context.get("now"), context.get("zone"))
 
 
 env.filters["when"] = when
+env.filters["time"] = time_tag
+env.globals["lang"] = i18n.current
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -46,6 +62,8 @@ def new_key() -> str:
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     who = viewer(request)
     context.setdefault("base", "")
+    context.setdefault("zone", who.user.time_zone if who.user is not None else None)
+    context.setdefault("now", runtime(request).clock())
     html = env.get_template(template).render(
         request=request,
         viewer=who,
