@@ -30,7 +30,7 @@ typecheck: $(STAMP)
 # Translations (docs/translating.md): the strings in code, templates and scripts into the
 # template catalog, then merged into each language's catalog. Offline; `make test` needs none.
 LOCALES := src/veche/locale
-KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3 -k lazy_gettext -k t -k tn:1,2
+KEYWORDS := -k _ -k N_ -k gettext -k ngettext:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3 -k lazy_gettext -k t -k tn:1,2
 messages: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output --no-wrap -F babel.cfg $(KEYWORDS) \
 		--project=veche -o $(LOCALES)/messages.pot .

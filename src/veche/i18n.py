@@ -153,6 +153,11 @@ def lazy_gettext(message: str) -> LazyProxy:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Marks a constant for the catalog; it is translated where it is shown, with `_()`."""
+    return message
+
+
 class Current:
     """What Jinja's i18n extension is installed with: each call asks the request's language."""
 

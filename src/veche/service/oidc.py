@@ -34,6 +34,7 @@ from joserfc.jws import JWSRegistry
 
 from veche.domain.errors import NotFound, VecheError
 from veche.domain.site_auth import SiteAuth
+from veche.i18n import gettext as _
 from veche.security.ratelimit import client_bucket
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories
@@ -186,10 +187,10 @@ class OidcClient:
         try:
             site = Stories(self.rt).site(site_name)
         except NotFound:
-            raise NotFound("There is no such site.") from None
+            raise NotFound(_("There is no such site.")) from None
         auth = SiteAuth.from_stored(site.auth)
         if not auth.oidc_enabled:
-            raise NotFound("This site has no sign-in provider.")
+            raise NotFound(_("This site has no sign-in provider."))
         return auth, list(site.allowed_origins)
 
     def _session(self, auth: SiteAuth, doc: Mapping[str, Any], site: str) -> OAuth2Session:

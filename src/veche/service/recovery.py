@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from veche.domain import validation
 from veche.domain.errors import InvalidInput, TryLater
+from veche.i18n import gettext as _
 from veche.notify.mail import Mail, queue_mail
 from veche.security.passwords import hash_password
 from veche.security.ratelimit import client_bucket
@@ -136,7 +137,7 @@ class Recovery:
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "reset", client_bucket(ip))
         address = validation.email(email)
         if address is None:
-            raise InvalidInput("Enter the email address of your account.", field="email")
+            raise InvalidInput(_("Enter the email address of your account."), field="email")
         with self.rt.db.session() as s:
             user = store.user_by_email(s, address)
             if user is not None and user.deleted_at is None:
@@ -196,7 +197,7 @@ class Recovery:
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "signin-link", client_bucket(ip))
         login = validation.reject_nul(login, "login").strip()
         if not login:
-            raise InvalidInput("Enter your handle or email.", field="login")
+            raise InvalidInput(_("Enter your handle or email."), field="login")
         with self.rt.db.session() as s:
             email = login.lower() if "@" in login else None
             user = store.user_by_login(s, validation.handle_key(login), email)

@@ -17,6 +17,7 @@ import hashlib
 import math
 
 from veche.domain.errors import RateLimited
+from veche.i18n import gettext as _
 from veche.service.runtime import Runtime
 from veche.store import account_tokens as store
 
@@ -67,8 +68,10 @@ class SigninGuard:
             left = (until - now).total_seconds() if until is not None else 1.0
             wait_s = max(1, math.ceil(left))
             raise RateLimited(
-                f"Too many failed sign-ins to this account. Please wait {wait_s} seconds and "
-                f"try again. {LINK_HINT}",
+                _(
+                    "Too many failed sign-ins to this account. Please wait %(wait_s)s seconds and try again. %(LINK_HINT)s"
+                )
+                % {"wait_s": wait_s, "LINK_HINT": LINK_HINT},
                 retry_after=wait_s,
             )
 

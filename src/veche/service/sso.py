@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from veche.domain import site_auth, validation
 from veche.domain.enums import Role
 from veche.domain.errors import Conflict, InvalidInput, TryLater, VecheError
+from veche.i18n import gettext as _
 from veche.moderation.confusables import claims_office, name_key
 from veche.security.ratelimit import client_bucket
 from veche.service.accounts import Accounts
@@ -289,7 +290,7 @@ class Sso:
             except IntegrityError:
                 if attempt:
                     raise
-        raise Conflict("The account could not be made; try again.")  # pragma: no cover
+        raise Conflict(_("The account could not be made; try again."))  # pragma: no cover
 
     def _apply(self, s: Any, user: User, claims: Claims, honour_role: bool) -> None:
         """The publisher's word on handle, name, email, avatar and (if allowed) role."""
@@ -349,4 +350,4 @@ def free_handle(s: Any, wanted: str, own_id: int | None, *, staff: bool = False)
         if store.handle_lookalike(s, name_key(candidate), own_id):
             continue
         return candidate
-    raise Conflict("No free handle could be found; try again.", field="handle")
+    raise Conflict(_("No free handle could be found; try again."), field="handle")

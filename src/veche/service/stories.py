@@ -13,6 +13,7 @@ from veche.domain import moderation, site_auth, titles, validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from veche.domain.language import parse_language
 from veche.domain.markup import clean_text, html_to_text, render_markdown
+from veche.i18n import gettext as _
 from veche.live.broker import Notice
 from veche.security import signing
 from veche.security.ratelimit import client_bucket
@@ -51,7 +52,9 @@ def _apply(site: Site, settings: SiteSettings) -> None:
         suffix = clean_text(validation.reject_nul(settings.title_suffix, "title suffix"))
         if len(suffix) > titles.SUFFIX_MAX:
             raise InvalidInput(
-                f"A title suffix is at most {titles.SUFFIX_MAX} characters.", field="title_suffix"
+                _("A title suffix is at most %(SUFFIX_MAX)s characters.")
+                % {"SUFFIX_MAX": titles.SUFFIX_MAX},
+                field="title_suffix",
             )
         site.title_suffix = suffix or None
     if settings.require_sign_in is not None:
@@ -60,11 +63,11 @@ def _apply(site: Site, settings: SiteSettings) -> None:
         site.allow_guests = settings.allow_guests
     if settings.edit_window_seconds is not None:
         if not 0 <= settings.edit_window_seconds <= 7 * 24 * 3600:
-            raise InvalidInput("The edit window is 0 seconds to 7 days.", field="edit_window")
+            raise InvalidInput(_("The edit window is 0 seconds to 7 days."), field="edit_window")
         site.edit_window_seconds = settings.edit_window_seconds
     if settings.max_comment_length is not None:
         if not 1 <= settings.max_comment_length <= 100_000:
-            raise InvalidInput("The maximum comment length is 1 to 100000.", field="max_length")
+            raise InvalidInput(_("The maximum comment length is 1 to 100000."), field="max_length")
         site.max_comment_length = settings.max_comment_length
 
 
@@ -73,7 +76,10 @@ def _origin(value: str) -> str:
     try:
         return validation.origin(value)
     except InvalidInput as exc:
-        raise InvalidInput(f"{value!r}: {exc.message}", field="origin") from exc
+        raise InvalidInput(
+            _("%(value)s: %(message)s") % {"value": repr(value), "message": exc.message},
+            field="origin",
+        ) from exc
 
 
 def _apply_origins(site: Site, settings: SiteSettings) -> None:
@@ -85,7 +91,9 @@ def _apply_origins(site: Site, settings: SiteSettings) -> None:
     for o in settings.remove_origins or ():
         gone = _origin(o)
         if gone not in origins:
-            raise NotFound(f"Site {site.name} does not allow {gone}.")
+            raise NotFound(
+                _("Site %(name)s does not allow %(gone)s.") % {"name": site.name, "gone": gone}
+            )
         origins.discard(gone)
     site.allowed_origins = sorted(origins)
 
@@ -100,7 +108,7 @@ class Stories:
     def create_site(self, name: str, settings: SiteSettings) -> Site:
         name = clean_text(validation.reject_nul(name, "site name", field="name"))
         if not name or len(name) > 64:
-            raise InvalidInput("A site name is 1 to 64 characters.", field="name")
+            raise InvalidInput(_("A site name is 1 to 64 characters."), field="name")
         site = Site(
             name=name,
             allowed_origins=[],
@@ -116,10 +124,14 @@ class Stories:
         try:
             with self.rt.db.session() as s:
                 if store.site_by_name(s, name):
-                    raise Conflict(f"A site named “{name}” exists already.", field="name")
+                    raise Conflict(
+                        _("A site named “%(name)s” exists already.") % {"name": name}, field="name"
+                    )
                 s.add(site)
         except IntegrityError as exc:
-            raise Conflict(f"A site named “{name}” exists already.", field="name") from exc
+            raise Conflict(
+                _("A site named “%(name)s” exists already.") % {"name": name}, field="name"
+            ) from exc
         self.sites_changed()
         return site
 
@@ -127,7 +139,7 @@ class Stories:
         with self.rt.db.session() as s:
             site = store.site_by_name(s, name)
             if site is None:
-                raise NotFound(f"There is no site named “{name}”.")
+                raise NotFound(_("There is no site named “%(name)s”.") % {"name": name})
             _apply(site, settings)
         self.sites_changed()
         return site
@@ -145,7 +157,7 @@ class Stories:
         with self.rt.db.session(write=False) as s:
             site = store.site_by_name(s, name)
         if site is None:
-            raise NotFound(f"There is no site named “{name}”.")
+            raise NotFound(_("There is no site named “%(name)s”.") % {"name": name})
         return site
 
     def cached_origins(self) -> frozenset[str] | None:
@@ -175,7 +187,7 @@ class Stories:
         with self.rt.db.session(write=False) as s:
             story = s.get(Story, story_id)
         if story is None:
-            raise NotFound("There is no such story.")
+            raise NotFound(_("There is no such story."))
         return story
 
     def by_url(
@@ -196,7 +208,7 @@ class Stories:
             story = store.story_by_url(s, url)
         if story is not None or not create:
             if story is None:
-                raise NotFound("There is no discussion for that page yet.")
+                raise NotFound(_("There is no discussion for that page yet."))
             return story
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -205,7 +217,9 @@ class Stories:
             with self.rt.db.session() as s:
                 site = next((x for x in store.all_sites(s) if origin in x.allowed_origins), None)
                 if site is None:
-                    raise NotFound(f"No site here allows pages from {origin}.")
+                    raise NotFound(
+                        _("No site here allows pages from %(origin)s.") % {"origin": origin}
+                    )
                 existing = store.story_by_url(s, url)
                 if existing is not None:
                     return existing
@@ -266,9 +280,12 @@ class Stories:
             )
             existing = store.story_by_url(s, url)
         if site is None:
-            raise NotFound(f"No site here allows pages from {parts.scheme}://{parts.netloc}.")
+            raise NotFound(
+                _("No site here allows pages from %(scheme)s://%(netloc)s.")
+                % {"scheme": parts.scheme, "netloc": parts.netloc}
+            )
         if origin is None:
-            raise Forbidden("Only the publisher's own pages may open a discussion here.")
+            raise Forbidden(_("Only the publisher's own pages may open a discussion here."))
         refusal = policy.origin_refusal(site.allowed_origins, origin)
         if refusal is not None:
             raise refusal.exception()
@@ -280,8 +297,10 @@ class Stories:
             )
         ):
             raise Forbidden(
-                "The title's signature does not match this page's URL and title; "
-                "sign exactly the data-story-url and data-story-title with the site's key."
+                _(
+                    "The title's signature does not match this page's URL and title; "
+                    "sign exactly the data-story-url and data-story-title with the site's key."
+                )
             )
         story = existing or self.by_url(url, title=title, ip=ip, confirmed=signed)
         if (  # a story that was there, or that another reader made a moment before
@@ -309,9 +328,11 @@ class Stories:
         with self.rt.db.session() as s:
             site = store.site_by_name(s, site_name)
             if site is None:
-                raise NotFound(f"There is no site named “{site_name}”.")
+                raise NotFound(
+                    _("There is no site named “%(site_name)s”.") % {"site_name": site_name}
+                )
             if store.story_by_url(s, url):
-                raise Conflict("A story with that URL exists already.", field="url")
+                raise Conflict(_("A story with that URL exists already."), field="url")
             shown, retitled = page_title(s, site, title, now=self.rt.clock())
             story = Story(site=site, url=url, title=shown, created_at=self.rt.clock())
             set_content(story, body, image_caption, photo_credit)
@@ -340,7 +361,7 @@ class Stories:
             # OF stories: PostgreSQL refuses FOR UPDATE on the outer-joined site.
             story = s.get(Story, story_id, with_for_update={"of": Story})
             if story is None:
-                raise NotFound("There is no such story.")
+                raise NotFound(_("There is no such story."))
             if title is not None and from_page:
                 now = self.rt.clock()
                 story.title, retitled = page_title(s, story.site, title, now=now, story_id=story.id)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
+from veche import i18n
 from veche.domain.errors import TryLater, VecheError
+from veche.i18n import N_
+from veche.i18n import gettext as _
 from veche.service.accounts import Accounts
 from veche.service.erasure import Erasure
 from veche.service.my_account import MyAccount
@@ -28,14 +32,16 @@ router = APIRouter(include_in_schema=False)
 Handle = Annotated[str, Path(min_length=1, max_length=60)]
 # What a finished form says on the page it returns to: fixed words, nothing reflected.
 DONE = {
-    "name": "Your display name is saved.",
-    "presence": "Your online status setting is saved.",
-    "password": "Your password is changed, and your other sessions are signed out.",
-    "session": "That session is signed out.",
-    "others": "Your other sessions are signed out.",
-    "reset": "Your password is changed. You are signed in, and every other session is out.",
-    "link": "You are signed in.",
+    "name": N_("Your display name is saved."),
+    "presence": N_("Your online status setting is saved."),
+    "language": N_("Your language and time zone are saved."),
+    "password": N_("Your password is changed, and your other sessions are signed out."),
+    "session": N_("That session is signed out."),
+    "others": N_("Your other sessions are signed out."),
+    "reset": N_("Your password is changed. You are signed in, and every other session is out."),
+    "link": N_("You are signed in."),
 }
+ZONES = sorted(available_timezones())
 
 
 def _refused(response: Response, exc: VecheError) -> Response:
@@ -50,7 +56,8 @@ def _account_page(request: Request, status: int = 200, **extra: Any) -> Response
     account = MyAccount(rt)
     return render(
         request, "account.html", status=status, account=account.view(who),
-        sessions=account.sessions(who), **extra,
+        sessions=account.sessions(who), languages=list(i18n.NAMES.items()),
+        time_zones=ZONES, **extra,
     )  # fmt: skip
 
 
@@ -70,7 +77,7 @@ def _signed_in_as(request: Request, token: str, target: str) -> RedirectResponse
 def account_page(request: Request, done: str = "") -> Response:
     if viewer(request).user is None:
         return RedirectResponse("/signin?next=/account", status_code=303)
-    return _account_page(request, notice=DONE.get(done))
+    return _account_page(request, notice=_(DONE[done]) if done in DONE else None)
 
 
 def _act(request: Request, csrf: str, section: str, action: Any) -> Response:
@@ -109,6 +116,19 @@ def post_presence(request: Request, hide: str = Form(""), csrf: str = Form("")) 
         csrf,
         "presence",
         lambda: MyAccount(runtime(request)).set_presence(who, hidden=hidden),
+    )
+
+
+@router.post("/account/language")
+def post_language(
+    request: Request, language: str = Form(""), time_zone: str = Form(""), csrf: str = Form("")
+) -> Response:
+    who = viewer(request)
+    return _act(
+        request,
+        csrf,
+        "language",
+        lambda: MyAccount(runtime(request)).set_language(who, language, time_zone),
     )
 
 

@@ -11,6 +11,7 @@ from fastapi import Request
 from veche.domain.enums import CommentStatus
 from veche.domain.errors import InvalidInput
 from veche.domain.moderation import ModerationSettings
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.service.reactions import Reactions
 from veche.service.runtime import Viewer
@@ -155,7 +156,7 @@ def discussion(
         else:
             source, quoted = threads.one(reply, who)
             if source.story_id != story.id:
-                raise InvalidInput("That comment is not in this discussion.", field="reply")
+                raise InvalidInput(_("That comment is not in this discussion."), field="reply")
             ctx.top_parent = comment_view(source, story, quoted, who, now)
         if quote == reply and source.status is CommentStatus.visible:
             ctx.quote = {"source": "comment", "comment_id": reply, "text": source.body_text,

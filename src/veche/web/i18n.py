@@ -113,5 +113,6 @@ def catalog(language: str) -> JSONResponse:
     """For count.js on a publisher's page: the same for everyone, so cacheable a day."""
     if language not in i18n.LANGUAGES:
         raise NotFound(i18n.gettext("There is no such language."))
-    headers = {"Cache-Control": "public, max-age=86400"}
+    # Public words, asked for by count.js on publishers' pages: any origin may read them.
+    headers = {"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"}
     return JSONResponse(js_catalog(language), headers=headers)

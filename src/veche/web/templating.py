@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from veche import i18n
 from veche.web import times
+from veche.web.i18n import js_catalog
 from veche.web.identity import ANON_COOKIE, SESSION_COOKIE, anon_id, csrf_token, runtime, viewer
 
 STATIC = Path(__file__).with_name("static")
@@ -44,6 +45,42 @@ def time_tag(context: Context, value: dt.datetime) -> Markup:
 env.filters["when"] = when
 env.filters["time"] = time_tag
 env.globals["lang"] = i18n.current
+env.globals["js_catalog"] = js_catalog
+
+
+def status_label(status: str) -> str:
+    """A comment's status as a moderator reads it."""
+    labels = {
+        "visible": i18n.gettext("published"),
+        "pending": i18n.gettext("pending"),
+        "shadowed": i18n.gettext("shadowed"),
+        "rejected": i18n.gettext("rejected"),
+        "removed": i18n.gettext("removed"),
+        "deleted": i18n.gettext("deleted"),
+        "approve": i18n.gettext("approved"),
+        "reject": i18n.gettext("rejected"),
+        "remove": i18n.gettext("removed"),
+        "restore": i18n.gettext("restored"),
+    }
+    return labels.get(str(status), str(status))
+
+
+def report_reason(reason: str) -> str:
+    """A reader's reason for a report, as the queue shows it."""
+    labels = {
+        "abuse": i18n.gettext("Abuse or insult"),
+        "spam": i18n.gettext("Spam"),
+        "off_topic": i18n.gettext("Off-topic"),
+        "misinformation": i18n.gettext("Misinformation"),
+        "other": i18n.gettext("Other"),
+    }
+    return labels.get(str(reason), str(reason))
+
+
+env.globals["report_reason"] = report_reason
+
+
+env.globals["status_label"] = status_label
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

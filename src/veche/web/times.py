@@ -58,6 +58,8 @@ def time_tag(value: dt.datetime, now: dt.datetime | None, zone_name: str | None)
     shown = exact(value, zone_name)
     near = relative(value, now) if now is not None else None
     iso = _aware(value).isoformat()
-    return Markup('<time datetime="{0}" title="{1}">{2}</time>').format(
-        iso, shown, escape(near or shown)
+    # Written in UTC (no reader zone known): veche.js redraws it in the browser's zone.
+    utc = Markup(' data-zone="utc"') if zone(zone_name) is dt.UTC else Markup("")
+    return Markup('<time datetime="{0}" title="{1}"{2}>{3}</time>').format(
+        iso, shown, utc, escape(near or shown)
     )
