@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from babel import Locale
 from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from veche import i18n
@@ -18,16 +18,14 @@ from veche.web import times
 from veche.web.i18n import js_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS: dict[str, Any] = {
-    "_": None,
-    "gettext": None,
-    "ngettext": (1, 2),
-    "pgettext": ((1, "c"), 2),
-    "npgettext": ((1, "c"), 2, 3),
-    "lazy_gettext": None,
-    "t": None,
-    "tn": (1, 2),
-}  # fmt: skip  (the Makefile's `messages` uses the same)
+
+
+def keywords() -> dict[str, Any]:
+    """The keywords `make messages` extracts with, read from the Makefile: one list."""
+    line = next(
+        line for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith("KEYWORDS")
+    )
+    return dict(parse_keywords(line.split(":=", 1)[1].replace("-k", " ").split()))
 
 
 def extracted() -> set[Any]:
@@ -36,7 +34,7 @@ def extracted() -> set[Any]:
         method_map, options_map = parse_mapping_cfg(f)  # type: ignore[no-untyped-call]
     found: set[Any] = set()
     for _file, _line, message, _comments, context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS
+        str(ROOT), method_map, options_map, keywords=keywords()
     ):
         key = message[0] if isinstance(message, tuple) else message
         found.add((context, key) if context else key)
