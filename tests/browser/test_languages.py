@@ -57,7 +57,7 @@ def english_words(language: str) -> set[str]:
     for m in catalog:
         if not m.id or isinstance(m.id, tuple) or m.string == m.id:
             continue
-        for piece in re.split(r"%\(\w+\)s|<[^>]+>", m.id):
+        for piece in re.split(r"%\(\w+\)s|<[^>]+>", str(m.id)):
             piece = piece.strip(" .:·()“”")
             if len(piece) >= 3 and re.search(r"[A-Za-z]{3}", piece):
                 out.add(piece)

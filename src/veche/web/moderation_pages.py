@@ -20,12 +20,25 @@ from veche.service.moderation import Moderation
 from veche.service.queue import Queue, audit_log
 from veche.web.identity import check_csrf, runtime, viewer
 from veche.web.schemas import PathId
-from veche.web.templating import render, status_label
+from veche.web.templating import render
 from veche.web.views import comment_href
 
 router = APIRouter(include_in_schema=False)
 
 ACTIONS = {a.value: a for a in Action}
+
+
+def _verb(action: Action) -> str:
+    """The decision as the queue's summary names it ("3 comments: reject.")."""
+    verbs = {
+        Action.approve: _("approve"),
+        Action.reject: _("reject"),
+        Action.remove: _("remove"),
+        Action.restore: _("restore"),
+    }
+    return verbs[action]
+
+
 TABS = (
     ("pending", N_("Pending")),
     ("flagged", N_("Auto-flagged")),
@@ -116,7 +129,7 @@ def decide_form(
             refused.append(f"#{comment_id}: {exc.message}")
     msg = ngettext("%(num)s comment: %(action)s.", "%(num)s comments: %(action)s.", done) % {
         "num": done,
-        "action": status_label(str(decision.value)),
+        "action": _verb(decision),
     }
     if refused:
         msg += " " + _("Not done: %(items)s") % {"items": " ".join(refused)}
