@@ -135,7 +135,8 @@ class Accounts:
             self.rt.limiter.hit(self.rt.config.rate_limit_auth, "signin", client_bucket(ip))
         except RateLimited as exc:
             raise RateLimited(
-                _("%(message)s %(LINK_HINT)s") % {"message": exc.message, "LINK_HINT": LINK_HINT},
+                _("%(message)s %(LINK_HINT)s")
+                % {"message": exc.message, "LINK_HINT": _(LINK_HINT)},
                 retry_after=exc.retry_after,
             ) from exc
         if not login or not password:

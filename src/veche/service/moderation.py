@@ -14,6 +14,7 @@ from veche.domain.enums import CommentStatus, ReportReason, Role
 from veche.domain.errors import AlreadyDecided, AuthRequired, Conflict, Forbidden, InvalidInput
 from veche.domain.markup import clean_text
 from veche.domain.moderation import Action, ModerationSettings, needs_reason, next_status
+from veche.i18n import N_
 from veche.i18n import gettext as _
 from veche.security.ratelimit import client_bucket
 from veche.service import policy
@@ -26,12 +27,12 @@ from veche.store.models import Comment, Event, Story, User
 
 NOTE_MAX = 500
 PAST = {
-    CommentStatus.visible: "approved",
-    CommentStatus.rejected: "rejected",
-    CommentStatus.removed: "removed",
-    CommentStatus.deleted: "deleted by its author",
-    CommentStatus.pending: "sent back to the queue",
-    CommentStatus.shadowed: "restored",
+    CommentStatus.visible: N_("approved"),
+    CommentStatus.rejected: N_("rejected"),
+    CommentStatus.removed: N_("removed"),
+    CommentStatus.deleted: N_("deleted by its author"),
+    CommentStatus.pending: N_("sent back to the queue"),
+    CommentStatus.shadowed: N_("restored"),
 }
 
 
@@ -236,9 +237,11 @@ class Moderation:
 
 def _already(s: Session, comment: Comment) -> str:
     """Who decided it first, and how, for the moderator who came second."""
-    what = PAST.get(comment.status, comment.status.value)
+    what = _(PAST[comment.status]) if comment.status in PAST else comment.status.value
     if comment.decided_by is None or comment.decided_at is None:
-        return f"This comment was already {what}."
+        return _("This comment was already %(what)s.") % {"what": what}
     decider = s.get(User, comment.decided_by)
-    name = decider.handle if decider is not None else "another moderator"
-    return f"Already decided: {what} by {name} at {comment.decided_at:%H:%M:%S} UTC."
+    name = decider.handle if decider is not None else _("another moderator")
+    return _("Already decided: %(what)s by %(name)s at %(time)s UTC.") % {
+        "what": what, "name": name, "time": f"{comment.decided_at:%H:%M:%S}",
+    }  # fmt: skip

@@ -173,14 +173,14 @@ class MyAccount:
                 recovery.queue_taken_notice(s, owner)
             elif owner is None or user.email_verified_at is None:
                 recovery.queue_verification(s, user, address)
-        return (
-            f"We sent a link to {address}. Your address changes when you open it "
+        return _(
+            "We sent a link to %(address)s. Your address changes when you open it "
             "(it works once, for 48 hours)."
-        )
+        ) % {"address": address}
 
     def resend_verification(self, viewer: Viewer) -> str:
         Recovery(self.rt).resend_verification(me(viewer).id)
-        return "If your address is not yet confirmed, a new link is on its way."
+        return _("If your address is not yet confirmed, a new link is on its way.")
 
     def change_password(self, viewer: Viewer, current: str, new: str) -> int:
         """Every other session is signed out: whoever knew the old password is shut out.

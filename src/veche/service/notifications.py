@@ -134,6 +134,7 @@ class Notifications:
                 mail = notify_mail.one(
                     member.email, kind, row.actor, c, story, base=self.rt.config.base_url,
                     unsubscribe=self.unsubscribe_url(uid),
+                    language=member.language or story.site.language,
                 )  # fmt: skip
                 queue_mail(
                     s, mail, now=now, site_id=story.site_id,

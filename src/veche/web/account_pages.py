@@ -214,8 +214,8 @@ def post_delete(request: Request, password: str = Form(""), csrf: str = Form("")
         return _refused(page, exc)
     request.state.viewer = Viewer(user=None, ip=who.ip)  # the page shows them signed out
     response = render(
-        request, "account_message.html", title="Account deleted",
-        message="Your account is deleted. Your personal data is erased.",
+        request, "account_message.html", title=_("Account deleted"),
+        message=_("Your account is deleted. Your personal data is erased."),
     )  # fmt: skip
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -238,13 +238,17 @@ def verify(request: Request, token: str = "") -> Response:
     try:
         user = Recovery(runtime(request)).verify(token)
     except VecheError as exc:
-        return _message(request, "Link expired", exc.message, status=exc.status)
-    return _message(request, "Address confirmed", f"Thank you: {user.email} is confirmed.")
+        return _message(request, _("Link expired"), exc.message, status=exc.status)
+    return _message(
+        request,
+        _("Address confirmed"),
+        _("Thank you: %(email)s is confirmed.") % {"email": user.email},
+    )
 
 
 @router.get("/account/forgot")
 def forgot_page(request: Request) -> Response:
-    return _message(request, "Forgot your password?", "", form="forgot")
+    return _message(request, _("Forgot your password?"), "", form="forgot")
 
 
 @router.post("/account/forgot")
@@ -255,22 +259,22 @@ def forgot_post(request: Request, email: str = Form(""), csrf: str = Form("")) -
     except VecheError as exc:
         page = _message(
             request,
-            "Forgot your password?",
+            _("Forgot your password?"),
             "",
             status=exc.status,
             form="forgot",
             error=exc.message,
         )
         return _refused(page, exc)
-    return _message(request, "Check your mail", said)
+    return _message(request, _("Check your mail"), said)
 
 
 @router.get("/account/reset")
 def reset_page(request: Request, token: str = "") -> Response:
     """The form, with the token kept in it; the token is spent only when it is sent."""
     if not Recovery(runtime(request)).token_is_good("reset", token[:100]):
-        return _message(request, "Link expired", EXPIRED, status=410, form="forgot")
-    return _message(request, "Choose a new password", "", form="reset", token=token)
+        return _message(request, _("Link expired"), _(EXPIRED), status=410, form="forgot")
+    return _message(request, _("Choose a new password"), "", form="reset", token=token)
 
 
 @router.post("/account/reset")
@@ -282,8 +286,7 @@ def reset_post(
     try:
         user = Recovery(rt).reset(token, password)
     except VecheError as exc:
-        page = _message(
-            request, "Choose a new password", "", status=exc.status, form="reset", token=token,
+        page = _message(request, _("Choose a new password"), "", status=exc.status, form="reset", token=token,
             error=exc.message,
         )  # fmt: skip
         return _refused(page, exc)
@@ -297,16 +300,16 @@ def link_request(request: Request, login: str = Form(""), csrf: str = Form("")) 
     try:
         said = Recovery(runtime(request)).request_signin_link(login, ip=client_ip(request))
     except VecheError as exc:
-        return _refused(_message(request, "Sign-in link", exc.message, status=exc.status), exc)
-    return _message(request, "Check your mail", said)
+        return _refused(_message(request, _("Sign-in link"), exc.message, status=exc.status), exc)
+    return _message(request, _("Check your mail"), said)
 
 
 @router.get("/signin/link")
 def link_page(request: Request, token: str = "") -> Response:
     """A button, not an automatic sign-in: mail scanners that open links must not spend it."""
     if not Recovery(runtime(request)).token_is_good("signin", token[:100]):
-        return _message(request, "Link expired", EXPIRED, status=410)
-    return _message(request, "Sign in", "", form="link", token=token)
+        return _message(request, _("Link expired"), _(EXPIRED), status=410)
+    return _message(request, _("Sign in"), "", form="link", token=token)
 
 
 @router.post("/signin/link")
@@ -316,7 +319,7 @@ def link_post(request: Request, token: str = Form(""), csrf: str = Form("")) -> 
     try:
         user = Recovery(rt).use_signin_link(token)
     except VecheError as exc:
-        return _message(request, "Link expired", exc.message, status=exc.status)
+        return _message(request, _("Link expired"), exc.message, status=exc.status)
     session = Accounts(rt).open_session(user, request.headers.get("user-agent"))
     return _signed_in_as(request, session, "/account?done=link")
 
