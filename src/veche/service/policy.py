@@ -21,6 +21,7 @@ from veche.domain.errors import (
     VecheError,
 )
 from veche.i18n import gettext as _
+from veche.i18n import ngettext
 
 GONE = frozenset({CommentStatus.deleted, CommentStatus.removed})
 # Held back from readers: awaiting a moderator, refused by one (shown to its author with the
@@ -122,9 +123,12 @@ def edit_refusal(c: CommentFacts, story: StoryFacts, who: Who, now: dt.datetime)
         return Refusal(Conflict, _("A deleted comment cannot be edited."))
     if not within_edit_window(c, story, now):
         minutes = story.site.edit_window_seconds // 60
-        return Refusal(
-            Forbidden, f"Comments can only be edited within {minutes} minutes of posting."
+        said = ngettext(
+            "Comments can only be edited within %(num)s minute of posting.",
+            "Comments can only be edited within %(num)s minutes of posting.",
+            minutes,
         )
+        return Refusal(Forbidden, said % {"num": minutes})
     return None
 
 
