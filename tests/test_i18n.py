@@ -81,6 +81,22 @@ def test_plural_forms_match_cldr(language: str) -> None:
     assert len(set(seen.values())) == len(seen) == po.num_plurals
 
 
+@pytest.mark.parametrize(
+    ("n", "shown"),
+    [
+        (1, "1 комментарий"), (2, "2 комментария"), (5, "5 комментариев"),
+        (11, "11 комментариев"), (21, "21 комментарий"), (22, "22 комментария"),
+        (25, "25 комментариев"),
+    ],
+)  # fmt: skip
+def test_russian_counts_take_their_three_forms(n: int, shown: str) -> None:
+    with i18n.using("ru"):
+        said = i18n.ngettext("%(num)s comment", "%(num)s comments", n) % {"num": n}
+    assert said == shown
+    with i18n.using("kk"):  # Kazakh keeps the noun singular after a number
+        assert i18n.ngettext("%(num)s comment", "%(num)s comments", n) % {"num": n} == f"{n} пікір"
+
+
 def test_accept_language_picks_the_best_of_ours() -> None:
     assert i18n.accepted("ru-RU,ru;q=0.9,en;q=0.8") == "ru"
     assert i18n.accepted("de-DE,kk;q=0.5,ru;q=0.4") == "kk"
