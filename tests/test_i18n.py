@@ -73,6 +73,9 @@ def test_plural_forms_match_cldr(language: str) -> None:
     catalog = i18n.LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
     with catalog.open("rb") as f:
         po = read_po(f, locale=language)
+    # Babel's own checks: every %(name)s of the msgid in the msgstr, the right number of forms.
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in po.check()]
+    assert not problems, problems
     index = c2py(po.plural_expr)
     cldr = Locale.parse(language).plural_form
     seen: dict[str, int] = {}

@@ -31,7 +31,7 @@ def _refusal(c: policy.CommentFacts, who: Viewer, on: bool) -> policy.Refusal | 
     if on:
         return policy.reaction_refusal(c, who)
     if not policy.can_see(c, who):
-        return policy.Refusal(NotFound, "There is no such comment.")
+        return policy.Refusal(NotFound, _("There is no such comment."))
     return None
 
 

@@ -74,7 +74,7 @@ def post_comment(
         story = stories(request).get(story_id)
         context = discussion(
             request, story, reply=_id_or_none(parent_id), form_body=body,
-            form_error="Please send your comment again: this page needed a fresh form.",
+            form_error=_("Please send your comment again: this page needed a fresh form."),
         )  # fmt: skip
         return render(request, "story.html", status=403, **context)
     try:

@@ -17,6 +17,7 @@ from veche import i18n
 from veche.web import times
 from veche.web.i18n import js_catalog
 from veche.web.identity import ANON_COOKIE, SESSION_COOKIE, anon_id, csrf_token, runtime, viewer
+from veche.web.views import automatic
 
 STATIC = Path(__file__).with_name("static")
 env = Environment(
@@ -78,6 +79,7 @@ def report_reason(reason: str) -> str:
 
 
 env.globals["report_reason"] = report_reason
+env.globals["automatic"] = automatic
 
 
 env.globals["status_label"] = status_label
