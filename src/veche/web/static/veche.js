@@ -1094,7 +1094,9 @@
 
     liveNode(c) {
       const tpl = document.createElement("template");
-      tpl.innerHTML = c.html;  // rendered and sanitised by the server, shared by every reader
+      // Rendered and sanitised by the server, shared by every reader: in this page's language.
+      tpl.innerHTML = (c.html_by_language && c.html_by_language[catalog.lang]) || c.html;
+      localTimes(tpl.content);
       return tpl.content.querySelector("li.comment");
     }
 
