@@ -13,8 +13,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Live
 from tests.browser.test_a11y import AXE, audit, discussion
+from tests.browser.test_embed_fit import article_list, write
 from tests.conftest import unavailable
 from veche import i18n
+from veche.service.stories import SiteSettings, Stories
 
 pytestmark = pytest.mark.browser
 
@@ -126,3 +128,37 @@ def test_a_readers_own_setting_beats_the_browser(reader: Page, live: Live, langu
     page.goto(f"{live.base}/stories/{live.story.id}")
     expect(page.locator("html")).to_have_attribute("lang", "kk")
     expect(page.locator(".discussion-head h2")).to_contain_text("Талқылау")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("ru", ["1 комментарий", "2 комментария", "5 комментариев"]), ("kk", ["1 пікір", "2 пікір", "5 пікір"])],
+)  # fmt: skip
+def test_the_count_widget_speaks_the_pages_language(
+    page: Page, live: Live, monkeypatch: pytest.MonkeyPatch, lang: str, expected: list[str]
+) -> None:
+    """`<html lang>` of the publisher's list picks the words; the plural form is CLDR's."""
+    live.user("ann")
+    stories = Stories(live.rt)
+    urls = []
+    for n in (1, 2, 5):
+        story = stories.create("news", f"{live.publisher}/2026/n{n}", f"Story {n}")
+        urls.append(story.url)
+        for i in range(n):
+            write(live, story.id, "ann", f"Comment {i} on story {n}.")
+    items = "".join(
+        f'<li><a id="s{i}" data-veche-count data-story-url="{url}">Comments</a></li>'
+        for i, url in enumerate(urls)
+    )
+    html = (
+        f'<!doctype html><html lang="{lang}"><head><title>News</title></head><body><ul>{items}'
+        f'</ul><script src="{live.base}/count.js" async></script></body></html>'
+    )
+    monkeypatch.setattr(Stories, "ORIGINS_TTL", 0.0)
+    with article_list(html) as front:
+        stories.update_site(
+            "news", SiteSettings(allowed_origins=[live.base, live.publisher, front])
+        )
+        page.goto(f"{front}/list")
+        for i, text in enumerate(expected):
+            expect(page.locator(f"#s{i}")).to_have_text(text)

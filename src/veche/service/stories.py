@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from veche.domain import moderation, site_auth, titles, validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from veche.domain.language import parse_language
+from veche.domain.language import LanguageSettings, parse_language
 from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.i18n import gettext as _
 from veche.live.broker import Notice
@@ -118,6 +118,7 @@ class Stories:
             max_comment_length=5000,
             moderation={},
             auth={},
+            language=LanguageSettings().language,
             created_at=self.rt.clock(),
         )
         _apply(site, settings)
