@@ -4,12 +4,15 @@ axe-core still content."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.pofile import read_po
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
 
 from tests.browser.conftest import Live
 from tests.browser.test_a11y import AXE, audit, discussion
@@ -17,6 +20,8 @@ from tests.browser.test_embed_fit import article_list, write
 from tests.conftest import unavailable
 from veche import i18n
 from veche.service.stories import SiteSettings, Stories
+from veche.store.models import Comment
+from veche.web.i18n import js_catalog
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +81,7 @@ def reader(browser: Browser, language: str) -> Iterator[Page]:
     """A browser that asks for `language` (Accept-Language and navigator.language)."""
     if not AXE.is_file():
         unavailable("axe-core", "run `npm ci --prefix tests/axe`")
-    context = browser.new_context(locale=language, bypass_csp=True)
+    context = browser.new_context(locale=language, timezone_id="UTC", bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -118,6 +123,10 @@ def test_a_readers_own_setting_beats_the_browser(reader: Page, live: Live, langu
     `language` still gets Kazakh; the site's default applies to nobody here."""
     page = reader
     live.user("Aigerim")
+    live.user("Mara")
+    write(live, live.story.id, "Mara", "The road is open again.")
+    with live.rt.db.session(write=False) as s:
+        posted = s.scalars(select(Comment.created_at)).one()
     live.sign_in(page, "Aigerim")
     page.goto(f"{live.base}/account")
     page.select_option("select[name=language]", "kk")
@@ -128,6 +137,13 @@ def test_a_readers_own_setting_beats_the_browser(reader: Page, live: Live, langu
     page.goto(f"{live.base}/stories/{live.story.id}")
     expect(page.locator("html")).to_have_attribute("lang", "kk")
     expect(page.locator(".discussion-head h2")).to_contain_text("Талқылау")
+    # Her times: in her zone (not the browser's UTC), relative while recent, exact in the title.
+    stamp = page.locator("li.comment time").first
+    almaty = posted.replace(tzinfo=dt.UTC).astimezone(ZoneInfo("Asia/Almaty"))
+    months = js_catalog("kk")["months"]
+    shown = f"{almaty.day} {months[almaty.month - 1]} {almaty.year} {almaty:%H:%M}"
+    expect(stamp).to_have_attribute("title", shown)
+    expect(stamp).to_have_text(re.compile("бұрын|жаңа ғана"))
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,11 @@ def js_catalog(language: str) -> dict[str, Any]:
             plurals[singular] = forms
         else:
             messages[msgid] = tr.gettext(msgid)
-    return {"lang": language, "messages": messages, "plurals": plurals}
+    months = Locale.parse(language).months["format"]["wide"]
+    return {
+        "lang": language, "messages": messages, "plurals": plurals,
+        "months": [months[m] for m in range(1, 13)],  # as the server writes dates
+    }  # fmt: skip
 
 
 router = APIRouter(include_in_schema=False)

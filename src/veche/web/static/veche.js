@@ -57,24 +57,37 @@
     return fill(text, Object.assign({ num: n }, vars));
   }
 
-  // Times the server wrote in UTC (a shared page): the exact time in this browser's zone
-  // in the tooltip, and "2 hours ago" while recent, in the page's language.
+  // Times the server wrote in UTC (a page shared by every reader): redrawn in the reader's
+  // zone (their account's, from the overlay, else the browser's) in the server's own style,
+  // "4 December 2026 17:45", with month names from the catalog (a browser may lack the
+  // locale's data), and "5 min. ago" while recent.
   const RECENT_MS = 24 * 3600 * 1000;
+  let readerZone = null;
+  function exactTime(when) {
+    const parts = {};
+    try {
+      const format = new Intl.DateTimeFormat("en-US", {
+        timeZone: readerZone || undefined, year: "numeric", month: "numeric", day: "numeric",
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      });
+      for (const p of format.formatToParts(when)) parts[p.type] = p.value;
+    } catch (e) { return null; }
+    const month = (catalog.months || [])[Number(parts.month) - 1] || parts.month;
+    return parts.day + " " + month + " " + parts.year + " " + parts.hour + ":" + parts.minute;
+  }
   function localTimes(root) {
-    if (!root || !window.Intl || !Intl.RelativeTimeFormat) return;
-    const exact = new Intl.DateTimeFormat(catalog.lang, { dateStyle: "long", timeStyle: "short" });
-    const relative = new Intl.RelativeTimeFormat(catalog.lang, { numeric: "auto", style: "short" });
+    if (!root || !window.Intl) return;
     const now = Date.now();
     for (const el of root.querySelectorAll("time[data-zone=utc]")) {
       const when = new Date(el.getAttribute("datetime"));
-      if (isNaN(when)) continue;
-      el.title = exact.format(when);
-      const ago = when.getTime() - now;
-      if (Math.abs(ago) >= RECENT_MS) { el.textContent = el.title; continue; }
-      const minutes = Math.round(ago / 60000);
-      el.textContent = Math.abs(minutes) < 1 ? t("just now")
-        : Math.abs(minutes) < 60 ? relative.format(minutes, "minute")
-        : relative.format(Math.round(minutes / 60), "hour");
+      const exact = isNaN(when) ? null : exactTime(when);
+      if (!exact) continue;
+      el.title = exact;
+      const minutes = Math.round(Math.abs(when.getTime() - now) / 60000);
+      if (minutes * 60000 >= RECENT_MS) el.textContent = exact;
+      else if (minutes < 1) el.textContent = t("just now");
+      else if (minutes < 60) el.textContent = tn("%(num)s min. ago", "%(num)s min. ago", minutes);
+      else el.textContent = tn("%(num)s hr. ago", "%(num)s hr. ago", Math.round(minutes / 60));
     }
   }
 
@@ -107,7 +120,13 @@
 
     get root() {
       const root = this.container.querySelector("[data-veche-discussion]");
-      if (root && root !== this.catalogOf) { this.catalogOf = root; useCatalog(root); localTimes(root); }
+      if (root && root !== this.catalogOf) {
+        this.catalogOf = root;
+        useCatalog(root);
+        const me = root.querySelector(".me[data-zone]");
+        if (me && me.dataset.zone) readerZone = me.dataset.zone;
+        localTimes(root);
+      }
       return root;
     }
     get storyId() { return this.root ? this.root.dataset.storyId : null; }
@@ -244,6 +263,8 @@
         if (this.mode === "hosted") this.between(document.body, "nav", piece("nav").content);
         this.between(this.root, "me", piece("me").content);
         this.between(this.root, "slot", piece("slot").content);
+        const me = this.root.querySelector(".me[data-zone]");
+        if (me && me.dataset.zone) { readerZone = me.dataset.zone; localTimes(this.root); }
         const out = this.root.querySelector(".signout");
         if (out && this.mode === "embed") out.hidden = false;
         if (this.mode === "embed" && this.token && !known) {
