@@ -27,6 +27,11 @@
     remove: () => t("removed"), restore: () => t("restored"),
   };
   const past = (action) => (PAST[action] ? PAST[action]() : action);
+  const VERB = {
+    approve: () => t("approve"), reject: () => t("reject"),
+    remove: () => t("remove"), restore: () => t("restore"),
+  };
+  const verb = (action) => (VERB[action] ? VERB[action]() : action);
   let current = 0;
   let last = null;  // the item decided last: u takes that decision back
 
@@ -89,7 +94,7 @@
       li.classList.remove("decided");
       li.classList.add("done");
       for (const control of li.querySelectorAll("button, select, input")) control.disabled = true;
-      say(t("Comment by %(author)s: %(decision)s.", { author: li.dataset.author, decision: past(action) }));
+      say(t("Comment by %(author)s: %(action)s done.", { author: li.dataset.author, action: verb(action) }));
       last = action === "restore" ? null : li;
       const rest = open().filter((x) => !x.classList.contains("done"));
       if (action !== "restore" && rest.length) focus(items().indexOf(rest[0]));
@@ -127,7 +132,7 @@
       if (result.ok) { done += 1; markDecided(li, past(action)); }
       else markDecided(li, result.message);
     }
-    say(t("%(done)s of %(chosen)s selected: %(decision)s.", { done, chosen: chosen.length, decision: past(action) }));
+    say(t("%(done)s of %(chosen)s selected: %(action)s done.", { done, chosen: chosen.length, action: verb(action) }));
   }
 
   root.addEventListener("submit", (event) => {
