@@ -130,6 +130,25 @@ def test_a_page_of_a_site_applies_its_default_when_nobody_chose() -> None:
     assert i18n.current() == "en"
 
 
+def test_a_string_needed_while_finding_the_reader_does_not_ask_for_them_again() -> None:
+    """Resolving the reader may itself refuse (a revoked token), in words: those words are
+    in the browser's language, not a loop back into resolving the reader."""
+    asked: list[int] = []
+
+    def reader() -> str | None:
+        asked.append(1)
+        assert i18n.gettext("just now") == "только что"  # the refusal's words, in Russian
+        return "kk"
+
+    token = i18n.begin(i18n.Choice(accepted="ru", user=reader))
+    try:
+        assert i18n.current() == "kk"
+        assert i18n.current() == "kk"
+    finally:
+        i18n.end(token)
+    assert asked == [1]
+
+
 def test_using_speaks_the_language_and_falls_back_to_english() -> None:
     with i18n.using("kk"):
         assert i18n.gettext("just now") == "жаңа ғана"

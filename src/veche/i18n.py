@@ -54,11 +54,18 @@ class Choice:
     site: str | None = None
     user: Callable[[], str | None] = lambda: None
     _chosen: str | None = field(default=None, repr=False)
+    _asking: bool = field(default=False, repr=False)
 
     @property
     def language(self) -> str:
         if self._chosen is None:
-            self._chosen = choose(self.user(), self.accepted, self.site)
+            if self._asking:  # finding the reader needed a string (a refusal): not theirs yet
+                return choose(None, self.accepted, self.site)
+            self._asking = True
+            try:
+                self._chosen = choose(self.user(), self.accepted, self.site)
+            finally:
+                self._asking = False
         return self._chosen
 
     def for_site(self, site_language: str | None) -> None:
