@@ -35,9 +35,9 @@
   // %(holes)s, never glued from pieces; plural forms picked by the CLDR category.
   let catalog = { lang: "en", messages: {}, plurals: {} };
   function useCatalog(root) {
-    const node = root && root.querySelector("script[data-veche-catalog]");
+    const node = root && root.querySelector("template[data-veche-catalog]");
     if (!node) return;
-    try { catalog = JSON.parse(node.textContent); } catch (e) { /* keep the one we have */ }
+    try { catalog = JSON.parse(node.content.textContent); } catch (e) { /* keep the one we have */ }
   }
   function escapeHtml(text) {
     return text.replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
