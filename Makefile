@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check clean bench bench-moderation
+.PHONY: run test lint typecheck check clean bench bench-moderation messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,15 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# Translations (docs/translating.md): the strings in code, templates and scripts into the
+# template catalog, then merged into each language's catalog. Offline; `make test` needs none.
+LOCALES := src/veche/locale
+KEYWORDS := -k _ -k N_ -k gettext -k ngettext:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3 -k lazy_gettext -k t -k tn:1,2
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output --no-wrap -F babel.cfg $(KEYWORDS) \
+		--project=veche -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -i $(LOCALES)/messages.pot -d $(LOCALES)
 
 # Benchmarks (bench/README.md): not tests, not part of `make test`. Isso gets its own venv
 # so its dependencies never mix with veche's; py-spy (a standalone binary) lives there too.

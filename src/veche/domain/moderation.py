@@ -15,6 +15,8 @@ from veche.domain.declared import Declared, declared
 from veche.domain.declared import setting as _setting
 from veche.domain.enums import CommentStatus, Premoderation
 from veche.domain.errors import InvalidInput
+from veche.i18n import N_
+from veche.i18n import gettext as _
 
 WORD_MAX = 80
 WORDS_MAX = 1000
@@ -26,7 +28,7 @@ def _premoderation(raw: object) -> Premoderation:
         return Premoderation(str(raw).strip().lower())
     except ValueError:
         raise InvalidInput(
-            "Pre-moderation is one of: off, all, new.", field="premoderation"
+            _("Pre-moderation is one of: off, all, new."), field="premoderation"
         ) from None
 
 
@@ -34,7 +36,10 @@ def _one_of(name: str, *allowed: str) -> Callable[[object], str]:
     def parse(raw: object) -> str:
         value = str(raw).strip().lower()
         if value not in allowed:
-            raise InvalidInput(f"{name} is one of: {', '.join(allowed)}.", field=name)
+            raise InvalidInput(
+                _("%(name)s is one of: %(join)s.") % {"name": name, "join": ", ".join(allowed)},
+                field=name,
+            )
         return value
 
     return parse
@@ -47,7 +52,11 @@ def _count(name: str, low: int, high: int) -> Callable[[object], int]:
         except ValueError:
             value = low - 1
         if isinstance(raw, bool) or not low <= value <= high:
-            raise InvalidInput(f"{name} is a whole number from {low} to {high}.", field=name)
+            raise InvalidInput(
+                _("%(name)s is a whole number from %(low)s to %(high)s.")
+                % {"name": name, "low": low, "high": high},
+                field=name,
+            )
         return value
 
     return parse
@@ -60,7 +69,7 @@ def _share(name: str) -> Callable[[object], float]:
         except ValueError:
             value = -1.0
         if isinstance(raw, bool) or not 0.0 <= value <= 1.0:
-            raise InvalidInput(f"{name} is a number from 0 to 1.", field=name)
+            raise InvalidInput(_("%(name)s is a number from 0 to 1.") % {"name": name}, field=name)
         return value
 
     return parse
@@ -75,7 +84,7 @@ def _lines(name: str, item_max: int, count_max: int) -> Callable[[object], tuple
         elif isinstance(raw, list | tuple):
             items = [str(p) for p in raw]
         else:
-            raise InvalidInput(f"{name} is a list.", field=name)
+            raise InvalidInput(_("%(name)s is a list.") % {"name": name}, field=name)
         seen: dict[str, None] = {}
         for item in items:
             entry = " ".join(item.split())
@@ -83,24 +92,30 @@ def _lines(name: str, item_max: int, count_max: int) -> Callable[[object], tuple
                 continue
             if len(entry) > item_max or any(ch in entry for ch in "<>\x00"):
                 raise InvalidInput(
-                    f"Each entry of {name} is at most {item_max} characters, without < or >.",
+                    _("Each entry of %(name)s is at most %(item_max)s characters, without < or >.")
+                    % {"name": name, "item_max": item_max},
                     field=name,
                 )
             seen.setdefault(entry, None)
         if len(seen) > count_max:
-            raise InvalidInput(f"{name} holds at most {count_max} entries.", field=name)
+            raise InvalidInput(
+                _("%(name)s holds at most %(count_max)s entries.")
+                % {"name": name, "count_max": count_max},
+                field=name,
+            )
         return tuple(seen)
 
     return parse
 
 
+# Marked for the catalog: shown translated where a moderator picks and a reader reads them.
 DEFAULT_REASONS = (
-    "Abuse or insult",
-    "Threat or call to violence",
-    "Spam",
-    "Off-topic",
-    "Misinformation",
-    "Personal information",
+    N_("Abuse or insult"),
+    N_("Threat or call to violence"),
+    N_("Spam"),
+    N_("Off-topic"),
+    N_("Misinformation"),
+    N_("Personal information"),
 )
 
 
@@ -215,13 +230,15 @@ def updated(stored: Mapping[str, Any] | None, changes: Mapping[str, object]) -> 
     for name, raw in changes.items():
         declared = BY_NAME.get(name)
         if declared is None:
-            raise InvalidInput(f"There is no moderation setting “{name}”.", field=name)
+            raise InvalidInput(
+                _("There is no moderation setting “%(name)s”.") % {"name": name}, field=name
+            )
         value = declared.parse(raw)
         current[name] = list(value) if isinstance(value, tuple) else value
     settings = ModerationSettings.from_stored(current)
     if settings.abuse_reject_at < settings.abuse_queue_at:
         raise InvalidInput(
-            "abuse_reject_at must not be below abuse_queue_at.", field="abuse_reject_at"
+            _("abuse_reject_at must not be below abuse_queue_at."), field="abuse_reject_at"
         )
     return settings.as_stored()
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from veche.domain.declared import Declared, declared
 from veche.domain.declared import setting as _setting
 from veche.domain.errors import InvalidInput
+from veche.i18n import gettext as _
 
 SECRET_MIN_BYTES = 32
 SECRET_MAX = 512
@@ -32,14 +33,19 @@ def _clean(raw: object, name: str, limit: int) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise InvalidInput(f"{name} is text.", field=name)
+        raise InvalidInput(_("%(name)s is text.") % {"name": name}, field=name)
     value = raw.strip()
     if not value:
         return None
     if len(value) > limit:
-        raise InvalidInput(f"{name} is at most {limit} characters.", field=name)
+        raise InvalidInput(
+            _("%(name)s is at most %(limit)s characters.") % {"name": name, "limit": limit},
+            field=name,
+        )
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidInput(f"{name} may not hold control characters.", field=name)
+        raise InvalidInput(
+            _("%(name)s may not hold control characters.") % {"name": name}, field=name
+        )
     return value
 
 
@@ -55,8 +61,11 @@ def _secret(name: str) -> Callable[[object], str | None]:
         value = _clean(raw, name, SECRET_MAX)
         if value is not None and len(value.encode()) < SECRET_MIN_BYTES:
             raise InvalidInput(
-                f"{name} is at least {SECRET_MIN_BYTES} bytes (for example "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`).",
+                _(
+                    "%(name)s is at least %(bytes)s bytes (for example "
+                    '`python -c "import secrets; print(secrets.token_urlsafe(48))"`).'
+                )
+                % {"name": name, "bytes": SECRET_MIN_BYTES},
                 field=name,
             )
         return value
@@ -78,9 +87,13 @@ def https_url(name: str, raw: object, *, loopback_http: bool = False) -> str | N
     plain_ok = loopback_http and host in LOOPBACK_HOSTS
     if not host or not (parts.scheme == "https" or (parts.scheme == "http" and plain_ok)):
         where = " (http:// only on localhost)" if loopback_http else ""
-        raise InvalidInput(f"{name} is an https:// URL{where}.", field=name)
+        raise InvalidInput(
+            _("%(name)s is an https:// URL%(where)s.") % {"name": name, "where": where}, field=name
+        )
     if parts.username or parts.password or parts.fragment:
-        raise InvalidInput(f"{name} may not carry credentials or a #fragment.", field=name)
+        raise InvalidInput(
+            _("%(name)s may not carry credentials or a #fragment.") % {"name": name}, field=name
+        )
     return value
 
 
@@ -100,7 +113,7 @@ def _flag(name: str) -> Callable[[object], bool]:
             return False
         if word in ("yes", "true", "on", "1"):
             return True
-        raise InvalidInput(f"{name} is yes or no.", field=name)
+        raise InvalidInput(_("%(name)s is yes or no.") % {"name": name}, field=name)
 
     return parse
 
@@ -114,7 +127,7 @@ def key_kind(pem: str) -> str:
         key = load_pem_public_key(pem.encode())
     except (ValueError, TypeError):
         raise InvalidInput(
-            "sso_public_key is a PEM public key (-----BEGIN PUBLIC KEY-----).",
+            _("sso_public_key is a PEM public key (-----BEGIN PUBLIC KEY-----)."),
             field="sso_public_key",
         ) from None
     if isinstance(key, ed25519.Ed25519PublicKey):
@@ -122,17 +135,22 @@ def key_kind(pem: str) -> str:
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < RSA_MIN_BITS:
             raise InvalidInput(
-                f"An RSA sso_public_key has at least {RSA_MIN_BITS} bits.", field="sso_public_key"
+                _("An RSA sso_public_key has at least %(RSA_MIN_BITS)s bits.")
+                % {"RSA_MIN_BITS": RSA_MIN_BITS},
+                field="sso_public_key",
             )
         return "RSA"
-    raise InvalidInput("sso_public_key is an RSA or Ed25519 key.", field="sso_public_key")
+    raise InvalidInput(_("sso_public_key is an RSA or Ed25519 key."), field="sso_public_key")
 
 
 def _public_key(raw: object) -> str | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if not isinstance(raw, str) or len(raw) > KEY_MAX:
-        raise InvalidInput(f"sso_public_key is PEM text of at most {KEY_MAX} characters.")
+        raise InvalidInput(
+            _("sso_public_key is PEM text of at most %(KEY_MAX)s characters.")
+            % {"KEY_MAX": KEY_MAX}
+        )
     pem = raw.strip().replace("\r\n", "\n") + "\n"
     key_kind(pem)
     return pem
@@ -242,7 +260,9 @@ def updated(stored: Mapping[str, Any] | None, changes: Mapping[str, object]) -> 
     for name, raw in changes.items():
         declared = BY_NAME.get(name)
         if declared is None:
-            raise InvalidInput(f"There is no sign-in setting “{name}”.", field=name)
+            raise InvalidInput(
+                _("There is no sign-in setting “%(name)s”.") % {"name": name}, field=name
+            )
         value = declared.parse(raw)
         if value is None or value is False:
             current.pop(name, None)

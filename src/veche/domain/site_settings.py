@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from veche.domain import moderation, site_auth, site_basics, theme
+from veche.domain import language, moderation, site_auth, site_basics, theme
 from veche.domain.declared import Declared
+from veche.domain.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,22 @@ def _theme_apply(site: Any, changes: Mapping[str, object]) -> None:
     site.theme = theme.updated(site.theme, changes)
 
 
+def _language_values(site: Any) -> Mapping[str, Any]:
+    return {"language": site.language}
+
+
+def _language_apply(site: Any, changes: Mapping[str, object]) -> None:
+    for name, raw in changes.items():
+        if name != "language":
+            raise InvalidInput(f"There is no language setting “{name}”.", field=name)
+        site.language = language.parse_language(raw)
+
+
 GROUPS: tuple[Group, ...] = (
     Group("basics", "The site", site_basics.SETTINGS, _basics_values, site_basics.apply),
     Group("moderation", "Moderation", moderation.SETTINGS, _moderation_values, _moderation_apply),
     Group("auth", "Sign-in", site_auth.SETTINGS, _auth_values, _auth_apply),
+    Group("language", "Language", language.SETTINGS, _language_values, _language_apply),
     Group("theme", "Theme", theme.SETTINGS, _theme_values, _theme_apply, prefix="theme-"),
 )
 

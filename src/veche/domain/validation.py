@@ -10,6 +10,7 @@ from zxcvbn import zxcvbn
 
 from veche.domain.errors import InvalidInput
 from veche.domain.markup import clean_text
+from veche.i18n import gettext as _
 
 HANDLE_MIN, HANDLE_MAX = 2, 30
 NAME_MAX = 60
@@ -40,7 +41,8 @@ def reject_nul(value: str, label: str, *, field: str | None = None) -> str:
     """`label` names the input in the message; `field` is its key in the request."""
     if "\x00" in value:
         raise InvalidInput(
-            f"The {label} contains a NUL character, which is not allowed.", field=field or label
+            _("The %(label)s contains a NUL character, which is not allowed.") % {"label": label},
+            field=field or label,
         )
     return value
 
@@ -49,16 +51,20 @@ def handle(value: str) -> str:
     value = clean_text(reject_nul(value, "handle"))
     if not HANDLE_MIN <= len(value) <= HANDLE_MAX:
         raise InvalidInput(
-            f"A handle is {HANDLE_MIN} to {HANDLE_MAX} characters long.", field="handle"
+            _("A handle is %(HANDLE_MIN)s to %(HANDLE_MAX)s characters long.")
+            % {"HANDLE_MIN": HANDLE_MIN, "HANDLE_MAX": HANDLE_MAX},
+            field="handle",
         )
     if not _HANDLE.match(value) or "  " in value:
         raise InvalidInput(
-            "A handle may hold letters, digits, spaces, dots, dashes, underscores and "
-            "apostrophes, and must start and end with a letter or digit.",
+            _(
+                "A handle may hold letters, digits, spaces, dots, dashes, underscores and "
+                "apostrophes, and must start and end with a letter or digit."
+            ),
             field="handle",
         )
     if len(handle_key(value)) > HANDLE_MAX + 10:
-        raise InvalidInput("That handle is too long once normalised.", field="handle")
+        raise InvalidInput(_("That handle is too long once normalised."), field="handle")
     return value
 
 
@@ -74,10 +80,11 @@ def display_name(value: str | None) -> str | None:
         return None
     if len(value) > NAME_MAX:
         raise InvalidInput(
-            f"A display name is at most {NAME_MAX} characters.", field="display_name"
+            _("A display name is at most %(NAME_MAX)s characters.") % {"NAME_MAX": NAME_MAX},
+            field="display_name",
         )
     if "<" in value or ">" in value:
-        raise InvalidInput("A display name may not contain < or >.", field="display_name")
+        raise InvalidInput(_("A display name may not contain < or >."), field="display_name")
     return value
 
 
@@ -95,9 +102,12 @@ def email(value: str | None) -> str | None:
         return None
     value = reject_nul(value, "email").strip().lower()
     if len(value) > EMAIL_MAX:
-        raise InvalidInput(f"An email address is at most {EMAIL_MAX} characters.", field="email")
+        raise InvalidInput(
+            _("An email address is at most %(EMAIL_MAX)s characters.") % {"EMAIL_MAX": EMAIL_MAX},
+            field="email",
+        )
     if not _EMAIL.match(value):
-        raise InvalidInput("That does not look like an email address.", field="email")
+        raise InvalidInput(_("That does not look like an email address."), field="email")
     return value
 
 
@@ -105,23 +115,31 @@ def password(value: str, *, handle_value: str = "", email_value: str | None = No
     reject_nul(value, "password")
     if len(value) < PASSWORD_MIN:
         raise InvalidInput(
-            f"The password is too weak: use at least {PASSWORD_MIN} characters.", field="password"
+            _("The password is too weak: use at least %(PASSWORD_MIN)s characters.")
+            % {"PASSWORD_MIN": PASSWORD_MIN},
+            field="password",
         )
     if len(value) > PASSWORD_MAX:
-        raise InvalidInput(f"A password is at most {PASSWORD_MAX} characters.", field="password")
+        raise InvalidInput(
+            _("A password is at most %(PASSWORD_MAX)s characters.")
+            % {"PASSWORD_MAX": PASSWORD_MAX},
+            field="password",
+        )
     folded = value.casefold()
     if folded in _COMMON_PASSWORDS or len(set(folded)) < 4:
         raise InvalidInput(
-            "The password is too weak: it is a common or repetitive password.", field="password"
+            _("The password is too weak: it is a common or repetitive password."), field="password"
         )
     for part in (handle_value, (email_value or "").split("@")[0]):
         if len(part) >= 3 and part.casefold() in folded:
             raise InvalidInput(
-                "The password is too weak: it contains your handle or email.", field="password"
+                _("The password is too weak: it contains your handle or email."), field="password"
             )
     weakness = password_weakness(value, (handle_value, email_value or ""))
     if weakness:
-        raise InvalidInput(f"The password is too weak: {weakness}", field="password")
+        raise InvalidInput(
+            _("The password is too weak: %(weakness)s") % {"weakness": weakness}, field="password"
+        )
     return value
 
 
@@ -141,9 +159,12 @@ def password_weakness(value: str, personal: tuple[str, ...] = ()) -> str | None:
 def title(value: str) -> str:
     value = clean_text(reject_nul(value, "title"))
     if not value:
-        raise InvalidInput("A story needs a title.", field="title")
+        raise InvalidInput(_("A story needs a title."), field="title")
     if len(value) > TITLE_MAX:
-        raise InvalidInput(f"A title is at most {TITLE_MAX} characters.", field="title")
+        raise InvalidInput(
+            _("A title is at most %(TITLE_MAX)s characters.") % {"TITLE_MAX": TITLE_MAX},
+            field="title",
+        )
     return value
 
 
@@ -155,12 +176,16 @@ def http_url(value: str, label: str = "url", *, field: str | None = None) -> str
         parts = urlsplit(value)
         port = parts.port
     except ValueError as exc:
-        raise InvalidInput(f"The {label} is not a valid URL.", field=key) from exc
+        raise InvalidInput(
+            _("The %(label)s is not a valid URL.") % {"label": label}, field=key
+        ) from exc
     if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        raise InvalidInput(f"The {label} must be an http or https URL.", field=key)
+        raise InvalidInput(
+            _("The %(label)s must be an http or https URL.") % {"label": label}, field=key
+        )
     # U+FFFD is what undecodable percent-escapes (%FF) became: the URL was not UTF-8.
     if any(ch.isspace() or ord(ch) < 32 or ch == "\ufffd" for ch in value) or len(value) > 2048:
-        raise InvalidInput(f"The {label} is not a valid URL.", field=key)
+        raise InvalidInput(_("The %(label)s is not a valid URL.") % {"label": label}, field=key)
     scheme = parts.scheme.lower()
     host = parts.hostname.lower()
     default = {"http": 80, "https": 443}[scheme]
@@ -168,7 +193,7 @@ def http_url(value: str, label: str = "url", *, field: str | None = None) -> str
     query = "&".join(p for p in parts.query.split("&") if p and not p.lower().startswith(_TRACKING))
     url = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
     if len(url) > 2048:
-        raise InvalidInput(f"The {label} is too long.", field=key)
+        raise InvalidInput(_("The %(label)s is too long.") % {"label": label}, field=key)
     return url
 
 
@@ -177,7 +202,7 @@ def origin(value: str) -> str:
     url = http_url(value, "origin")
     parts = urlsplit(url)
     if parts.path not in ("", "/") or parts.query:
-        raise InvalidInput("An origin has no path: use https://example.com.", field="origin")
+        raise InvalidInput(_("An origin has no path: use https://example.com."), field="origin")
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -196,10 +221,11 @@ def comment_body(value: str, max_length: int) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     # Zero-width and other format characters show nothing: a body of only those is empty.
     if not value or all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in value):
-        raise InvalidInput("The comment is empty.", field="body")
+        raise InvalidInput(_("The comment is empty."), field="body")
     if len(value) > max_length:
         raise InvalidInput(
-            f"The comment is {len(value)} characters long; the limit is {max_length}.",
+            _("The comment is %(n)s characters long; the limit is %(max_length)s.")
+            % {"n": len(value), "max_length": max_length},
             field="body",
         )
     return value

@@ -13,11 +13,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from veche import i18n
 from veche.service import policy
 from veche.store.models import Comment, Event, Story
 from veche.web.discussion import ANON, DiscussionCtx
 from veche.web.templating import env
-from veche.web.views import EVERYONE, comment_view
+from veche.web.views import EVERYONE, CommentView, comment_view
 
 # Fields of a comment's JSON that depend on who asks: never in a shared frame.
 PER_VIEWER = ("can_edit", "can_delete", "can_reply", "body_markdown", "replies")
@@ -58,16 +59,24 @@ def comment_json(
 ) -> dict[str, Any]:
     """The comment as JSON, plus its shared HTML (the same bytes the cached thread holds),
     so a page places it without asking the server once per reader."""
-    view = comment_view(c, story, quoted, EVERYONE, now)
-    data = view.as_json()
-    for key in PER_VIEWER:
-        data.pop(key, None)
-    data["path"] = c.path
     ctx = DiscussionCtx(
         story=story, base=base, csrf="", key="", can_comment=policy.can_comment(story, ANON),
         guest=True,
     )  # fmt: skip
-    data["html"] = env.get_template("fragment_comment.html").render(comment=view, ctx=ctx)
+    # In every language, once per event: each page takes the one it speaks (veche.js).
+    rendered: dict[str, tuple[CommentView, str]] = {}
+    for language in i18n.LANGUAGES:
+        with i18n.using(language):
+            view = comment_view(c, story, quoted, EVERYONE, now)
+            html = env.get_template("fragment_comment.html").render(comment=view, ctx=ctx)
+            rendered[language] = (view, html)
+    view, html = rendered.get(story.site.language, rendered[i18n.DEFAULT])
+    data = view.as_json()
+    for key in PER_VIEWER:
+        data.pop(key, None)
+    data["path"] = c.path
+    data["html"] = html  # in the site's language
+    data["html_by_language"] = {language: h for language, (_v, h) in rendered.items()}
     return data
 
 

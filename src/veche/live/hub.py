@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from anyio import to_thread
 
 from veche.domain.errors import NotFound
+from veche.i18n import gettext as _
 from veche.live import frames
 from veche.live.broker import LocalBroker, Notice
 from veche.live.presence import Presence
@@ -289,7 +290,7 @@ class Hub:
         with self.rt.db.session(write=False) as s:
             story = s.get(Story, story_id)
             if story is None:
-                raise NotFound("There is no such story.")
+                raise NotFound(_("There is no such story."))
             online: dict[int, str] = {}
             if fresh:  # a topic starts knowing its online authors; sweeps keep that true
                 since = self.rt.clock() - self.presence.window

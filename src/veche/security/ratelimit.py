@@ -12,6 +12,7 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
 from veche.domain.errors import RateLimited
+from veche.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ class RateLimiter:
             reset, _remaining = limiter.get_window_stats(item, action, who)
             wait = max(1, int(reset - time.time()))
             raise RateLimited(
-                f"Too many attempts. Please wait {wait} seconds and try again.", retry_after=wait
+                _("Too many attempts. Please wait %(wait)s seconds and try again.")
+                % {"wait": wait},
+                retry_after=wait,
             )
 
     def reset(self) -> None:

@@ -15,6 +15,7 @@ from veche.domain.enums import Role
 from veche.domain.errors import BadCredentials, Conflict, InvalidInput, RateLimited
 from veche.domain.markup import clean_text
 from veche.domain.presence import is_online, needs_touch
+from veche.i18n import gettext as _
 from veche.moderation.confusables import claims_office, name_key
 from veche.security.passwords import hash_password, needs_rehash, verify_password
 from veche.security.ratelimit import client_bucket
@@ -53,21 +54,24 @@ class Accounts:
         key = validation.handle_key(handle)
         staff = role is not Role.reader
         if not staff and claims_office(handle):
-            raise Conflict("That handle is kept for the site's staff.", field="handle")
+            raise Conflict(_("That handle is kept for the site's staff."), field="handle")
         if not staff and name and claims_office(name):
-            raise Conflict("That name is kept for the site's staff.", field="display_name")
+            raise Conflict(_("That name is kept for the site's staff."), field="display_name")
         try:
             with self.rt.db.session() as s:
                 if store.user_by_handle_key(s, key):
-                    raise Conflict(f"The handle “{handle}” is taken.", field="handle")
+                    raise Conflict(
+                        _("The handle “%(handle)s” is taken.") % {"handle": handle}, field="handle"
+                    )
                 alike = store.user_by_name_key(s, name_key(handle))
                 if alike is not None and alike.handle_skeleton == name_key(handle):
                     raise Conflict(
-                        f"The handle “{handle}” looks like “{alike.handle}”, which is taken.",
+                        _("The handle “%(handle)s” looks like “%(handle2)s”, which is taken.")
+                        % {"handle": handle, "handle2": alike.handle},
                         field="handle",
                     )
                 if email and store.user_by_email(s, email):
-                    raise Conflict("An account with that email already exists.", field="email")
+                    raise Conflict(_("An account with that email already exists."), field="email")
                 user = User(
                     handle=handle,
                     handle_key=key,
@@ -85,7 +89,9 @@ class Accounts:
                 if after is not None:
                     after(s, user)
         except IntegrityError as exc:  # a concurrent sign-up won the race
-            raise Conflict(f"The handle “{handle}” is taken.", field="handle") from exc
+            raise Conflict(
+                _("The handle “%(handle)s” is taken.") % {"handle": handle}, field="handle"
+            ) from exc
         return user
 
     def sign_up(
@@ -128,9 +134,13 @@ class Accounts:
         try:
             self.rt.limiter.hit(self.rt.config.rate_limit_auth, "signin", client_bucket(ip))
         except RateLimited as exc:
-            raise RateLimited(f"{exc.message} {LINK_HINT}", retry_after=exc.retry_after) from exc
+            raise RateLimited(
+                _("%(message)s %(LINK_HINT)s")
+                % {"message": exc.message, "LINK_HINT": _(LINK_HINT)},
+                retry_after=exc.retry_after,
+            ) from exc
         if not login or not password:
-            raise InvalidInput("Enter your handle or email and your password.", field="login")
+            raise InvalidInput(_("Enter your handle or email and your password."), field="login")
         with self.rt.db.session(write=False) as s:
             email = login.lower() if "@" in login else None
             user = store.user_by_login(s, validation.handle_key(login), email)
@@ -139,7 +149,7 @@ class Accounts:
         guard.reserve(key)
         # The slow hash runs outside any transaction: it must not hold SQLite's write lock.
         if not verify_password(user.password_hash if user else None, password) or user is None:
-            raise BadCredentials("Wrong handle, email or password.", field="password")
+            raise BadCredentials(_("Wrong handle, email or password."), field="password")
         guard.succeeded(key)
         rehash = None
         if user.password_hash and needs_rehash(user.password_hash):

@@ -19,6 +19,7 @@ from veche.domain.enums import CommentStatus
 from veche.domain.errors import AuthRequired, Conflict
 from veche.domain.mentions import Mentions
 from veche.domain.moderation import ModerationSettings
+from veche.i18n import gettext as _
 from veche.security.ratelimit import client_bucket
 from veche.service import drafts, pipeline, policy
 from veche.service.drafts import Draft, QuoteRequest
@@ -99,9 +100,9 @@ class Comments:
             refuse(policy.ban_refusal(viewer.user, now))
             story = story_of(s, story_id)
             if not story.is_open:
-                raise Conflict("This discussion is closed to new comments.")
+                raise Conflict(_("This discussion is closed to new comments."))
             if viewer.user is None and not policy.guests_allowed(story):
-                raise AuthRequired("Sign in to leave a comment.")
+                raise AuthRequired(_("Sign in to leave a comment."))
             guest = None if viewer.user else drafts.guest_name(s, draft.guest_name)
             checked = self._check(s, story, draft, importing=False)
             settings = ModerationSettings.from_stored(story.site.moderation)
@@ -259,7 +260,7 @@ class Comments:
 
     def edit(self, comment_id: int, body: str, viewer: Viewer) -> Comment:
         if viewer.user is None:
-            raise AuthRequired("Sign in to edit your comment.")
+            raise AuthRequired(_("Sign in to edit your comment."))
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "edit", str(viewer.user.id))
         now = self.rt.clock()
         refuse(policy.ban_refusal(viewer.user, now))
@@ -306,7 +307,7 @@ class Comments:
         """An author deletes their own; a moderator takes others' down with a reason, through
         service.moderation, so it is audited."""
         if viewer.user is None:
-            raise AuthRequired("Sign in to delete your comment.")
+            raise AuthRequired(_("Sign in to delete your comment."))
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "delete", str(viewer.user.id))
         with self.rt.db.session(write=False) as s:
             refuse(policy.delete_refusal(comment_of(s, comment_id), viewer))

@@ -17,6 +17,7 @@ from cachetools import LRUCache
 
 from veche.domain import validation
 from veche.domain.errors import InvalidInput
+from veche.i18n import gettext as _
 from veche.service.runtime import Runtime
 from veche.store import counts as store
 
@@ -34,7 +35,10 @@ class Counts:
         """Each URL as asked → its published comments; a repeated URL is answered once.
         More than MAX_URLS, or one that is not an http(s) URL, is refused (422)."""
         if not urls or len(urls) > MAX_URLS:
-            raise InvalidInput(f"Ask for 1 to {MAX_URLS} story URLs at a time.", field="url")
+            raise InvalidInput(
+                _("Ask for 1 to %(MAX_URLS)s story URLs at a time.") % {"MAX_URLS": MAX_URLS},
+                field="url",
+            )
         asked = {url: validation.http_url(url, "story URL", field="url") for url in urls}
         with self.rt.db.session(write=False) as s:
             found = store.stories_by_url(s, set(asked.values()))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from veche.domain.errors import NotFound
 from veche.domain.moderation import ModerationSettings
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.service.found import refuse
 from veche.service.runtime import Runtime, Viewer
@@ -55,7 +56,9 @@ class Dashboard:
         with self.rt.db.session(write=False) as s:
             site = store_stories.site_by_name(s, site_name)
             if site is None:
-                raise NotFound(f"There is no site named “{site_name}”.")
+                raise NotFound(
+                    _("There is no site named “%(site_name)s”.") % {"site_name": site_name}
+                )
             threshold = ModerationSettings.from_stored(site.moderation).report_threshold
             n = store.numbers(s, site.id, now - dt.timedelta(hours=hours))
             counts = store_queue.counts(s, site.id, threshold)

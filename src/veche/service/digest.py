@@ -72,6 +72,7 @@ class Digest(Looping):
             mail = notify_mail.digest(
                 user.email, today, rows, base=base,
                 unsubscribe=notify_mail.unsubscribe_url(base, self.rt.secret, user_id),
+                language=user.language or rows[0][2].site.language,
             )  # fmt: skip
             queue_mail(s, mail, now=now, dedupe_key=f"digest:{user_id}:{today.isoformat()}")
             store.settle_mail(s, user_id, MailState.sent, [n.id for n, _c, _s in rows])

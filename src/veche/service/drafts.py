@@ -18,6 +18,7 @@ from veche.domain.errors import Conflict, InvalidInput
 from veche.domain.markup import clean_text, mention_candidates
 from veche.domain.mentions import Member, Mentions
 from veche.domain.quotes import judge
+from veche.i18n import gettext as _
 from veche.moderation.confusables import claims_office, name_key
 from veche.service.runtime import Viewer
 from veche.store import threads
@@ -53,7 +54,7 @@ def check_key(key: str | None) -> str | None:
         return None
     if not _KEY.match(key):
         raise InvalidInput(
-            "The idempotency key must be 8 to 80 letters, digits, dashes or underscores.",
+            _("The idempotency key must be 8 to 80 letters, digits, dashes or underscores."),
             field="idempotency_key",
         )
     return key
@@ -67,13 +68,13 @@ def guest_name(s: Session, name: str | None) -> str:
         return "guest"
     if claims_office(chosen):
         raise Conflict(
-            "Guests cannot use a staff title as their name; choose another.", field="guest_name"
+            _("Guests cannot use a staff title as their name; choose another."), field="guest_name"
         )
     key = validation.handle_key(chosen)
     member = user_by_handle_key(s, key) if len(key) <= validation.HANDLE_MAX + 10 else None
     if member is not None or user_by_name_key(s, name_key(chosen)) is not None:
         raise Conflict(
-            "That name belongs to a member. Sign in, or choose another name.", field="guest_name"
+            _("That name belongs to a member. Sign in, or choose another name."), field="guest_name"
         )
     return chosen
 
@@ -91,16 +92,16 @@ def parent(
         return None
     found = (known or {}).get(parent_id) or threads.get(s, parent_id)
     if found is None:
-        raise InvalidInput("The comment you are replying to does not exist.", field="parent_id")
+        raise InvalidInput(_("The comment you are replying to does not exist."), field="parent_id")
     if found.story_id != story.id:
         raise InvalidInput(
-            "You can only reply to a comment in this story's discussion.", field="parent_id"
+            _("You can only reply to a comment in this story's discussion."), field="parent_id"
         )
     if found.status is not CommentStatus.visible and not importing:
-        raise Conflict("That comment was deleted; it cannot be replied to.", field="parent_id")
+        raise Conflict(_("That comment was deleted; it cannot be replied to."), field="parent_id")
     if found.depth + 1 > paths.MAX_DEPTH:
         raise InvalidInput(
-            "This thread is nested too deeply; reply to a comment higher up.", field="parent_id"
+            _("This thread is nested too deeply; reply to a comment higher up."), field="parent_id"
         )
     return found
 
@@ -113,17 +114,20 @@ def quote_and_source(s: Session, story: Story, q: QuoteRequest) -> tuple[NewQuot
     """The quote as it will be stored, and the comment it quotes (None for the story)."""
     text = clean_text(validation.reject_nul(q.text, "quote"))
     if not text:
-        raise InvalidInput("The quote is empty.", field="quote")
+        raise InvalidInput(_("The quote is empty."), field="quote")
     if len(text) > QUOTE_MAX:
-        raise InvalidInput(f"A quote is at most {QUOTE_MAX} characters.", field="quote")
+        raise InvalidInput(
+            _("A quote is at most %(QUOTE_MAX)s characters.") % {"QUOTE_MAX": QUOTE_MAX},
+            field="quote",
+        )
     if q.source is QuoteSource.story:
         v = judge(text, story.body_text or story.title)
         return NewQuote(QuoteSource.story, None, text, v.state, v.coverage), None
     source = threads.get(s, q.comment_id) if q.comment_id is not None else None
     if source is None or source.story_id != story.id:
-        raise InvalidInput("The quoted comment is not in this discussion.", field="quote")
+        raise InvalidInput(_("The quoted comment is not in this discussion."), field="quote")
     if source.status is not CommentStatus.visible:
-        raise Conflict("The quoted comment was deleted.", field="quote")
+        raise Conflict(_("The quoted comment was deleted."), field="quote")
     v = judge(text, source.body_text)
     return NewQuote(QuoteSource.comment, source.id, text, v.state, v.coverage), source
 
@@ -135,7 +139,7 @@ def replay(s: Session, key: str, draft: Draft, viewer: Viewer, story_id: int) ->
         return None
     if existing.author_id != viewer.user_id or existing.story_id != story_id:
         raise Conflict(
-            "This idempotency key was already used for another comment.",
+            _("This idempotency key was already used for another comment."),
             field="idempotency_key",
         )
     try:
@@ -145,8 +149,10 @@ def replay(s: Session, key: str, draft: Draft, viewer: Viewer, story_id: int) ->
     if not same_text and existing.edited_at is None:
         # The draft changed after a send whose answer was lost: say so, lose nothing.
         raise Conflict(
-            "An earlier version of this comment was already posted. "
-            "Send again to post this text as a new comment.",
+            _(
+                "An earlier version of this comment was already posted. "
+                "Send again to post this text as a new comment."
+            ),
             field="idempotency_key",
         )
     return existing

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from veche.domain.enums import CommentStatus, Role
 from veche.domain.errors import Conflict
 from veche.domain.moderation import ModerationSettings
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.service.found import for_write, last_seq
 from veche.service.my_account import MyAccount, me
@@ -52,8 +53,10 @@ class Erasure:
         MyAccount(self.rt).confirm(viewer, password)
         if user.role is Role.admin:
             raise Conflict(
-                "An administrator's account cannot delete itself; another admin can demote "
-                "it first.",
+                _(
+                    "An administrator's account cannot delete itself; another admin can demote "
+                    "it first."
+                ),
                 field="password",
             )
         # The identity goes first, in one transaction: from here on nobody can sign in as

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from veche.domain.errors import NotFound
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.store import comments as store
 from veche.store import threads
@@ -25,19 +26,19 @@ def refuse(refusal: policy.Refusal | None) -> None:
 def story_of(s: Session, story_id: int) -> Story:
     story = s.get(Story, story_id)
     if story is None:
-        raise NotFound("There is no such story.")
+        raise NotFound(_("There is no such story."))
     return story
 
 
 def comment_of(s: Session, comment_id: int) -> Comment:
     comment = threads.get(s, comment_id)
     if comment is None:
-        raise NotFound("There is no such comment.")
+        raise NotFound(_("There is no such comment."))
     return comment
 
 
 def for_write(s: Session, comment_id: int) -> Comment:
     comment = store.get_for_write(s, comment_id)
     if comment is None:
-        raise NotFound("There is no such comment.")
+        raise NotFound(_("There is no such comment."))
     return comment

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from veche.domain.enums import CommentStatus, Role
 from veche.domain.errors import InvalidInput, NotFound
+from veche.i18n import gettext as _
 from veche.service.runtime import Runtime
 from veche.store import stories as store_stories
 from veche.store.models import AuthSession, Comment, Site, Story, User
@@ -59,13 +60,15 @@ def _pattern(search: str) -> str:
     """A LIKE pattern matching `search` anywhere, its own % and _ taken literally."""
     text = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     if "\x00" in text or len(text) > 200:
-        raise InvalidInput("A search is at most 200 characters, without NUL.", field="search")
+        raise InvalidInput(_("A search is at most 200 characters, without NUL."), field="search")
     return f"%{text}%"
 
 
 def _limit(limit: int) -> int:
     if not 1 <= limit <= LIMIT_MAX:
-        raise InvalidInput(f"The limit is 1 to {LIMIT_MAX}.", field="limit")
+        raise InvalidInput(
+            _("The limit is 1 to %(LIMIT_MAX)s.") % {"LIMIT_MAX": LIMIT_MAX}, field="limit"
+        )
     return limit
 
 
@@ -121,7 +124,7 @@ class Listing:
             if site is not None:
                 found = store_stories.site_by_name(s, site)
                 if found is None:
-                    raise NotFound(f"There is no site named “{site}”.")
+                    raise NotFound(_("There is no site named “%(site)s”.") % {"site": site})
                 query = query.where(Story.site_id == found.id)
             if search and search.strip():
                 pattern = _pattern(search)

@@ -14,6 +14,8 @@ from veche.domain.enums import CommentStatus, ReportReason, Role
 from veche.domain.errors import AlreadyDecided, AuthRequired, Conflict, Forbidden, InvalidInput
 from veche.domain.markup import clean_text
 from veche.domain.moderation import Action, ModerationSettings, needs_reason, next_status
+from veche.i18n import N_
+from veche.i18n import gettext as _
 from veche.security.ratelimit import client_bucket
 from veche.service import policy
 from veche.service.found import comment_of, for_write, last_seq, refuse, story_of
@@ -25,12 +27,12 @@ from veche.store.models import Comment, Event, Story, User
 
 NOTE_MAX = 500
 PAST = {
-    CommentStatus.visible: "approved",
-    CommentStatus.rejected: "rejected",
-    CommentStatus.removed: "removed",
-    CommentStatus.deleted: "deleted by its author",
-    CommentStatus.pending: "sent back to the queue",
-    CommentStatus.shadowed: "restored",
+    CommentStatus.visible: N_("approved"),
+    CommentStatus.rejected: N_("rejected"),
+    CommentStatus.removed: N_("removed"),
+    CommentStatus.deleted: N_("deleted by its author"),
+    CommentStatus.pending: N_("sent back to the queue"),
+    CommentStatus.shadowed: N_("restored"),
 }
 
 
@@ -44,7 +46,11 @@ def note_text(note: str | None, field: str = "note") -> str | None:
         return None
     text = clean_text(validation.reject_nul(note, field, field=field))
     if len(text) > NOTE_MAX:
-        raise InvalidInput(f"A {field} is at most {NOTE_MAX} characters.", field=field)
+        raise InvalidInput(
+            _("A %(field)s is at most %(NOTE_MAX)s characters.")
+            % {"field": field, "NOTE_MAX": NOTE_MAX},
+            field=field,
+        )
     return text or None
 
 
@@ -53,11 +59,13 @@ def reason_text(settings: ModerationSettings, reason: str | None, note: str | No
     picked = clean_text(reason or "")
     extra = note_text(note)
     if picked and picked not in settings.reasons and picked != "Other":
-        raise InvalidInput("Pick one of this site's reasons, or Other with a note.", field="reason")
+        raise InvalidInput(
+            _("Pick one of this site's reasons, or Other with a note."), field="reason"
+        )
     if not picked and not extra:
-        raise InvalidInput("Say why: pick a reason or write a note.", field="reason")
+        raise InvalidInput(_("Say why: pick a reason or write a note."), field="reason")
     if picked == "Other" and not extra:
-        raise InvalidInput("“Other” needs a note saying why.", field="note")
+        raise InvalidInput(_("“Other” needs a note saying why."), field="note")
     if picked and extra and picked != "Other":
         return f"{picked}: {extra}"
     return extra if picked in ("", "Other") and extra else picked
@@ -117,7 +125,7 @@ class Moderation:
         def store_feature(s: Session) -> tuple[Comment, list[Event]]:
             comment = for_write(s, comment_id)
             if on and comment.status is not CommentStatus.visible:
-                raise Conflict("Only a published comment can be featured.")
+                raise Conflict(_("Only a published comment can be featured."))
             if (comment.featured_at is not None) == on:
                 return comment, []
             return comment, store.feature(s, comment, on, actor=by, now=now)
@@ -131,7 +139,7 @@ class Moderation:
     ) -> int:
         """A reader flags a comment for moderators; returns its open reports now."""
         if who.user is None:
-            raise AuthRequired("Sign in to report a comment.")
+            raise AuthRequired(_("Sign in to report a comment."))
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "report", str(who.user.id))
         self.rt.limiter.hit(self.rt.config.rate_limit_writes, "report-ip", client_bucket(who.ip))
         text = note_text(note)
@@ -142,9 +150,9 @@ class Moderation:
         def store_report(s: Session) -> tuple[int, int]:
             comment = comment_of(s, comment_id)
             if comment.author_id == user_id:
-                raise Conflict("You cannot report your own comment.")
+                raise Conflict(_("You cannot report your own comment."))
             if comment.status is not CommentStatus.visible:
-                raise Conflict("That comment is not published; there is nothing to report.")
+                raise Conflict(_("That comment is not published; there is nothing to report."))
             count = store.add_report(s, comment_id, user_id, reason, text, now)
             return story_of(s, comment.story_id).site_id, count
 
@@ -167,9 +175,9 @@ class Moderation:
         self._guard(who)
         why = note_text(reason, "reason")
         if ban and not why:
-            raise InvalidInput("Say why: a banned reader is shown the reason.", field="reason")
+            raise InvalidInput(_("Say why: a banned reader is shown the reason."), field="reason")
         if days is not None and not 1 <= days <= 3650:
-            raise InvalidInput("A ban lasts 1 to 3650 days, or is permanent.", field="days")
+            raise InvalidInput(_("A ban lasts 1 to 3650 days, or is permanent."), field="days")
         now = self.rt.clock()
         changes: dict[str, object] = {}
         actions = []
@@ -186,7 +194,7 @@ class Moderation:
             changes["premoderated"] = premoderate
             actions.append("premoderate" if premoderate else "unpremoderate")
         if not actions:
-            raise InvalidInput("Nothing to change.", field="action")
+            raise InvalidInput(_("Nothing to change."), field="action")
         by = actor(who)
         assert who.user is not None
         me, my_role = who.user.id, who.user.role
@@ -194,11 +202,13 @@ class Moderation:
         def store_restriction(s: Session) -> User:
             user = user_by_handle_key(s, validation.handle_key(handle))
             if user is None:
-                raise InvalidInput(f"There is no member “{handle}”.", field="handle")
+                raise InvalidInput(
+                    _("There is no member “%(handle)s”.") % {"handle": handle}, field="handle"
+                )
             if user.id == me:
-                raise Forbidden("You cannot restrict yourself.")
+                raise Forbidden(_("You cannot restrict yourself."))
             if user.role is not Role.reader and my_role is not Role.admin:
-                raise Forbidden("Only an admin can restrict a moderator or an admin.")
+                raise Forbidden(_("Only an admin can restrict a moderator or an admin."))
             store.restrict(s, user, "+".join(actions), changes, actor=by, reason=why, now=now)
             return user
 
@@ -227,9 +237,11 @@ class Moderation:
 
 def _already(s: Session, comment: Comment) -> str:
     """Who decided it first, and how, for the moderator who came second."""
-    what = PAST.get(comment.status, comment.status.value)
+    what = _(PAST[comment.status]) if comment.status in PAST else comment.status.value
     if comment.decided_by is None or comment.decided_at is None:
-        return f"This comment was already {what}."
+        return _("This comment was already %(what)s.") % {"what": what}
     decider = s.get(User, comment.decided_by)
-    name = decider.handle if decider is not None else "another moderator"
-    return f"Already decided: {what} by {name} at {comment.decided_at:%H:%M:%S} UTC."
+    name = decider.handle if decider is not None else _("another moderator")
+    return _("Already decided: %(what)s by %(name)s at %(time)s UTC.") % {
+        "what": what, "name": name, "time": f"{comment.decided_at:%H:%M:%S}",
+    }  # fmt: skip

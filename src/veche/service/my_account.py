@@ -17,6 +17,8 @@ from veche.domain.errors import (
     InvalidInput,
     NotFound,
 )
+from veche.domain.language import parse_own_language, parse_time_zone
+from veche.i18n import gettext as _
 from veche.moderation.confusables import claims_office, name_key
 from veche.security.passwords import hash_password, verify_password
 from veche.service.recovery import Recovery
@@ -43,6 +45,8 @@ class AccountView:
     has_password: bool
     role: str
     created_at: dt.datetime
+    language: str | None = None  # veche.i18n.LANGUAGES; None: as the browser asks
+    time_zone: str | None = None  # IANA; None: UTC on the server, the browser's in scripts
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class SessionView:
 
 def me(viewer: Viewer) -> User:
     if viewer.user is None:
-        raise AuthRequired("You are not signed in.")
+        raise AuthRequired(_("You are not signed in."))
     return viewer.user
 
 
@@ -68,20 +72,21 @@ class MyAccount:
         with self.rt.db.session(write=False) as s:
             user = s.get(User, me(viewer).id)
             if user is None:
-                raise AuthRequired("You are not signed in.")
+                raise AuthRequired(_("You are not signed in."))
             # A sign-up's address is shown as typed, whether or not another account had it.
             shown = user.email or Recovery(self.rt).pending_email(s, user.id)
             return AccountView(
                 user.id, user.handle, user.display_name, shown,
                 user.email_verified_at is not None, user.hide_presence,
                 user.password_hash is not None, user.role.value, user.created_at,
+                user.language, user.time_zone,
             )  # fmt: skip
 
     def set_display_name(self, viewer: Viewer, value: str | None) -> AccountView:
         user = me(viewer)
         name = validation.display_name(value)
         if name and user.role.value == "reader" and claims_office(name):
-            raise Conflict("That name is kept for the site's staff.", field="display_name")
+            raise Conflict(_("That name is kept for the site's staff."), field="display_name")
         with self.rt.db.session() as s:
             s.execute(
                 update(User)
@@ -99,6 +104,19 @@ class MyAccount:
             self.rt.came_online()  # every node sweeps now, and sees them gone
         return self.view(viewer)
 
+    def set_language(
+        self, viewer: Viewer, language: str | None, time_zone: str | None
+    ) -> AccountView:
+        """The reader's own language and zone; empty goes back to the browser's."""
+        user = me(viewer)
+        values = {
+            "language": parse_own_language(language),
+            "time_zone": parse_time_zone(time_zone),
+        }
+        with self.rt.db.session() as s:
+            s.execute(update(User).where(User.id == user.id).values(**values))
+        return self.view(viewer)
+
     def confirm(self, viewer: Viewer, password: str) -> User:
         """Proof for a change that could take the account: its password, or, for a member
         who signs in elsewhere (SSO, OpenID) and has none, a session opened minutes ago, so a
@@ -112,8 +130,10 @@ class MyAccount:
             if opened is None or now - opened > FRESH_SIGN_IN:
                 minutes = int(FRESH_SIGN_IN.total_seconds() // 60)
                 raise Forbidden(
-                    f"For this change, sign out and sign in again first; it must follow a "
-                    f"sign-in of the last {minutes} minutes.",
+                    _(
+                        "For this change, sign out and sign in again first; it must follow a sign-in of the last %(minutes)s minutes."
+                    )
+                    % {"minutes": minutes},
                     field="password",
                 )
         return user
@@ -124,7 +144,7 @@ class MyAccount:
         with self.rt.db.session(write=False) as s:
             user = s.get(User, user_id)
             if user is None:
-                raise AuthRequired("You are not signed in.")
+                raise AuthRequired(_("You are not signed in."))
             s.expunge(user)
         if user.password_hash is None:
             return user
@@ -134,7 +154,7 @@ class MyAccount:
         if not verify_password(
             user.password_hash, validation.reject_nul(password or "", "password")
         ):
-            raise BadCredentials("That is not your current password.", field="current_password")
+            raise BadCredentials(_("That is not your current password."), field="current_password")
         guard.succeeded(key)
         return user
 
@@ -145,7 +165,7 @@ class MyAccount:
         user = self.confirm(viewer, password)
         address = validation.email(email)
         if address is None:
-            raise InvalidInput("Enter the new email address.", field="email")
+            raise InvalidInput(_("Enter the new email address."), field="email")
         recovery = Recovery(self.rt)
         with self.rt.db.session() as s:
             owner = store.user_by_email(s, address)
@@ -153,21 +173,23 @@ class MyAccount:
                 recovery.queue_taken_notice(s, owner)
             elif owner is None or user.email_verified_at is None:
                 recovery.queue_verification(s, user, address)
-        return (
-            f"We sent a link to {address}. Your address changes when you open it "
+        return _(
+            "We sent a link to %(address)s. Your address changes when you open it "
             "(it works once, for 48 hours)."
-        )
+        ) % {"address": address}
 
     def resend_verification(self, viewer: Viewer) -> str:
         Recovery(self.rt).resend_verification(me(viewer).id)
-        return "If your address is not yet confirmed, a new link is on its way."
+        return _("If your address is not yet confirmed, a new link is on its way.")
 
     def change_password(self, viewer: Viewer, current: str, new: str) -> int:
         """Every other session is signed out: whoever knew the old password is shut out.
         Returns how many were."""
         user = self.check_password(me(viewer).id, current)
         if user.password_hash is None:
-            raise Conflict("This account signs in elsewhere and has no password.", field="password")
+            raise Conflict(
+                _("This account signs in elsewhere and has no password."), field="password"
+            )
         pw_hash = hash_password(
             validation.password(new, handle_value=user.handle, email_value=user.email)
         )
@@ -208,7 +230,7 @@ class MyAccount:
                 .values(revoked_at=self.rt.clock())
             )
             if not getattr(done, "rowcount", 0):
-                raise NotFound("There is no such session of yours.")
+                raise NotFound(_("There is no such session of yours."))
         self.rt.sessions_revoked(user.id)  # its open live streams hear it, on every node
 
     def sign_out_others(self, viewer: Viewer) -> int:

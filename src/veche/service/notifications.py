@@ -20,6 +20,7 @@ from veche.domain.enums import CommentStatus
 from veche.domain.errors import AuthRequired, InvalidInput, NotFound
 from veche.domain.mentions import mentioned_ids
 from veche.domain.notifications import MailMode, MailState, NotificationKind
+from veche.i18n import gettext as _
 from veche.live.broker import Notice
 from veche.notify.feed import Follower
 from veche.notify.mail import queue_mail
@@ -66,7 +67,7 @@ def actor_name(c: Comment) -> str:
 
 def _member(viewer: Viewer) -> User:
     if viewer.user is None:
-        raise AuthRequired("Sign in to see your notifications.")
+        raise AuthRequired(_("Sign in to see your notifications."))
     return viewer.user
 
 
@@ -133,6 +134,7 @@ class Notifications:
                 mail = notify_mail.one(
                     member.email, kind, row.actor, c, story, base=self.rt.config.base_url,
                     unsubscribe=self.unsubscribe_url(uid),
+                    language=member.language or story.site.language,
                 )  # fmt: skip
                 queue_mail(
                     s, mail, now=now, site_id=story.site_id,
@@ -173,7 +175,7 @@ class Notifications:
         """Returns the unread count after; every open page of the member hears it."""
         member = _member(viewer)
         if ids is not None and len(ids) > 200:
-            raise InvalidInput("Mark at most 200 notifications at once.", field="ids")
+            raise InvalidInput(_("Mark at most 200 notifications at once."), field="ids")
         # Each one makes every node look through its streams: not a loop to run freely.
         self.rt.limiter.hit(self.rt.config.rate_limit_reactions, "read", str(member.id))
         now = self.rt.clock()
@@ -188,7 +190,7 @@ class Notifications:
         with self.rt.db.session(write=False) as s:
             fresh = s.get(User, member.id)
             if fresh is None:
-                raise NotFound("There is no such member.")
+                raise NotFound(_("There is no such member."))
             return MailSettings(fresh.notify_mail, bool(fresh.email))
 
     def set_mail(self, viewer: Viewer, mode: str) -> MailSettings:
@@ -200,7 +202,7 @@ class Notifications:
         with self.rt.db.session() as s:
             user = s.get(User, user_id)
             if user is None:
-                raise NotFound("There is no such member.")
+                raise NotFound(_("There is no such member."))
             user.notify_mail = mode
             if mode is MailMode.off:
                 store.settle_mail(s, user_id, MailState.none, None)
@@ -208,11 +210,11 @@ class Notifications:
     def unsubscribe_target(self, user_id: int, signature: str) -> User:
         """The member a signed unsubscribe link names; a forged one is a 404."""
         if not notify_mail.unsubscribe_ok(self.rt.secret, user_id, signature):
-            raise NotFound("This unsubscribe link is not valid.")
+            raise NotFound(_("This unsubscribe link is not valid."))
         with self.rt.db.session(write=False) as s:
             user = s.get(User, user_id)
         if user is None:
-            raise NotFound("This unsubscribe link is not valid.")
+            raise NotFound(_("This unsubscribe link is not valid."))
         return user
 
     def unsubscribe(self, user_id: int, signature: str) -> User:
@@ -238,5 +240,5 @@ def parse_mode(value: str) -> MailMode:
         return MailMode(value)
     except ValueError:
         raise InvalidInput(
-            "Notification mail is one of: immediate, digest, off.", field="mail"
+            _("Notification mail is one of: immediate, digest, off."), field="mail"
         ) from None

@@ -34,6 +34,7 @@ from joserfc.jws import JWSRegistry
 
 from veche.domain.errors import NotFound, VecheError
 from veche.domain.site_auth import SiteAuth
+from veche.i18n import gettext as _
 from veche.security.ratelimit import client_bucket
 from veche.service.runtime import Runtime
 from veche.service.stories import Stories
@@ -186,10 +187,10 @@ class OidcClient:
         try:
             site = Stories(self.rt).site(site_name)
         except NotFound:
-            raise NotFound("There is no such site.") from None
+            raise NotFound(_("There is no such site.")) from None
         auth = SiteAuth.from_stored(site.auth)
         if not auth.oidc_enabled:
-            raise NotFound("This site has no sign-in provider.")
+            raise NotFound(_("This site has no sign-in provider."))
         return auth, list(site.allowed_origins)
 
     def _session(self, auth: SiteAuth, doc: Mapping[str, Any], site: str) -> OAuth2Session:
@@ -215,7 +216,7 @@ class OidcClient:
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "oidc", client_bucket(ip))
         auth, origins = self.settings(site)
         if origin is not None and origin not in origins:
-            raise SignInFailed("This page may not sign in to this site's discussions.")
+            raise SignInFailed(_("This page may not sign in to this site's discussions."))
         assert auth.oidc_issuer is not None
         doc = METADATA.discovery(auth.oidc_issuer)
         flow = Flow(
@@ -242,25 +243,25 @@ class OidcClient:
         assert auth.oidc_issuer is not None and auth.oidc_client_id is not None
         if flow is None or flow.site != site:
             raise SignInFailed(
-                "This sign-in expired or was started in another browser. Please start again."
+                _("This sign-in expired or was started in another browser. Please start again.")
             )
         state = params.get("state", "")
         if not state or not hmac.compare_digest(state, flow.state):
             raise SignInFailed(
-                "This sign-in does not match the one you started. Please start again."
+                _("This sign-in does not match the one you started. Please start again.")
             )
         if params.get("error"):
             if params["error"] == "access_denied":
-                raise SignInFailed("Sign-in was cancelled at the provider; nothing was changed.")
-            raise SignInFailed("The sign-in provider refused this sign-in. Please try again.")
+                raise SignInFailed(_("Sign-in was cancelled at the provider; nothing was changed."))
+            raise SignInFailed(_("The sign-in provider refused this sign-in. Please try again."))
         doc = METADATA.discovery(auth.oidc_issuer)
         # RFC 9207: a provider that names itself in its answers must be the one we asked.
         named = doc.get("authorization_response_iss_parameter_supported") is True
         if ("iss" in params or named) and params.get("iss") != auth.oidc_issuer:
-            raise SignInFailed("This answer came from another sign-in provider.")
+            raise SignInFailed(_("This answer came from another sign-in provider."))
         code = params.get("code", "")
         if not code or len(code) > 2048:
-            raise SignInFailed("The sign-in provider's answer had no code. Please start again.")
+            raise SignInFailed(_("The sign-in provider's answer had no code. Please start again."))
         with self._session(auth, doc, site) as session:
             try:
                 token = session.fetch_token(
@@ -271,8 +272,10 @@ class OidcClient:
                 )
             except OAuthError as exc:
                 raise SignInFailed(
-                    "The sign-in provider did not accept this sign-in (it may have been used "
-                    "already, or taken too long). Please start again."
+                    _(
+                        "The sign-in provider did not accept this sign-in (it may have been used "
+                        "already, or taken too long). Please start again."
+                    )
                 ) from exc
             except (requests.RequestException, ValueError) as exc:
                 raise ProviderDown(
@@ -294,7 +297,7 @@ class OidcClient:
     ) -> dict[str, Any]:
         raw = token.get("id_token")
         if not isinstance(raw, str):
-            raise SignInFailed("The sign-in provider sent no ID token.")
+            raise SignInFailed(_("The sign-in provider sent no ID token."))
         # Keys come from the provider's JWKS, so only public-key algorithms: never "none",
         # and never an HMAC (whose key would be the client secret).
         offered = doc.get("id_token_signing_alg_values_supported") or ["RS256"]
@@ -323,11 +326,11 @@ class OidcClient:
             claims.validate(now=int(self.rt.clock().timestamp()), leeway=LEEWAY)
         except (JoseError, ValueError, KeyError, TypeError) as exc:
             raise SignInFailed(
-                "The sign-in provider's answer could not be verified. Please start again."
+                _("The sign-in provider's answer could not be verified. Please start again.")
             ) from exc
         sub = claims.get("sub")
         if not isinstance(sub, str) or not 1 <= len(sub) <= 255:
-            raise SignInFailed("The sign-in provider's answer names nobody.")
+            raise SignInFailed(_("The sign-in provider's answer names nobody."))
         return dict(claims)
 
     @staticmethod

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from veche.domain import validation
 from veche.domain.enums import Role
 from veche.domain.errors import InvalidInput
+from veche.i18n import gettext as _
 from veche.moderation.confusables import claims_office, name_key
 from veche.service.accounts import Accounts
 from veche.service.oidc import Claims, SignInFailed
@@ -74,7 +75,7 @@ class OidcMembers:
             except IntegrityError:
                 continue  # a concurrent sign-in took the handle or the identity: look again
         else:
-            raise SignInFailed("Signing you in collided with another sign-in. Please try again.")
+            raise SignInFailed(_("Signing you in collided with another sign-in. Please try again."))
         token = Accounts(self.rt).open_session(user, user_agent)
         return SignedIn(
             token, user.id, user.handle, user.display_name, user.role.value, created=created
@@ -85,7 +86,7 @@ class OidcMembers:
         with self.rt.db.session() as s:
             site = store_stories.site_by_name(s, site_name)
             if site is None:
-                raise SignInFailed("This site no longer exists.")
+                raise SignInFailed(_("This site no longer exists."))
             identity = s.scalars(
                 select(Identity).where(
                     Identity.site_id == site.id,

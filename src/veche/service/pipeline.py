@@ -18,6 +18,7 @@ from veche.domain.errors import InvalidInput
 from veche.domain.markup import html_to_text, render_markdown
 from veche.domain.mentions import Mentions
 from veche.domain.moderation import ModerationSettings
+from veche.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def render(body: str, mentions: Mentions | None = None) -> Rendered:
     html = render_markdown(body, mentions)
     text = html_to_text(html)
     if not text:
-        raise InvalidInput("The comment is empty.", field="body")
+        raise InvalidInput(_("The comment is empty."), field="body")
     return Rendered(body, html, text)
 
 

@@ -20,6 +20,8 @@ from veche.domain.errors import (
     OriginRefused,
     VecheError,
 )
+from veche.i18n import gettext as _
+from veche.i18n import ngettext
 
 GONE = frozenset({CommentStatus.deleted, CommentStatus.removed})
 # Held back from readers: awaiting a moderator, refused by one (shown to its author with the
@@ -116,14 +118,17 @@ def within_edit_window(c: CommentFacts, story: StoryFacts, now: dt.datetime) -> 
 def edit_refusal(c: CommentFacts, story: StoryFacts, who: Who, now: dt.datetime) -> Refusal | None:
     """Authors edit their own words while the window is open; a held comment stays theirs."""
     if not is_own(c, who):
-        return Refusal(Forbidden, "You can only edit your own comments.")
+        return Refusal(Forbidden, _("You can only edit your own comments."))
     if c.status is not CommentStatus.visible and c.status is not CommentStatus.pending:
-        return Refusal(Conflict, "A deleted comment cannot be edited.")
+        return Refusal(Conflict, _("A deleted comment cannot be edited."))
     if not within_edit_window(c, story, now):
         minutes = story.site.edit_window_seconds // 60
-        return Refusal(
-            Forbidden, f"Comments can only be edited within {minutes} minutes of posting."
+        said = ngettext(
+            "Comments can only be edited within %(num)s minute of posting.",
+            "Comments can only be edited within %(num)s minutes of posting.",
+            minutes,
         )
+        return Refusal(Forbidden, said % {"num": minutes})
     return None
 
 
@@ -135,9 +140,12 @@ def delete_refusal(c: CommentFacts, who: Who) -> Refusal | None:
     """Authors delete their own; moderators remove others' with a reason (an audited
     decision), never by deleting them."""
     if not is_own(c, who):
-        message = "You can only delete your own comments."
+        message = _("You can only delete your own comments.")
         if is_moderator(who):
-            message += " To take down someone else's, remove it with a reason."
+            message = _(
+                "You can only delete your own comments. "
+                "To take down someone else's, remove it with a reason."
+            )
         return Refusal(Forbidden, message)
     return None
 
@@ -149,15 +157,15 @@ def can_delete(c: CommentFacts, who: Who) -> bool:
 
 def remove_refusal(who: Who) -> Refusal | None:
     if not is_moderator(who):
-        return Refusal(Forbidden, "Only moderators can remove comments.")
+        return Refusal(Forbidden, _("Only moderators can remove comments."))
     return None
 
 
 def moderate_refusal(who: Who) -> Refusal | None:
     if who.user_id is None:
-        return Refusal(AuthRequired, "Sign in as a moderator to do that.")
+        return Refusal(AuthRequired, _("Sign in as a moderator to do that."))
     if not is_moderator(who):
-        return Refusal(Forbidden, "Only moderators can do that.")
+        return Refusal(Forbidden, _("Only moderators can do that."))
     return None
 
 
@@ -165,9 +173,9 @@ def admin_refusal(who: Who) -> Refusal | None:
     """The admin pages and all they change (sites, stories' state, roles, sessions), and the
     audit log: asked by service/admin.py on every call."""
     if who.user_id is None:
-        return Refusal(AuthRequired, "Sign in as an admin to do that.")
+        return Refusal(AuthRequired, _("Sign in as an admin to do that."))
     if who.role is not Role.admin:
-        return Refusal(Forbidden, "Only admins can do that.")
+        return Refusal(Forbidden, _("Only admins can do that."))
     return None
 
 
@@ -177,8 +185,10 @@ def origin_refusal(allowed: Collection[str], origin: str | None) -> Refusal | No
     if origin is None or origin in allowed:
         return None
     # The header is the caller's: a short, well-formed one is named, anything else is not.
-    which = f"pages from {origin}" if len(origin) <= 200 and "://" in origin else "this page"
-    return Refusal(OriginRefused, f"This site does not allow {which} to show its discussion.")
+    if len(origin) <= 200 and "://" in origin:
+        said = _("This site does not allow pages from %(origin)s to show its discussion.")
+        return Refusal(OriginRefused, said % {"origin": origin})
+    return Refusal(OriginRefused, _("This site does not allow this page to show its discussion."))
 
 
 def is_banned(user: BanFacts | None, now: dt.datetime) -> bool:
@@ -191,13 +201,14 @@ def ban_refusal(user: BanFacts | None, now: dt.datetime) -> Refusal | None:
     """A banned reader is told why and until when, on every write they try."""
     if user is None or not is_banned(user, now):
         return None
-    until = (
-        "permanently"
-        if user.banned_until is None
-        else f"until {user.banned_until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
-    )
-    why = f" Reason: {user.ban_reason}" if user.ban_reason else ""
-    return Refusal(Banned, f"You are banned from commenting {until}.{why}")
+    if user.banned_until is None:
+        said = _("You are banned from commenting permanently.")
+    else:
+        until = f"{user.banned_until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        said = _("You are banned from commenting until %(until)s.") % {"until": until}
+    if user.ban_reason:
+        said += " " + _("Reason: %(reason)s") % {"reason": user.ban_reason}
+    return Refusal(Banned, said)
 
 
 def can_remove(c: CommentFacts, who: Who) -> bool:
@@ -208,13 +219,13 @@ def reaction_refusal(c: CommentFacts, who: Who) -> Refusal | None:
     """Members react to published comments of others: not guests (a reaction counts a
     person), not to their own words, not to what is held, deleted or removed."""
     if who.user_id is None:
-        return Refusal(AuthRequired, "Sign in to react to comments.")
+        return Refusal(AuthRequired, _("Sign in to react to comments."))
     if not can_see(c, who):
-        return Refusal(NotFound, "There is no such comment.")
+        return Refusal(NotFound, _("There is no such comment."))
     if is_own(c, who):
-        return Refusal(Forbidden, "You cannot react to your own comment.")
+        return Refusal(Forbidden, _("You cannot react to your own comment."))
     if c.status is not CommentStatus.visible:
-        return Refusal(Conflict, "Only a published comment can be reacted to.")
+        return Refusal(Conflict, _("Only a published comment can be reacted to."))
     return None
 
 

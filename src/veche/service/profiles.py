@@ -10,6 +10,7 @@ from sqlalchemy import select
 from veche.domain import validation
 from veche.domain.enums import CommentStatus
 from veche.domain.errors import NotFound
+from veche.i18n import gettext as _
 from veche.service.runtime import Runtime
 from veche.store.models import Comment, Story, User
 
@@ -54,13 +55,13 @@ class Profiles:
         (author_id, id)."""
         key = validation.handle_key(validation.reject_nul(handle, "handle").strip())
         if not key or len(key) > 60:
-            raise NotFound("There is no member with that handle.")
+            raise NotFound(_("There is no member with that handle."))
         with self.rt.db.session(write=False) as s:
             user = s.scalars(
                 select(User).where(User.handle_key == key, User.deleted_at.is_(None))
             ).first()
             if user is None:
-                raise NotFound("There is no member with that handle.")
+                raise NotFound(_("There is no member with that handle."))
             q = (
                 select(Comment.id, Comment.story_id, Story.title, Comment.created_at,
                        Comment.body_text)

@@ -13,6 +13,7 @@ from typing import Any
 from veche.domain.errors import InvalidInput, NotFound
 from veche.domain.moderation import ModerationSettings
 from veche.domain.paths import ordinals
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.service.found import refuse
 from veche.service.runtime import Runtime, Viewer
@@ -120,7 +121,9 @@ class Queue:
         with self.rt.db.session(write=False) as s:
             site = store_stories.site_by_name(s, site_name)
             if site is None:
-                raise NotFound(f"There is no site named “{site_name}”.")
+                raise NotFound(
+                    _("There is no site named “%(site_name)s”.") % {"site_name": site_name}
+                )
             return site.id, site.name
 
     def sites(self, who: Viewer) -> list[str]:
@@ -148,12 +151,14 @@ class Queue:
             which = Tab(tab)
         except ValueError:
             raise InvalidInput(
-                "The queue's tabs are pending, flagged, reported and decided.", field="tab"
+                _("The queue's tabs are pending, flagged, reported and decided."), field="tab"
             ) from None
         with self.rt.db.session(write=False) as s:
             site = store_stories.site_by_name(s, site_name)
             if site is None:
-                raise NotFound(f"There is no site named “{site_name}”.")
+                raise NotFound(
+                    _("There is no site named “%(site_name)s”.") % {"site_name": site_name}
+                )
             settings = ModerationSettings.from_stored(site.moderation)
             page = store.read_tab(
                 s, which, site.id, report_threshold=settings.report_threshold, limit=PAGE,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from veche.domain.errors import AuthRequired, NotFound
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.service.found import comment_of, for_write, refuse
 from veche.service.runtime import Runtime, Viewer
@@ -30,7 +31,7 @@ def _refusal(c: policy.CommentFacts, who: Viewer, on: bool) -> policy.Refusal | 
     if on:
         return policy.reaction_refusal(c, who)
     if not policy.can_see(c, who):
-        return policy.Refusal(NotFound, "There is no such comment.")
+        return policy.Refusal(NotFound, _("There is no such comment."))
     return None
 
 
@@ -44,7 +45,7 @@ class Reactions:
         deleted or held meanwhile)."""
         user = viewer.user
         if user is None:
-            raise AuthRequired("Sign in to react to comments.")
+            raise AuthRequired(_("Sign in to react to comments."))
         # Per member only: every reactor is signed in (sign-ups are limited per address),
         # and a newsroom's readers behind one address must not share one budget.
         self.rt.limiter.hit(self.rt.config.rate_limit_reactions, "reaction", str(user.id))

@@ -16,8 +16,11 @@ from urllib.parse import quote
 from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
+from veche import i18n
 from veche.domain import validation
 from veche.domain.errors import InvalidInput, TryLater
+from veche.i18n import N_, ngettext
+from veche.i18n import gettext as _
 from veche.notify.mail import Mail, queue_mail
 from veche.security.passwords import hash_password
 from veche.security.ratelimit import client_bucket
@@ -35,13 +38,14 @@ TTL = {
 PATHS = {"verify": "/account/verify", "reset": "/account/reset", "signin": "/signin/link"}
 # Mails to one address, whoever asks: a form must not become a way to flood someone's inbox.
 PER_ADDRESS = "5/hour"
-EXPIRED = "This link has expired or was already used. Ask for a new one."
-SENT = "If that address belongs to an account, a link is on its way. It works once, for {}."
+EXPIRED = N_("This link has expired or was already used. Ask for a new one.")
 
 
 def _lasts(purpose: str) -> str:
     minutes = int(TTL[purpose].total_seconds() // 60)
-    return f"{minutes // 60} hours" if minutes >= 120 else f"{minutes} minutes"
+    if minutes >= 120:
+        return ngettext("%(num)s hour", "%(num)s hours", minutes // 60) % {"num": minutes // 60}
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes) % {"num": minutes}
 
 
 class Recovery:
@@ -76,12 +80,15 @@ class Recovery:
     def queue_verification(self, s: Session, user: User, email: str) -> None:
         """In the caller's transaction: a link proving `email` is theirs."""
         url = self._issue(s, user, "verify", email)
-        self._send(
-            s, email, "Confirm your email address",
-            f"Hello {user.handle},\n\nPlease confirm that this address is yours by opening "
-            f"this link (it works once, for {_lasts('verify')}):\n\n{url}\n\n"
-            "If you did not ask for this, ignore this mail.\n",
-        )  # fmt: skip
+        with i18n.using(user.language or i18n.current()):
+            self._send(
+                s, email, _("Confirm your email address"),
+                _(
+                    "Hello %(handle)s,\n\nPlease confirm that this address is yours by opening "
+                    "this link (it works once, for %(lasts)s):\n\n%(url)s\n\n"
+                    "If you did not ask for this, ignore this mail.\n"
+                ) % {"handle": user.handle, "lasts": _lasts("verify"), "url": url},
+            )  # fmt: skip
 
     def note_pending(self, s: Session, user: User, email: str) -> None:
         """An address typed at sign-up that another account holds: kept as this account's
@@ -97,13 +104,17 @@ class Recovery:
         if owner.email is None:
             return
         url = f"{self.rt.config.base_url}/account/forgot"
-        self._send(
-            s, owner.email, "Someone tried to sign up with your address",
-            f"Hello {owner.handle},\n\nSomeone tried to create an account or add this address "
-            f"to one, but it already belongs to your account (handle: {owner.handle}).\n\n"
-            f"If it was you, sign in instead, or reset your password here:\n\n{url}\n\n"
-            "If it was not you, nothing has changed and you need do nothing.\n",
-        )  # fmt: skip
+        with i18n.using(owner.language or i18n.current()):
+            self._send(
+                s, owner.email, _("Someone tried to sign up with your address"),
+                _(
+                    "Hello %(handle)s,\n\nSomeone tried to create an account or add this "
+                    "address to one, but it already belongs to your account (handle: "
+                    "%(handle)s).\n\nIf it was you, sign in instead, or reset your password "
+                    "here:\n\n%(url)s\n\nIf it was not you, nothing has changed and you need "
+                    "do nothing.\n"
+                ) % {"handle": owner.handle, "url": url},
+            )  # fmt: skip
 
     def resend_verification(self, user_id: int) -> None:
         with self.rt.db.session() as s:
@@ -118,10 +129,10 @@ class Recovery:
             used = tokens.consume(s, "verify", _token(token), now)
             user = s.get(User, used.user_id) if used else None
             if used is None or user is None or used.email is None or user.deleted_at:
-                raise InvalidInput(EXPIRED, field="token")
+                raise InvalidInput(_(EXPIRED), field="token")
             owner = store.user_by_email(s, used.email)
             if owner is not None and owner.id != user.id:
-                raise InvalidInput(EXPIRED, field="token")  # someone proved it first
+                raise InvalidInput(_(EXPIRED), field="token")  # someone proved it first
             if user.email != used.email:
                 tokens.spend_all(s, user.id, now, "reset", "signin")
             user.email = used.email
@@ -136,19 +147,24 @@ class Recovery:
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "reset", client_bucket(ip))
         address = validation.email(email)
         if address is None:
-            raise InvalidInput("Enter the email address of your account.", field="email")
+            raise InvalidInput(_("Enter the email address of your account."), field="email")
         with self.rt.db.session() as s:
             user = store.user_by_email(s, address)
             if user is not None and user.deleted_at is None:
                 url = self._issue(s, user, "reset")
-                self._send(
-                    s, address, "Reset your password",
-                    f"Hello {user.handle},\n\nTo choose a new password, open this link (it "
-                    f"works once, for {_lasts('reset')}):\n\n{url}\n\n"
-                    "If you did not ask for this, ignore this mail: your password is "
-                    "unchanged.\n",
-                )  # fmt: skip
-        return SENT.format(_lasts("reset"))
+                with i18n.using(user.language or i18n.current()):
+                    self._send(
+                        s, address, _("Reset your password"),
+                        _(
+                            "Hello %(handle)s,\n\nTo choose a new password, open this link "
+                            "(it works once, for %(lasts)s):\n\n%(url)s\n\nIf you did not "
+                            "ask for this, ignore this mail: your password is unchanged.\n"
+                        ) % {"handle": user.handle, "lasts": _lasts("reset"), "url": url},
+                    )  # fmt: skip
+        return _(
+            "If that address belongs to an account, a link is on its way. It works once, "
+            "for %(lasts)s."
+        ) % {"lasts": _lasts("reset")}
 
     def token_is_good(self, purpose: str, token: str) -> bool:
         with self.rt.db.session(write=False) as s:
@@ -164,14 +180,14 @@ class Recovery:
             user = s.get(User, found.user_id) if found else None
             handle, email = (user.handle, user.email) if user else ("", None)
         if found is None or user is None:
-            raise InvalidInput(EXPIRED, field="token")
+            raise InvalidInput(_(EXPIRED), field="token")
         pw_hash = hash_password(
             validation.password(password, handle_value=handle, email_value=email)
         )
         with self.rt.db.session() as s:
             used = tokens.consume(s, "reset", token, now)
             if used is None:
-                raise InvalidInput(EXPIRED, field="token")
+                raise InvalidInput(_(EXPIRED), field="token")
             s.execute(
                 update(User)
                 .where(User.id == used.user_id)
@@ -196,23 +212,26 @@ class Recovery:
         self.rt.limiter.hit(self.rt.config.rate_limit_auth, "signin-link", client_bucket(ip))
         login = validation.reject_nul(login, "login").strip()
         if not login:
-            raise InvalidInput("Enter your handle or email.", field="login")
+            raise InvalidInput(_("Enter your handle or email."), field="login")
         with self.rt.db.session() as s:
             email = login.lower() if "@" in login else None
             user = store.user_by_login(s, validation.handle_key(login), email)
             if user is not None and user.email and user.deleted_at is None:
                 url = self._issue(s, user, "signin")
-                self._send(
-                    s, user.email, "Your sign-in link",
-                    f"Hello {user.handle},\n\nOpen this link to sign in (it works once, for "
-                    f"{_lasts('signin')}):\n\n{url}\n\n"
-                    "If you did not ask for it, someone may be guessing your password: this "
-                    "link is only sent to you, and you can ignore it.\n",
-                )  # fmt: skip
-        return (
+                with i18n.using(user.language or i18n.current()):
+                    self._send(
+                        s, user.email, _("Your sign-in link"),
+                        _(
+                            "Hello %(handle)s,\n\nOpen this link to sign in (it works once, "
+                            "for %(lasts)s):\n\n%(url)s\n\nIf you did not ask for it, someone "
+                            "may be guessing your password: this link is only sent to you, and "
+                            "you can ignore it.\n"
+                        ) % {"handle": user.handle, "lasts": _lasts("signin"), "url": url},
+                    )  # fmt: skip
+        return _(
             "If that account has an email address, a sign-in link is on its way. It works "
-            f"once, for {_lasts('signin')}."
-        )
+            "once, for %(lasts)s."
+        ) % {"lasts": _lasts("signin")}
 
     def use_signin_link(self, token: str) -> User:
         """Spends the link; the caller opens the session. The address is proved, and the
@@ -222,7 +241,7 @@ class Recovery:
             used = tokens.consume(s, "signin", _token(token), now)
             user = s.get(User, used.user_id) if used else None
             if user is None or user.deleted_at is not None:
-                raise InvalidInput(EXPIRED, field="token")
+                raise InvalidInput(_(EXPIRED), field="token")
             if user.email_verified_at is None:
                 user.email_verified_at = now
             tokens.clear(s, account_key(user.id, ""))
@@ -234,5 +253,5 @@ class Recovery:
 def _token(value: str) -> str:
     value = validation.reject_nul(value or "", "token").strip()
     if not value or len(value) > 100:
-        raise InvalidInput(EXPIRED, field="token")
+        raise InvalidInput(_(EXPIRED), field="token")
     return value

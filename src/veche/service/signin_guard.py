@@ -17,6 +17,8 @@ import hashlib
 import math
 
 from veche.domain.errors import RateLimited
+from veche.i18n import N_
+from veche.i18n import gettext as _
 from veche.service.runtime import Runtime
 from veche.store import account_tokens as store
 
@@ -24,7 +26,7 @@ FREE_FAILURES = 5
 FIRST_WAIT = dt.timedelta(seconds=30)
 LONGEST_WAIT = dt.timedelta(hours=6)
 FORGIVEN_AFTER = dt.timedelta(days=1)  # longer than LONGEST_WAIT: no lock is cut short
-LINK_HINT = "You can ask for a sign-in link by email instead."
+LINK_HINT = N_("You can ask for a sign-in link by email instead.")
 
 
 def account_key(user_id: int | None, login_key: str) -> str:
@@ -67,8 +69,10 @@ class SigninGuard:
             left = (until - now).total_seconds() if until is not None else 1.0
             wait_s = max(1, math.ceil(left))
             raise RateLimited(
-                f"Too many failed sign-ins to this account. Please wait {wait_s} seconds and "
-                f"try again. {LINK_HINT}",
+                _(
+                    "Too many failed sign-ins to this account. Please wait %(wait_s)s seconds and try again. %(LINK_HINT)s"
+                )
+                % {"wait_s": wait_s, "LINK_HINT": _(LINK_HINT)},
                 retry_after=wait_s,
             )
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from veche.domain import site_auth, validation
 from veche.domain.enums import Role
 from veche.domain.errors import Conflict, InvalidInput, TryLater, VecheError
+from veche.i18n import gettext as _
 from veche.moderation.confusables import claims_office, name_key
 from veche.security.ratelimit import client_bucket
 from veche.service.accounts import Accounts
@@ -129,25 +130,29 @@ def _key_for(token: str, alg: str, auth: site_auth.SiteAuth) -> Any:
         try:
             jwk = _jwks_client(auth.sso_jwks_url).get_signing_key_from_jwt(token)
         except jwt.PyJWKClientConnectionError as exc:
-            raise SsoKeysUnavailable("The publisher's key set could not be read.") from exc
+            raise SsoKeysUnavailable(_("The publisher's key set could not be read.")) from exc
         except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
             raise SsoBadSignature(
-                "The token is signed with a key the publisher's key set does not hold."
+                _("The token is signed with a key the publisher's key set does not hold.")
             ) from exc
         if (jwk.key_type, alg) in (("RSA", "RS256"), ("OKP", "EdDSA")):
             return jwk.key
-    raise SsoBadSignature(f"This site has no key for tokens signed with {alg}.")
+    raise SsoBadSignature(_("This site has no key for tokens signed with %(alg)s.") % {"alg": alg})
 
 
 def _text_claim(payload: dict[str, Any], name: str, *, required: bool) -> str | None:
     value = payload.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise SsoInvalidClaims(f"The token has no “{name}” claim.", field=name)
+            raise SsoInvalidClaims(
+                _("The token has no “%(name)s” claim.") % {"name": name}, field=name
+            )
         return None
     if not isinstance(value, str) or len(value) > CLAIM_MAX or "\x00" in value:
         raise SsoInvalidClaims(
-            f"The “{name}” claim is text of at most {CLAIM_MAX} characters.", field=name
+            _("The “%(name)s” claim is text of at most %(CLAIM_MAX)s characters.")
+            % {"name": name, "CLAIM_MAX": CLAIM_MAX},
+            field=name,
         )
     return value.strip()
 
@@ -159,17 +164,18 @@ def _claims(payload: dict[str, Any]) -> Claims:
     assert subject and handle and jti
     iat, exp = payload["iat"], payload["exp"]
     if not isinstance(iat, int | float) or not isinstance(exp, int | float) or exp <= iat:
-        raise SsoInvalidClaims("The token's exp must come after its iat.", field="exp")
+        raise SsoInvalidClaims(_("The token's exp must come after its iat."), field="exp")
     if exp - iat > MAX_LIFETIME:
         raise SsoInvalidClaims(
-            f"The token lives {int(exp - iat)} s; at most {MAX_LIFETIME} s are accepted.",
+            _("The token lives %(n)s s; at most %(MAX_LIFETIME)s s are accepted.")
+            % {"n": int(exp - iat), "MAX_LIFETIME": MAX_LIFETIME},
             field="exp",
         )
     role_raw = _text_claim(payload, "role", required=False)
     role = None
     if role_raw is not None:
         if role_raw not in (Role.reader.value, Role.moderator.value):
-            raise SsoInvalidClaims("The “role” claim is reader or moderator.", field="role")
+            raise SsoInvalidClaims(_("The “role” claim is reader or moderator."), field="role")
         role = Role(role_raw)
     try:
         email = validation.email(_text_claim(payload, "email", required=False))
@@ -196,21 +202,26 @@ def _claims(payload: dict[str, Any]) -> Claims:
 def check_token(token: str, site_name: str, auth: site_auth.SiteAuth) -> Claims:
     """The token's claims once signature, audience, age and shape are all right."""
     if not auth.sso_enabled:
-        raise SsoDisabled(f"The site “{site_name}” does not use SSO.", field="site")
+        raise SsoDisabled(
+            _("The site “%(site_name)s” does not use SSO.") % {"site_name": site_name}, field="site"
+        )
     if not token or len(token) > TOKEN_MAX:
-        raise SsoMalformed("That is not a signed token (JWT).", field="token")
+        raise SsoMalformed(_("That is not a signed token (JWT)."), field="token")
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
     except jwt.InvalidTokenError as exc:
-        raise SsoMalformed("That is not a signed token (JWT).", field="token") from exc
+        raise SsoMalformed(_("That is not a signed token (JWT)."), field="token") from exc
     alg = header.get("alg")
     if alg not in ALGORITHMS:
-        raise SsoBadSignature("Tokens are signed with HS256, RS256 or EdDSA.", field="token")
+        raise SsoBadSignature(_("Tokens are signed with HS256, RS256 or EdDSA."), field="token")
     audience = unverified.get("aud")
     audiences = [audience] if isinstance(audience, str) else audience
     if isinstance(audiences, list) and site_name not in audiences:
-        raise SsoWrongSite(f"The token is for another site, not “{site_name}”.", field="aud")
+        raise SsoWrongSite(
+            _("The token is for another site, not “%(site_name)s”.") % {"site_name": site_name},
+            field="aud",
+        )
     key = _key_for(token, str(alg), auth)
     try:
         payload: dict[str, Any] = jwt.decode(
@@ -222,22 +233,27 @@ def check_token(token: str, site_name: str, auth: site_auth.SiteAuth) -> Claims:
             options={"require": ["exp", "iat", "aud", "sub", "jti"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise SsoExpired("The token has expired; sign a fresh one.", field="token") from exc
+        raise SsoExpired(_("The token has expired; sign a fresh one."), field="token") from exc
     except (jwt.InvalidSignatureError, jwt.InvalidAlgorithmError, jwt.InvalidKeyError) as exc:
         raise SsoBadSignature(
-            "The token's signature does not match this site's key.", field="token"
+            _("The token's signature does not match this site's key."), field="token"
         ) from exc
     except jwt.MissingRequiredClaimError as exc:
-        raise SsoInvalidClaims(f"The token has no “{exc.claim}” claim.", field=exc.claim) from exc
+        raise SsoInvalidClaims(
+            _("The token has no “%(claim)s” claim.") % {"claim": exc.claim}, field=exc.claim
+        ) from exc
     except jwt.InvalidAudienceError as exc:
         raise SsoWrongSite(
-            f"The token is for another site, not “{site_name}”.", field="aud"
+            _("The token is for another site, not “%(site_name)s”.") % {"site_name": site_name},
+            field="aud",
         ) from exc
     except jwt.ImmatureSignatureError as exc:
-        raise SsoInvalidClaims("The token is not valid yet (iat or nbf in the future).",
+        raise SsoInvalidClaims(_("The token is not valid yet (iat or nbf in the future)."),
                                field="iat") from exc  # fmt: skip
     except jwt.InvalidTokenError as exc:
-        raise SsoInvalidClaims(f"The token's claims are not valid: {exc}.", field="token") from exc
+        raise SsoInvalidClaims(
+            _("The token's claims are not valid: %(exc)s.") % {"exc": exc}, field="token"
+        ) from exc
     return _claims(payload)
 
 
@@ -259,7 +275,7 @@ class Sso:
                 store.prune_jtis(s, now - dt.timedelta(seconds=LEEWAY))
                 store.spend_jti(s, site.id, claims.jti, claims.expires_at)
         except IntegrityError as exc:
-            raise SsoReplayed("This token was used already; sign a fresh one.",
+            raise SsoReplayed(_("This token was used already; sign a fresh one."),
                               field="token") from exc  # fmt: skip
         user = self._member(site.id, claims, auth.sso_moderators)
         return user, Accounts(self.rt).open_session(user, user_agent)
@@ -289,7 +305,7 @@ class Sso:
             except IntegrityError:
                 if attempt:
                     raise
-        raise Conflict("The account could not be made; try again.")  # pragma: no cover
+        raise Conflict(_("The account could not be made; try again."))  # pragma: no cover
 
     def _apply(self, s: Any, user: User, claims: Claims, honour_role: bool) -> None:
         """The publisher's word on handle, name, email, avatar and (if allowed) role."""
@@ -349,4 +365,4 @@ def free_handle(s: Any, wanted: str, own_id: int | None, *, staff: bool = False)
         if store.handle_lookalike(s, name_key(candidate), own_id):
             continue
         return candidate
-    raise Conflict("No free handle could be found; try again.", field="handle")
+    raise Conflict(_("No free handle could be found; try again."), field="handle")

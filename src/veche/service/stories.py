@@ -11,9 +11,11 @@ from sqlalchemy.exc import IntegrityError
 
 from veche.domain import article, titles, validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from veche.domain.language import LanguageSettings
 from veche.domain.markup import clean_text, html_to_text, render_markdown
 from veche.domain.site_basics import one_origin
 from veche.domain.site_settings import GROUPS, snapshot
+from veche.i18n import gettext as _
 from veche.live.broker import Notice
 from veche.security import signing
 from veche.security.ratelimit import client_bucket
@@ -53,13 +55,18 @@ class SiteSettings:
             "title_suffix": self.title_suffix,
         }  # fmt: skip
         basics.update({k: v for k, v in shortcuts.items() if v is not None})
+        given: dict[str, Mapping[str, object]] = {"basics": basics}
+        if self.language is not None:  # a shortcut for the language group's one setting
+            given["language"] = {"language": self.language}
         out: dict[str, Mapping[str, object]] = {}
         for group in GROUPS:
-            found = dict(basics if group.key == "basics" else getattr(self, group.key, None) or {})
+            found = dict(given.get(group.key) or getattr(self, group.key, None) or {})
             found.update((self.groups or {}).get(group.key, {}))
             if found:
                 out[group.key] = found
         return out
+
+    language: str | None = None  # domain.language: the site's default language
 
 
 def _apply(site: Site, settings: SiteSettings) -> None:
@@ -80,7 +87,9 @@ def _apply_origins(site: Site, settings: SiteSettings) -> None:
     for o in settings.remove_origins or ():
         gone = one_origin(o)
         if gone not in origins:
-            raise NotFound(f"Site {site.name} does not allow {gone}.")
+            raise NotFound(
+                _("Site %(name)s does not allow %(gone)s.") % {"name": site.name, "gone": gone}
+            )
         origins.discard(gone)
     site.allowed_origins = sorted(origins)
 
@@ -96,7 +105,7 @@ class Stories:
         """`by`: an admin's change, written to the audit log with the site."""
         name = clean_text(validation.reject_nul(name, "site name", field="name"))
         if not name or len(name) > 64:
-            raise InvalidInput("A site name is 1 to 64 characters.", field="name")
+            raise InvalidInput(_("A site name is 1 to 64 characters."), field="name")
         site = Site(
             name=name,
             allowed_origins=[],
@@ -107,20 +116,25 @@ class Stories:
             moderation={},
             auth={},
             theme={},
+            language=LanguageSettings().language,
             created_at=self.rt.clock(),
         )
         _apply(site, settings)
         try:
             with self.rt.db.session() as s:
                 if store.site_by_name(s, name):
-                    raise Conflict(f"A site named “{name}” exists already.", field="name")
+                    raise Conflict(
+                        _("A site named “%(name)s” exists already.") % {"name": name}, field="name"
+                    )
                 s.add(site)
                 if by is not None:
                     s.flush()
                     audit(s, by, "site_create", "site", site.id, now=self.rt.clock(),
                           after={"name": site.name, **snapshot(site, settings.changes())})  # fmt: skip
         except IntegrityError as exc:
-            raise Conflict(f"A site named “{name}” exists already.", field="name") from exc
+            raise Conflict(
+                _("A site named “%(name)s” exists already.") % {"name": name}, field="name"
+            ) from exc
         self.sites_changed()
         return site
 
@@ -132,8 +146,8 @@ class Stories:
         with self.rt.db.session() as s:
             site = store.site_by_name(s, name) if isinstance(name, str) else s.get(Site, name)
             if site is None:
-                raise NotFound(f"There is no site named “{name}”." if isinstance(name, str)
-                               else "There is no such site.")  # fmt: skip
+                raise NotFound(_("There is no site named “%(name)s”.") % {"name": name} if isinstance(name, str)
+                               else _("There is no such site."))  # fmt: skip
             changes = settings.changes()
             if settings.add_origins or settings.remove_origins:
                 changes = {**changes, "basics": {**changes.get("basics", {}), "origins": ()}}
@@ -162,7 +176,7 @@ class Stories:
         with self.rt.db.session(write=False) as s:
             site = store.site_by_name(s, name)
         if site is None:
-            raise NotFound(f"There is no site named “{name}”.")
+            raise NotFound(_("There is no site named “%(name)s”.") % {"name": name})
         return site
 
     def cached_origins(self) -> frozenset[str] | None:
@@ -192,7 +206,7 @@ class Stories:
         with self.rt.db.session(write=False) as s:
             story = s.get(Story, story_id)
         if story is None:
-            raise NotFound("There is no such story.")
+            raise NotFound(_("There is no such story."))
         return story
 
     def by_url(
@@ -213,7 +227,7 @@ class Stories:
             story = store.story_by_url(s, url)
         if story is not None or not create:
             if story is None:
-                raise NotFound("There is no discussion for that page yet.")
+                raise NotFound(_("There is no discussion for that page yet."))
             return story
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -222,7 +236,9 @@ class Stories:
             with self.rt.db.session() as s:
                 site = next((x for x in store.all_sites(s) if origin in x.allowed_origins), None)
                 if site is None:
-                    raise NotFound(f"No site here allows pages from {origin}.")
+                    raise NotFound(
+                        _("No site here allows pages from %(origin)s.") % {"origin": origin}
+                    )
                 existing = store.story_by_url(s, url)
                 if existing is not None:
                     return existing
@@ -290,9 +306,12 @@ class Stories:
             )
             existing = store.story_by_url(s, url)
         if site is None:
-            raise NotFound(f"No site here allows pages from {parts.scheme}://{parts.netloc}.")
+            raise NotFound(
+                _("No site here allows pages from %(scheme)s://%(netloc)s.")
+                % {"scheme": parts.scheme, "netloc": parts.netloc}
+            )
         if origin is None:
-            raise Forbidden("Only the publisher's own pages may open a discussion here.")
+            raise Forbidden(_("Only the publisher's own pages may open a discussion here."))
         refusal = policy.origin_refusal(site.allowed_origins, origin)
         if refusal is not None:
             raise refusal.exception()
@@ -304,8 +323,10 @@ class Stories:
             )
         ):
             raise Forbidden(
-                "The title's signature does not match this page's URL and title; "
-                "sign exactly the data-story-url and data-story-title with the site's key."
+                _(
+                    "The title's signature does not match this page's URL and title; "
+                    "sign exactly the data-story-url and data-story-title with the site's key."
+                )
             )
         story = existing or self.by_url(url, title=title, ip=ip, confirmed=signed)
         if (  # a story that was there, or that another reader made a moment before
@@ -361,9 +382,11 @@ class Stories:
         with self.rt.db.session() as s:
             site = store.site_by_name(s, site_name)
             if site is None:
-                raise NotFound(f"There is no site named “{site_name}”.")
+                raise NotFound(
+                    _("There is no site named “%(site_name)s”.") % {"site_name": site_name}
+                )
             if store.story_by_url(s, url):
-                raise Conflict("A story with that URL exists already.", field="url")
+                raise Conflict(_("A story with that URL exists already."), field="url")
             shown, retitled = page_title(s, site, title, now=self.rt.clock())
             story = Story(site=site, url=url, title=shown, created_at=self.rt.clock())
             set_content(story, body, image_caption, photo_credit)
@@ -392,7 +415,7 @@ class Stories:
             # OF stories: PostgreSQL refuses FOR UPDATE on the outer-joined site.
             story = s.get(Story, story_id, with_for_update={"of": Story})
             if story is None:
-                raise NotFound("There is no such story.")
+                raise NotFound(_("There is no such story."))
             if title is not None and from_page:
                 now = self.rt.clock()
                 story.title, retitled = page_title(s, story.site, title, now=now, story_id=story.id)

@@ -9,6 +9,7 @@ from typing import Literal
 from veche.domain import paths
 from veche.domain.enums import CommentStatus
 from veche.domain.errors import InvalidInput, NotFound
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.service.runtime import Runtime
 from veche.store import reactions, threads
@@ -24,7 +25,7 @@ def check_cursor(value: str | None, field: str, max_length: int = 255) -> None:
     if value is not None and (
         len(value) > max_length or not value.isascii() or not value.isalnum()
     ):
-        raise InvalidInput("The page cursor is not valid.", field=field)
+        raise InvalidInput(_("The page cursor is not valid."), field=field)
 
 
 Grant = Literal["edit", "delete", "remove", "moderate"]
@@ -112,9 +113,9 @@ class Threads:
         with self.rt.db.session(write=False) as s:
             head = threads.get(s, head_id)
             if head is None or head.story_id != story.id:
-                raise NotFound("There is no such comment in this discussion.")
+                raise NotFound(_("There is no such comment in this discussion."))
             if after is not None and not (after.startswith(head.path) and after != head.path):
-                raise InvalidInput("That cursor is not under this comment.", field="after")
+                raise InvalidInput(_("That cursor is not under this comment."), field="after")
             window = threads.read_replies(s, head, after=after, limit=limit)
         return self._visible(window, viewer)
 
@@ -123,13 +124,13 @@ class Threads:
         with self.rt.db.session(write=False) as s:
             comment = threads.get(s, comment_id)
             if comment is None or comment.story_id != story.id:
-                raise NotFound("There is no such comment in this discussion.")
+                raise NotFound(_("There is no such comment in this discussion."))
             block = threads.read_permalink(s, comment, per_root=self.per_root)
         shown = self._visible(block, viewer)
         if comment.id != block.head.id and all(c.id != comment.id for c in shown.comments):
-            raise NotFound("There is no such comment in this discussion.")
+            raise NotFound(_("There is no such comment in this discussion."))
         if not policy.can_see(block.head, viewer):
-            raise NotFound("There is no such comment in this discussion.")
+            raise NotFound(_("There is no such comment in this discussion."))
         return shown
 
     @staticmethod
@@ -168,7 +169,7 @@ class Threads:
         with self.rt.db.session(write=False) as s:
             found = threads.read_one(s, comment_id)
         if found is None or not policy.can_see(found[0], viewer):
-            raise NotFound("There is no such comment.")
+            raise NotFound(_("There is no such comment."))
         return found
 
     def card(
@@ -178,13 +179,13 @@ class Threads:
         with self.rt.db.session(write=False) as s:
             found = threads.read_card(s, comment_id)
         if found is None or not policy.can_see(found[0], viewer):
-            raise NotFound("There is no such comment.")
+            raise NotFound(_("There is no such comment."))
         return found
 
     def context(self, comment_id: int, viewer: policy.Who) -> threads.CommentContext:
         with self.rt.db.session(write=False) as s:
             ctx = threads.read_context(s, comment_id, per_root=self.per_root)
         if ctx is None or not policy.can_see(ctx.comment, viewer):
-            raise NotFound("There is no such comment.")
+            raise NotFound(_("There is no such comment."))
         subtree = list(policy.visible_to(ctx.subtree, viewer))
         return replace(ctx, subtree=subtree)

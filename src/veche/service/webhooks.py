@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from veche.domain.enums import Role
 from veche.domain.errors import InvalidInput, NotFound
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.service.found import refuse
 from veche.service.runtime import Runtime
@@ -112,7 +113,8 @@ def check_events(events: list[str] | tuple[str, ...] | None) -> list[str]:
     unknown = sorted(set(events) - set(TYPES))
     if unknown:
         raise InvalidInput(
-            f"Unknown webhook event {', '.join(unknown)}; one of: {', '.join(TYPES)}.",
+            _("Unknown webhook event %(join)s; one of: %(join2)s.")
+            % {"join": ", ".join(unknown), "join2": ", ".join(TYPES)},
             field="events",
         )
     return [t for t in TYPES if t in events]
@@ -125,7 +127,7 @@ class Webhooks:
     def _site(self, s: Session, name: str) -> Site:
         site = store_stories.site_by_name(s, name)
         if site is None:
-            raise NotFound(f"There is no site named “{name}”.")
+            raise NotFound(_("There is no site named “%(name)s”.") % {"name": name})
         return site
 
     def add(
@@ -140,7 +142,9 @@ class Webhooks:
             site = self._site(s, site_name)
             if len(store.of_site(s, site.id)) >= MAX_ENDPOINTS:
                 raise InvalidInput(
-                    f"A site has at most {MAX_ENDPOINTS} webhooks; remove one first.", field="url"
+                    _("A site has at most %(MAX_ENDPOINTS)s webhooks; remove one first.")
+                    % {"MAX_ENDPOINTS": MAX_ENDPOINTS},
+                    field="url",
                 )
             secret = signing.new_secret()
             e = store.add(
@@ -160,7 +164,7 @@ class Webhooks:
         if e is not None and site_name is not None:
             e = e if e.site_id == self._site(s, site_name).id else None
         if e is None:
-            raise NotFound(f"There is no webhook {endpoint_id}.")
+            raise NotFound(_("There is no webhook %(endpoint_id)s.") % {"endpoint_id": endpoint_id})
         return e
 
     def remove(self, endpoint_id: int, who: policy.Who, *, site_name: str | None = None) -> int:

@@ -20,6 +20,7 @@ from veche.domain import paths, ranking
 from veche.domain.enums import CommentStatus, QuoteSource, QuoteState
 from veche.domain.errors import Conflict, NotFound
 from veche.domain.quotes import Verdict, recheck
+from veche.i18n import gettext as _
 from veche.store import threads
 from veche.store.models import Comment, CommentRevision, Event, Story
 
@@ -152,8 +153,8 @@ def _claim_story(s: Session, new: NewComment, *, importing: bool) -> tuple[int, 
     row = s.connection().execute(stmt, {"b_story": new.story_id}).one_or_none()
     if row is None:
         if s.get(Story, new.story_id) is None:
-            raise NotFound("There is no such story.")
-        raise Conflict("This discussion is closed to new comments.")
+            raise NotFound(_("There is no such story."))
+        raise Conflict(_("This discussion is closed to new comments."))
     return int(row[0]), int(row[1])
 
 
@@ -163,7 +164,7 @@ def _claim_parent(s: Session, new: NewComment, *, importing: bool) -> int:
     stmt = _CLAIM_PARENT[importing]
     ordinal = s.connection().execute(stmt, {"b_parent": new.parent_id}).scalar_one_or_none()
     if ordinal is None:
-        raise Conflict("That comment was deleted; it cannot be replied to.", field="parent_id")
+        raise Conflict(_("That comment was deleted; it cannot be replied to."), field="parent_id")
     return int(ordinal)
 
 
@@ -220,7 +221,7 @@ def _quote_state_now(s: Session, quote: NewQuote) -> Verdict:
         select(Comment.status, Comment.body_text).where(Comment.id == quote.comment_id)
     ).one_or_none()
     if row is None or row[0] is not CommentStatus.visible:
-        raise Conflict("The quoted comment was deleted.", field="quote")
+        raise Conflict(_("The quoted comment was deleted."), field="quote")
     return recheck(quote.text, row[1], quote.state, quote.coverage)
 
 

@@ -86,6 +86,8 @@ class Site(Base):
     title_suffix: Mapped[str | None] = mapped_column(String(120), default=None)
     # domain.theme.ThemeSettings as stored: only what the site set (served as its theme.css).
     theme: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The language of its pages, embeds and mails when the reader's is unknown (migration 0018).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
 
 class Story(Base):
@@ -138,6 +140,9 @@ class User(Base):
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     hide_presence: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The reader's own language and IANA time zone (migration 0018); None: not chosen.
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
     # From a publisher's SSO token (an https URL, checked in service/sso.py).
     avatar_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     # Notification mail: immediate, a daily digest, or off; and when the last digest went.

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from veche.domain.enums import CommentStatus, ReportReason
 from veche.domain.errors import Conflict
+from veche.i18n import gettext as _
 from veche.store import comments as store_comments
 from veche.store.models import AuditEntry, Comment, Event, Report, User
 
@@ -155,7 +156,7 @@ def add_report(
         select(Report.id).where(Report.comment_id == comment_id, Report.reporter_id == reporter_id)
     )
     if existing is not None:
-        raise Conflict("You have already reported this comment.")
+        raise Conflict(_("You have already reported this comment."))
     try:
         with s.begin_nested():
             s.add(
@@ -165,7 +166,7 @@ def add_report(
                 )
             )  # fmt: skip
     except IntegrityError as exc:  # the same reader, twice at once
-        raise Conflict("You have already reported this comment.") from exc
+        raise Conflict(_("You have already reported this comment.")) from exc
     count = s.execute(
         update(Comment)
         .where(Comment.id == comment_id)

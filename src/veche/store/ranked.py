@@ -25,6 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from veche.domain import paths
 from veche.domain.errors import InvalidInput
+from veche.i18n import gettext as _
 from veche.store.models import Comment, Event, Story
 
 MAX_CHANGES = 1000
@@ -46,7 +47,7 @@ class Cursor:
 def parse_cursor(raw: str) -> Cursor:
     m = _CURSOR.match(raw)
     if m is None:
-        raise InvalidInput("The page cursor is not valid.", field="after")
+        raise InvalidInput(_("The page cursor is not valid."), field="after")
     return Cursor(int(m[1]), int(m[2]), int(m[3]))
 
 

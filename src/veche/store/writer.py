@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.orm import Session
 
 from veche.domain.errors import Overloaded
+from veche.i18n import gettext as _
 
 if TYPE_CHECKING:
     from veche.store.database import Database
@@ -51,7 +52,7 @@ class GroupWriter:
         except TimeoutError as exc:
             # Still queued or running: it may yet commit, which a retry's idempotency key
             # then finds; the caller is told to try again rather than left waiting.
-            raise Overloaded("The service is busy right now. Please try again.") from exc
+            raise Overloaded(_("The service is busy right now. Please try again.")) from exc
 
     def _ensure_started(self) -> None:
         if self._thread is not None and self._thread.is_alive():

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
+from veche import i18n
 from veche.domain.errors import TryLater, VecheError
+from veche.i18n import N_
+from veche.i18n import gettext as _
 from veche.service.accounts import Accounts
 from veche.service.erasure import Erasure
 from veche.service.my_account import MyAccount
@@ -28,14 +32,16 @@ router = APIRouter(include_in_schema=False)
 Handle = Annotated[str, Path(min_length=1, max_length=60)]
 # What a finished form says on the page it returns to: fixed words, nothing reflected.
 DONE = {
-    "name": "Your display name is saved.",
-    "presence": "Your online status setting is saved.",
-    "password": "Your password is changed, and your other sessions are signed out.",
-    "session": "That session is signed out.",
-    "others": "Your other sessions are signed out.",
-    "reset": "Your password is changed. You are signed in, and every other session is out.",
-    "link": "You are signed in.",
+    "name": N_("Your display name is saved."),
+    "presence": N_("Your online status setting is saved."),
+    "language": N_("Your language and time zone are saved."),
+    "password": N_("Your password is changed, and your other sessions are signed out."),
+    "session": N_("That session is signed out."),
+    "others": N_("Your other sessions are signed out."),
+    "reset": N_("Your password is changed. You are signed in, and every other session is out."),
+    "link": N_("You are signed in."),
 }
+ZONES = sorted(available_timezones())
 
 
 def _refused(response: Response, exc: VecheError) -> Response:
@@ -50,7 +56,8 @@ def _account_page(request: Request, status: int = 200, **extra: Any) -> Response
     account = MyAccount(rt)
     return render(
         request, "account.html", status=status, account=account.view(who),
-        sessions=account.sessions(who), **extra,
+        sessions=account.sessions(who), languages=list(i18n.NAMES.items()),
+        time_zones=ZONES, **extra,
     )  # fmt: skip
 
 
@@ -70,7 +77,7 @@ def _signed_in_as(request: Request, token: str, target: str) -> RedirectResponse
 def account_page(request: Request, done: str = "") -> Response:
     if viewer(request).user is None:
         return RedirectResponse("/signin?next=/account", status_code=303)
-    return _account_page(request, notice=DONE.get(done))
+    return _account_page(request, notice=_(DONE[done]) if done in DONE else None)
 
 
 def _act(request: Request, csrf: str, section: str, action: Any) -> Response:
@@ -109,6 +116,19 @@ def post_presence(request: Request, hide: str = Form(""), csrf: str = Form("")) 
         csrf,
         "presence",
         lambda: MyAccount(runtime(request)).set_presence(who, hidden=hidden),
+    )
+
+
+@router.post("/account/language")
+def post_language(
+    request: Request, language: str = Form(""), time_zone: str = Form(""), csrf: str = Form("")
+) -> Response:
+    who = viewer(request)
+    return _act(
+        request,
+        csrf,
+        "language",
+        lambda: MyAccount(runtime(request)).set_language(who, language, time_zone),
     )
 
 
@@ -194,8 +214,8 @@ def post_delete(request: Request, password: str = Form(""), csrf: str = Form("")
         return _refused(page, exc)
     request.state.viewer = Viewer(user=None, ip=who.ip)  # the page shows them signed out
     response = render(
-        request, "account_message.html", title="Account deleted",
-        message="Your account is deleted. Your personal data is erased.",
+        request, "account_message.html", title=_("Account deleted"),
+        message=_("Your account is deleted. Your personal data is erased."),
     )  # fmt: skip
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -218,13 +238,17 @@ def verify(request: Request, token: str = "") -> Response:
     try:
         user = Recovery(runtime(request)).verify(token)
     except VecheError as exc:
-        return _message(request, "Link expired", exc.message, status=exc.status)
-    return _message(request, "Address confirmed", f"Thank you: {user.email} is confirmed.")
+        return _message(request, _("Link expired"), exc.message, status=exc.status)
+    return _message(
+        request,
+        _("Address confirmed"),
+        _("Thank you: %(email)s is confirmed.") % {"email": user.email},
+    )
 
 
 @router.get("/account/forgot")
 def forgot_page(request: Request) -> Response:
-    return _message(request, "Forgot your password?", "", form="forgot")
+    return _message(request, _("Forgot your password?"), "", form="forgot")
 
 
 @router.post("/account/forgot")
@@ -235,22 +259,22 @@ def forgot_post(request: Request, email: str = Form(""), csrf: str = Form("")) -
     except VecheError as exc:
         page = _message(
             request,
-            "Forgot your password?",
+            _("Forgot your password?"),
             "",
             status=exc.status,
             form="forgot",
             error=exc.message,
         )
         return _refused(page, exc)
-    return _message(request, "Check your mail", said)
+    return _message(request, _("Check your mail"), said)
 
 
 @router.get("/account/reset")
 def reset_page(request: Request, token: str = "") -> Response:
     """The form, with the token kept in it; the token is spent only when it is sent."""
     if not Recovery(runtime(request)).token_is_good("reset", token[:100]):
-        return _message(request, "Link expired", EXPIRED, status=410, form="forgot")
-    return _message(request, "Choose a new password", "", form="reset", token=token)
+        return _message(request, _("Link expired"), _(EXPIRED), status=410, form="forgot")
+    return _message(request, _("Choose a new password"), "", form="reset", token=token)
 
 
 @router.post("/account/reset")
@@ -262,8 +286,7 @@ def reset_post(
     try:
         user = Recovery(rt).reset(token, password)
     except VecheError as exc:
-        page = _message(
-            request, "Choose a new password", "", status=exc.status, form="reset", token=token,
+        page = _message(request, _("Choose a new password"), "", status=exc.status, form="reset", token=token,
             error=exc.message,
         )  # fmt: skip
         return _refused(page, exc)
@@ -277,16 +300,16 @@ def link_request(request: Request, login: str = Form(""), csrf: str = Form("")) 
     try:
         said = Recovery(runtime(request)).request_signin_link(login, ip=client_ip(request))
     except VecheError as exc:
-        return _refused(_message(request, "Sign-in link", exc.message, status=exc.status), exc)
-    return _message(request, "Check your mail", said)
+        return _refused(_message(request, _("Sign-in link"), exc.message, status=exc.status), exc)
+    return _message(request, _("Check your mail"), said)
 
 
 @router.get("/signin/link")
 def link_page(request: Request, token: str = "") -> Response:
     """A button, not an automatic sign-in: mail scanners that open links must not spend it."""
     if not Recovery(runtime(request)).token_is_good("signin", token[:100]):
-        return _message(request, "Link expired", EXPIRED, status=410)
-    return _message(request, "Sign in", "", form="link", token=token)
+        return _message(request, _("Link expired"), _(EXPIRED), status=410)
+    return _message(request, _("Sign in"), "", form="link", token=token)
 
 
 @router.post("/signin/link")
@@ -296,7 +319,7 @@ def link_post(request: Request, token: str = Form(""), csrf: str = Form("")) -> 
     try:
         user = Recovery(rt).use_signin_link(token)
     except VecheError as exc:
-        return _message(request, "Link expired", exc.message, status=exc.status)
+        return _message(request, _("Link expired"), exc.message, status=exc.status)
     session = Accounts(rt).open_session(user, request.headers.get("user-agent"))
     return _signed_in_as(request, session, "/account?done=link")
 

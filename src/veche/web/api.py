@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from veche.domain.enums import QuoteSource
 from veche.domain.errors import NotFound
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.service.runtime import Viewer
@@ -99,7 +100,7 @@ def create_comment(
     assert posted.story is not None
     # Shown from what the write validated and stored, not read back from the database.
     if not policy.can_see(posted.comment, who):
-        raise NotFound("There is no such comment.")
+        raise NotFound(_("There is no such comment."))
     view = comment_view(posted.comment, posted.story, posted.quoted, who, runtime(request).clock())
     return CommentOut.model_validate(view.as_json())
 

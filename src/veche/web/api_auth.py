@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from veche.domain.errors import AuthRequired
+from veche.i18n import gettext as _
 from veche.service.accounts import Accounts
 from veche.service.runtime import Viewer
 from veche.store.models import User
@@ -45,7 +46,7 @@ def sign_in(body: SignInIn, request: Request) -> SessionOut:
 @router.post("/signout", status_code=204)
 def sign_out(request: Request, who: Viewer = Depends(viewer)) -> None:
     if who.token is None:
-        raise AuthRequired("You are not signed in.")
+        raise AuthRequired(_("You are not signed in."))
     if request.state.via_cookie:
         check_csrf(request, request.headers.get("x-csrf-token"))
     Accounts(runtime(request)).sign_out(who.token)
@@ -54,5 +55,5 @@ def sign_out(request: Request, who: Viewer = Depends(viewer)) -> None:
 @router.get("/me")
 def me(who: Viewer = Depends(viewer)) -> UserOut:
     if who.user is None:
-        raise AuthRequired("You are not signed in.")
+        raise AuthRequired(_("You are not signed in."))
     return user_out(who.user)

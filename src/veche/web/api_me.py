@@ -33,11 +33,16 @@ class AccountOut(BaseModel):
     role: str
     created_at: dt.datetime
     profile_url: str
+    language: str | None = None
+    time_zone: str | None = None
 
 
 class AccountPatch(Strict):
     display_name: str | None = Field(default=None, max_length=NAME_MAX, pattern=NO_ANGLES)
     hide_presence: bool | None = None
+    # "" goes back to the browser's language and zone (README "Languages").
+    language: str | None = Field(default=None, max_length=8)
+    time_zone: str | None = Field(default=None, max_length=64)
 
 
 class EmailIn(Strict):
@@ -120,6 +125,13 @@ def patch_me(body: AccountPatch, request: Request, who: Viewer = Depends(writer)
         account.set_display_name(who, body.display_name)
     if body.hide_presence is not None:
         account.set_presence(who, hidden=body.hide_presence)
+    if body.language is not None or body.time_zone is not None:
+        now = account.view(who)
+        account.set_language(
+            who,
+            now.language if body.language is None else body.language,
+            now.time_zone if body.time_zone is None else body.time_zone,
+        )
     return account_out(account.view(who), rt.config.base_url)
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from veche.domain.enums import ReportReason
 from veche.domain.errors import VecheError
 from veche.domain.moderation import Action
+from veche.i18n import gettext as _
 from veche.service.moderation import Moderation
 from veche.service.queue import Queue, audit_log
 from veche.service.runtime import Viewer
@@ -133,7 +134,7 @@ def decide_many(body: BulkDecisionIn, request: Request, who: Viewer = Depends(wr
     for comment_id in dict.fromkeys(body.ids):
         if not 1 <= comment_id <= MAX_ID:
             results.append(BulkResult(id=comment_id, ok=False, code="not_found",
-                                      message="There is no such comment."))  # fmt: skip
+                                      message=_("There is no such comment.")))  # fmt: skip
             continue
         try:
             c = moderation.decide(

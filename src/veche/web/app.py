@@ -49,10 +49,12 @@ from veche.web import (
     reactions,
     theme,
 )
+from veche.web import i18n as i18n_routes
 from veche.web.cache import PageCache
 from veche.web.compression import Compression
 from veche.web.headers import SecurityHeaders
 from veche.web.hot import HotCache, HotReads, StoryVersions
+from veche.web.i18n import Language
 from veche.web.middleware import BodyLimit, RequestId, ServerErrors
 from veche.web.templating import STATIC
 
@@ -145,6 +147,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.state.hot_cache = hot_cache
     # Added innermost first: a request passes RequestId, SecurityHeaders, ServerErrors,
     # then BodyLimit — so a 500 or a 413 still has the security headers and the id.
+    app.add_middleware(Language)  # the request's language, for every `_()` it reaches
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(ServerErrors)
     app.add_middleware(SecurityHeaders, stories=stories, hsts_seconds=config.hsts_seconds)
@@ -155,6 +158,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.add_middleware(HotReads, cache=hot_cache, versions=versions, clock=hot_clock)
     errors.install(app)
 
+    app.include_router(i18n_routes.router)
     app.include_router(api_auth.router)
     app.include_router(api_sso.router)
     app.include_router(api_reads.router)

@@ -11,12 +11,14 @@ from fastapi import Request
 from veche.domain.enums import CommentStatus
 from veche.domain.errors import InvalidInput
 from veche.domain.moderation import ModerationSettings
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.service.reactions import Reactions
 from veche.service.runtime import Viewer
 from veche.service.threads import FEATURED_LIMIT, Threads
 from veche.store.models import Story
 from veche.store.threads import Sort
+from veche.web.i18n import for_site
 from veche.web.identity import csrf_token, runtime, viewer
 from veche.web.templating import new_key
 from veche.web.views import (
@@ -118,6 +120,7 @@ def discussion(
     renders it for everyone: no tokens, no viewer, no held comments, no controls. Without
     `head` (a "load more" page) the Featured tab's label is not counted."""
     rt = runtime(request)
+    for_site(story.site.language)
     who: policy.Who = EVERYONE if shared else viewer(request)
     now = rt.clock()
     threads = Threads(rt)
@@ -153,7 +156,7 @@ def discussion(
         else:
             source, quoted = threads.one(reply, who)
             if source.story_id != story.id:
-                raise InvalidInput("That comment is not in this discussion.", field="reply")
+                raise InvalidInput(_("That comment is not in this discussion."), field="reply")
             ctx.top_parent = comment_view(source, story, quoted, who, now)
         if quote == reply and source.status is CommentStatus.visible:
             ctx.quote = {"source": "comment", "comment_id": reply, "text": source.body_text,

@@ -28,22 +28,24 @@ from veche.domain.errors import (
     TryLater,
     VecheError,
 )
+from veche.i18n import N_
+from veche.i18n import gettext as _
 from veche.service.runtime import Viewer
 from veche.store.overload import is_overload
 from veche.web.pages import error_page
-from veche.web.schemas import MESSAGES
+from veche.web.schemas import messages
 from veche.web.templating import env
 
 logger = logging.getLogger(__name__)
 NOBODY = Viewer(user=None, ip="")
 HTTP_CODES = {413: "too_large"}
 HTTP_MESSAGES = {
-    404: "Not found.",
-    405: "That method is not allowed here.",
-    413: "The request body is too large.",
+    404: N_("Not found."),
+    405: N_("That method is not allowed here."),
+    413: N_("The request body is too large."),
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-INTERNAL = "Something went wrong on our side. It has been logged; please try again."
+INTERNAL = N_("Something went wrong on our side. It has been logged; please try again.")
 
 
 def wants_json(scope: Scope) -> bool:
@@ -97,14 +99,15 @@ def readable(exc: RequestValidationError, path: str = "") -> tuple[str, str | No
     field = ".".join(loc) or None
     msg = str(first.get("msg", "Invalid request"))
     if first.get("type") == "json_invalid":
-        return "The request body is not valid JSON.", None
+        return _("The request body is not valid JSON."), None
     if first.get("type") == "extra_forbidden":
-        return f"Unknown field “{field}”.", field
+        return _("Unknown field “%(field)s”.") % {"field": field}, field
     kind = str(first.get("type"))
     if path.endswith("/auth/signin") and field == "password":
         kind += ":signin"  # any password will do there; only an empty one is refused
-    if field is not None and (field, kind) in MESSAGES:
-        return MESSAGES[field, kind], field
+    known = messages()
+    if field is not None and (field, kind) in known:
+        return known[field, kind], field
     return (f"{field}: {msg}" if field else msg), field
 
 
@@ -119,7 +122,8 @@ def invalid(request: Request, exc: RequestValidationError) -> Response:
 
 def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     status = exc.status_code
-    message = HTTP_MESSAGES.get(status) or (str(exc.detail) if exc.detail else "Error")
+    known = HTTP_MESSAGES.get(status)
+    message = _(known) if known else (str(exc.detail) if exc.detail else "Error")
     code = HTTP_CODES.get(status, "http_error")
     if wants_json(request.scope) or status >= 500:
         response = plain_error(request.scope, status, code, message)

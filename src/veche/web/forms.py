@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from veche.domain.enums import QuoteSource
 from veche.domain.errors import CrossSiteRefused, InvalidInput, TryLater, VecheError
 from veche.domain.moderation import Action
+from veche.i18n import gettext as _
 from veche.service.accounts import Accounts
 from veche.service.comments import Comments, Draft, QuoteRequest
 from veche.service.moderation import Moderation
@@ -45,7 +46,7 @@ def _id(value: str | None, field: str) -> int | None:
         return None
     if value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= MAX_ID:
         return int(value)
-    raise InvalidInput(f"The {field} is not a valid id.", field=field)
+    raise InvalidInput(_("The %(field)s is not a valid id.") % {"field": field}, field=field)
 
 
 @router.post("/stories/{story_id}/comments")
@@ -73,7 +74,7 @@ def post_comment(
         story = stories(request).get(story_id)
         context = discussion(
             request, story, reply=_id_or_none(parent_id), form_body=body,
-            form_error="Please send your comment again: this page needed a fresh form.",
+            form_error=_("Please send your comment again: this page needed a fresh form."),
         )  # fmt: skip
         return render(request, "story.html", status=403, **context)
     try:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from cachetools import LRUCache
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from veche import i18n
 from veche.live.broker import LocalBroker, Notice
 from veche.logs import REQUEST_ID
 from veche.web.compression import ETAG_SUFFIX
@@ -33,8 +34,9 @@ from veche.web.middleware import request_id
 SCOPE_KEY = "veche.hot"
 STREAMS = "/events"  # event streams: never cached, and each open one would hold a wrapper
 Headers = list[tuple[bytes, bytes]]
-# (path, query string, Accept-Encoding): all of the request a shared answer depends on.
-Target = tuple[str, bytes, bytes]
+# (path, query string, Accept-Encoding, the language Accept-Language picks): all of the
+# request a shared answer depends on.
+Target = tuple[str, bytes, bytes, str]
 
 
 @dataclass(frozen=True)
@@ -203,9 +205,12 @@ class HotReads:
         encodings: list[bytes] = []
         inm: bytes | None = None
         rid = b""
+        language = ""
         for name, value in scope["headers"]:
             if name == b"accept-encoding":
                 encodings.append(value)
+            elif name == b"accept-language":
+                language = i18n.accepted(value.decode("latin-1")) or ""
             elif name == b"if-none-match":
                 if inm is not None:
                     await self.app(scope, receive, send)
@@ -220,7 +225,7 @@ class HotReads:
             ):
                 await self.app(scope, receive, send)  # the viewer or the body matters
                 return
-        target = (path, scope["query_string"], b",".join(encodings))
+        target = (path, scope["query_string"], b",".join(encodings), language)
         slot = self.cache.get(target)
         if (
             slot is not None

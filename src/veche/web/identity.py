@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 
 from veche.domain.errors import AuthRequired, CrossSiteRefused
+from veche.i18n import gettext as _
 from veche.service.accounts import Accounts
 from veche.service.runtime import Runtime, Viewer
 from veche.service.stories import Stories
@@ -68,7 +69,7 @@ def viewer(request: Request) -> Viewer:
     if user is None and token is not None and not via_cookie and request.method not in SAFE:
         # A revoked or expired bearer must not write as an anonymous guest: the embed hears
         # the 401 and brings its sign-in form back (a read simply answers as anonymous).
-        raise AuthRequired("Your session has ended; sign in again.")
+        raise AuthRequired(_("Your session has ended; sign in again."))
     result = Viewer(user=user, ip=client_ip(request), token=token if user else None)
     request.state.viewer = result
     request.state.via_cookie = via_cookie
@@ -113,7 +114,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     if bearer_token(request) is not None:
         return
     if not same_origin(request):
-        raise CrossSiteRefused("This request came from another site and was refused.")
+        raise CrossSiteRefused(_("This request came from another site and was refused."))
     origin = request.headers.get("origin")
     if request.cookies.get(SESSION_COOKIE) is None and origin and origin != "null":
         # Signed out, the token only guards against login CSRF, and the browser has just
@@ -123,5 +124,5 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     expected = csrf_token(request)
     if not submitted or not hmac.compare_digest(submitted, expected):
         raise CrossSiteRefused(
-            "The form expired or came from elsewhere. Reload the page and try again."
+            _("The form expired or came from elsewhere. Reload the page and try again.")
         )

@@ -21,6 +21,7 @@ from sse_starlette.sse import AppStatus
 from starlette.types import Receive, Scope, Send
 
 from veche.domain.errors import InvalidInput
+from veche.i18n import gettext as _
 from veche.live.hub import Hub, Subscriber
 from veche.service.runtime import Viewer
 from veche.web.identity import runtime, viewer
@@ -140,7 +141,7 @@ def _last_event_id(request: Request, query: int | None) -> int | None:
         return query
     raw = raw.strip()
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID):
-        raise InvalidInput("Last-Event-ID must be an event seq.", field="Last-Event-ID")
+        raise InvalidInput(_("Last-Event-ID must be an event seq."), field="Last-Event-ID")
     return int(raw)
 
 

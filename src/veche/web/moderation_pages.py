@@ -12,6 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from veche.domain.enums import CommentStatus, ReportReason
 from veche.domain.errors import AuthRequired, InvalidInput, NotFound, VecheError
 from veche.domain.moderation import Action
+from veche.i18n import N_, ngettext
+from veche.i18n import gettext as _
 from veche.service.dashboard import Dashboard
 from veche.service.found import comment_of
 from veche.service.moderation import Moderation
@@ -24,14 +26,27 @@ from veche.web.views import comment_href
 router = APIRouter(include_in_schema=False)
 
 ACTIONS = {a.value: a for a in Action}
+
+
+def _verb(action: Action) -> str:
+    """The decision as the queue's summary names it ("3 comments: reject.")."""
+    verbs = {
+        Action.approve: _("approve"),
+        Action.reject: _("reject"),
+        Action.remove: _("remove"),
+        Action.restore: _("restore"),
+    }
+    return verbs[action]
+
+
 TABS = (
-    ("pending", "Pending"),
-    ("flagged", "Auto-flagged"),
-    ("reported", "Reported"),
-    ("decided", "Recently decided"),
+    ("pending", N_("Pending")),
+    ("flagged", N_("Auto-flagged")),
+    ("reported", N_("Reported")),
+    ("decided", N_("Recently decided")),
 )
 AUDIT_PAGE = 100
-BAN_DAYS = (("1", "1 day"), ("7", "7 days"), ("30", "30 days"), ("", "permanently"))
+BAN_DAYS = (("1", N_("1 day")), ("7", N_("7 days")), ("30", N_("30 days")), ("", N_("permanently")))
 
 
 def _where(site: str, tab: str, **extra: str) -> str:
@@ -40,7 +55,7 @@ def _where(site: str, tab: str, **extra: str) -> str:
 
 def _signed_in(request: Request) -> None:
     if viewer(request).user is None:
-        raise AuthRequired("Sign in as a moderator to see the queue.")
+        raise AuthRequired(_("Sign in as a moderator to see the queue."))
 
 
 def _sign_in_first(request: Request) -> RedirectResponse | None:
@@ -56,7 +71,7 @@ def _decision(request: Request, csrf: str, action: str) -> Action:
     check_csrf(request, csrf)
     _signed_in(request)
     if action not in ACTIONS:
-        raise InvalidInput("Choose approve, reject, remove or restore.", field="action")
+        raise InvalidInput(_("Choose approve, reject, remove or restore."), field="action")
     return ACTIONS[action]
 
 
@@ -74,7 +89,7 @@ def queue_page(
     queue = Queue(runtime(request))
     sites = queue.sites(who)
     if not sites:
-        raise InvalidInput("There are no sites yet: create one with `veche site create`.")
+        raise InvalidInput(_("There are no sites yet: create one with `veche site create`."))
     view = queue.tab(site or sites[0], tab, who, after)
     return render(
         request, "moderation.html", view=view, sites=sites, tabs=TABS, ban_days=BAN_DAYS,
@@ -98,7 +113,7 @@ def decide_form(
     decision = _decision(request, csrf, action)
     chosen = _items(items)
     if not chosen:
-        raise InvalidInput("Select at least one comment.", field="items")
+        raise InvalidInput(_("Select at least one comment."), field="items")
     moderation = Moderation(runtime(request))
     done, refused = 0, []
     for comment_id, version in chosen.items():
@@ -112,18 +127,21 @@ def decide_form(
             if exc.status in (401, 403, 422, 429):
                 raise
             refused.append(f"#{comment_id}: {exc.message}")
-    msg = f"{done} {'comment' if done == 1 else 'comments'}: {action}."
+    msg = ngettext("%(num)s comment: %(action)s.", "%(num)s comments: %(action)s.", done) % {
+        "num": done,
+        "action": _verb(decision),
+    }
     if refused:
-        msg += " Not done: " + " ".join(refused)
+        msg += " " + _("Not done: %(items)s") % {"items": " ".join(refused)}
     return RedirectResponse(_where(site, tab, msg=msg[:300]), status_code=303)
 
 
 def _items(values: list[str]) -> dict[int, int | None]:
     out: dict[int, int | None] = {}
     for value in values[:200]:
-        ident, _, version = value.partition(":")
+        ident, _sep, version = value.partition(":")
         if not ident.isdigit() or (version and not version.isdigit()) or len(value) > 24:
-            raise InvalidInput("A selected item is malformed; reload the queue.", field="items")
+            raise InvalidInput(_("A selected item is malformed; reload the queue."), field="items")
         out.setdefault(int(ident), int(version) if version else None)
     return out
 
@@ -148,14 +166,19 @@ def restrict_form(
         "unpremoderate": {"premoderate": False},
     }  # fmt: skip
     if what not in kinds:
-        raise InvalidInput("Choose ban, shadow ban or pre-moderation.", field="what")
+        raise InvalidInput(_("Choose ban, shadow ban or pre-moderation."), field="what")
     if days and not days.isdigit():
-        raise InvalidInput("A ban lasts a whole number of days.", field="days")
+        raise InvalidInput(_("A ban lasts a whole number of days."), field="days")
     user = Moderation(runtime(request)).restrict_user(
         handle, viewer(request), days=int(days) if days and what == "ban" else None,
         reason=reason or None, **kinds[what],
     )  # fmt: skip
-    return RedirectResponse(_where(site, tab, msg=f"{user.handle}: {what} done."), 303)
+    return RedirectResponse(
+        _where(
+            site, tab, msg=_("%(handle)s: %(what)s done.") % {"handle": user.handle, "what": what}
+        ),
+        303,
+    )
 
 
 def _to_comment(comment_id: int, story_id: int) -> RedirectResponse:
@@ -202,7 +225,7 @@ def report_page(comment_id: PathId, request: Request) -> Response:
     with runtime(request).db.session(write=False) as s:
         comment = comment_of(s, comment_id)
         if comment.status is not CommentStatus.visible:
-            raise NotFound("There is no such comment.")
+            raise NotFound(_("There is no such comment."))
         author = comment.author.handle if comment.author else comment.guest_name or "guest"
         excerpt, story_id = comment.body_text[:280], comment.story_id
     return render(
@@ -221,12 +244,12 @@ def report_form(
 ) -> Response:
     """A reader's report without JavaScript; signing in comes first."""
     if viewer(request).user is None:
-        raise AuthRequired("Sign in to report a comment.")
+        raise AuthRequired(_("Sign in to report a comment."))
     check_csrf(request, csrf)
     try:
         why = ReportReason(reason)
     except ValueError:
-        raise InvalidInput("Choose why you report it.", field="reason") from None
+        raise InvalidInput(_("Choose why you report it."), field="reason") from None
     Moderation(runtime(request)).report(comment_id, viewer(request), why, note or None)
     with runtime(request).db.session(write=False) as s:
         story_id = comment_of(s, comment_id).story_id
@@ -244,7 +267,7 @@ def dashboard_page(
     who = viewer(request)
     sites = Queue(runtime(request)).sites(who)
     if not sites:
-        raise InvalidInput("There are no sites yet: create one with `veche site create`.")
+        raise InvalidInput(_("There are no sites yet: create one with `veche site create`."))
     view = Dashboard(runtime(request)).view(site or sites[0], who, hours)
     return render(request, "dashboard.html", view=view)
 

@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy import select
 
 from veche.domain.errors import InvalidInput, NotFound
+from veche.i18n import gettext as _
 from veche.service.threads import Threads
 from veche.store.models import Story
 from veche.store.threads import Sort
@@ -166,7 +167,7 @@ def thread_fragment(
     elif url:
         story = svc.by_url(url, create=False)
     else:
-        raise InvalidInput("Give a story id or a url.")
+        raise InvalidInput(_("Give a story id or a url."))
     svc.check_origin(story, request.headers.get("origin"))
     base = runtime(request).config.base_url
     if tab is Tab.featured:

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from veche.domain.errors import InvalidInput
+from veche.i18n import gettext as _
 from veche.service.found import comment_of
 from veche.service.reactions import Reactions, ReactionState
 from veche.service.runtime import Viewer
@@ -57,7 +58,7 @@ def reaction_form(
     """The same without JavaScript: back to the comment's place in the thread."""
     check_csrf(request, csrf)
     if on not in ("true", "false"):
-        raise InvalidInput("Say whether to react or take it back.", field="on")
+        raise InvalidInput(_("Say whether to react or take it back."), field="on")
     Reactions(runtime(request)).react(comment_id, viewer(request), on == "true")
     with runtime(request).db.session(write=False) as s:
         story_id = comment_of(s, comment_id).story_id

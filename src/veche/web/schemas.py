@@ -16,6 +16,7 @@ from veche.domain.validation import (
     PASSWORD_MAX,
     PASSWORD_MIN,
 )
+from veche.i18n import gettext as _
 from veche.service.drafts import QUOTE_MAX
 
 # The same rules the services apply, published so clients (and fuzzers) know them.
@@ -24,32 +25,51 @@ KEY_PATTERN = r"^[A-Za-z0-9_-]{8,80}$"
 NO_ANGLES = r"^[^<>\x00]*$"
 # Blank means "no email"; otherwise validation.email's shape, spaces around allowed.
 EMAIL_PATTERN = r"^\s*$|^\s*[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}\s*$"
-_HANDLE_RULE = (
-    "A handle may hold letters, digits, spaces, dots, dashes, underscores and "
-    "apostrophes, and must start and end with a letter or digit."
-)
-_WEAK = f"The password is too weak: use at least {PASSWORD_MIN} characters."
-_KEY_RULE = "The idempotency key must be 8 to 80 letters, digits, dashes or underscores."
-# The services' own words for the rules the schema checks first: (field, pydantic type).
-MESSAGES: dict[tuple[str, str], str] = {
-    ("handle", "string_too_short"): f"A handle is {HANDLE_MIN} to {HANDLE_MAX} characters long.",
-    ("handle", "string_too_long"): f"A handle is {HANDLE_MIN} to {HANDLE_MAX} characters long.",
-    ("handle", "string_pattern_mismatch"): _HANDLE_RULE,
-    ("password", "string_too_short"): _WEAK,
-    ("password", "string_too_long"): f"A password is at most {PASSWORD_MAX} characters.",
-    ("email", "string_too_long"): f"An email address is at most {EMAIL_MAX} characters.",
-    ("email", "string_pattern_mismatch"): "That does not look like an email address.",
-    ("display_name", "string_too_long"): f"A display name is at most {NAME_MAX} characters.",
-    ("display_name", "string_pattern_mismatch"): "A display name may not contain <, > or NUL.",
-    ("guest_name", "string_too_long"): f"A guest name is at most {NAME_MAX} characters.",
-    ("guest_name", "string_pattern_mismatch"): "A guest name may not contain <, > or NUL.",
-    ("login", "string_too_short"): "Enter your handle or email and your password.",
-    ("password", "string_too_short:signin"): "Enter your handle or email and your password.",
-    ("body", "string_too_short"): "The comment is empty.",
-    ("quote.text", "string_too_short"): "The quote is empty.",
-    ("quote.text", "string_too_long"): f"A quote is at most {QUOTE_MAX} characters.",
-    ("idempotency_key", "string_pattern_mismatch"): _KEY_RULE,
-}
+
+
+def messages() -> dict[tuple[str, str], str]:
+    """The services' own words for the rules the schema checks first: (field, pydantic
+    type), in the language of the request."""
+    handle_length = _("A handle is %(HANDLE_MIN)s to %(HANDLE_MAX)s characters long.") % {
+        "HANDLE_MIN": HANDLE_MIN, "HANDLE_MAX": HANDLE_MAX,
+    }  # fmt: skip
+    sign_in = _("Enter your handle or email and your password.")
+    return {
+        ("handle", "string_too_short"): handle_length,
+        ("handle", "string_too_long"): handle_length,
+        ("handle", "string_pattern_mismatch"): _(
+            "A handle may hold letters, digits, spaces, dots, dashes, underscores and "
+            "apostrophes, and must start and end with a letter or digit."
+        ),
+        ("password", "string_too_short"): _(
+            "The password is too weak: use at least %(PASSWORD_MIN)s characters."
+        )
+        % {"PASSWORD_MIN": PASSWORD_MIN},
+        ("password", "string_too_long"): _("A password is at most %(PASSWORD_MAX)s characters.")
+        % {"PASSWORD_MAX": PASSWORD_MAX},
+        ("email", "string_too_long"): _("An email address is at most %(EMAIL_MAX)s characters.")
+        % {"EMAIL_MAX": EMAIL_MAX},
+        ("email", "string_pattern_mismatch"): _("That does not look like an email address."),
+        ("display_name", "string_too_long"): _("A display name is at most %(NAME_MAX)s characters.")
+        % {"NAME_MAX": NAME_MAX},
+        ("display_name", "string_pattern_mismatch"): _(
+            "A display name may not contain <, > or NUL."
+        ),
+        ("guest_name", "string_too_long"): _("A guest name is at most %(NAME_MAX)s characters.")
+        % {"NAME_MAX": NAME_MAX},
+        ("guest_name", "string_pattern_mismatch"): _("A guest name may not contain <, > or NUL."),
+        ("login", "string_too_short"): sign_in,
+        ("password", "string_too_short:signin"): sign_in,
+        ("body", "string_too_short"): _("The comment is empty."),
+        ("quote.text", "string_too_short"): _("The quote is empty."),
+        ("quote.text", "string_too_long"): _("A quote is at most %(QUOTE_MAX)s characters.")
+        % {"QUOTE_MAX": QUOTE_MAX},
+        ("idempotency_key", "string_pattern_mismatch"): _(
+            "The idempotency key must be 8 to 80 letters, digits, dashes or underscores."
+        ),
+    }
+
+
 # The longest comment any site may allow (its own limit, 5000 by default, is checked).
 BODY_MAX = 100_000
 

@@ -12,11 +12,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from veche import i18n
 from veche.service.threads import Threads
 from veche.store.models import Story
 from veche.web import hot
 from veche.web.cache import Entry, PageCache
 from veche.web.discussion import ANON, HeldView, viewer_ctx
+from veche.web.i18n import for_site
 from veche.web.identity import runtime, viewer
 from veche.web.templating import env, render
 from veche.web.views import card_view, comment_view
@@ -45,7 +47,8 @@ def shared(
     this node's cache or made now. The version is read before the thread, so an entry is
     never older than its key says."""
     cache = page_cache(request)
-    key = (story.id, story.event_seq, kind, params)
+    for_site(story.site.language)
+    key = (story.id, story.event_seq, kind, (*params, i18n.current()))
     entry = cache.get(key)
     if entry is None:
         body, media_type = make()
@@ -76,9 +79,9 @@ def respond(request: Request, entry: Entry, *, vary: str | None = None) -> Respo
         )
     else:
         control = "private, no-cache"
+    # The body is in the language Accept-Language picked (the site's default applies alike).
     headers = {"ETag": entry.etag, "Cache-Control": control}
-    if vary:
-        headers["Vary"] = vary
+    headers["Vary"] = f"{vary}, Accept-Language" if vary else "Accept-Language"
     if _matches(request.headers.get("if-none-match"), entry.etag):
         return Response(status_code=304, headers=headers)
     return Response(entry.body, media_type=entry.media_type, headers=headers)
@@ -110,6 +113,7 @@ def overlay_context(request: Request, story: Story, ids: list[int], base: str) -
     comments, and the viewer's own held comments (a moderator's: every held one)."""
     rt = runtime(request)
     who = viewer(request)
+    for_site(story.site.language)
     now = rt.clock()
     facts = Threads(rt).overlay(story, ids, who, now)
     ctx = viewer_ctx(request, story, base)

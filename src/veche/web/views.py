@@ -9,28 +9,35 @@ from typing import Any
 from veche.domain import paths
 from veche.domain.enums import CommentStatus, QuoteSource, QuoteState, Role
 from veche.domain.presence import is_online
+from veche.i18n import N_
+from veche.i18n import gettext as _
 from veche.service import policy
 from veche.store.models import Comment, Story, User
 from veche.store.threads import CommentContext, Cut, RepliesPage
 
+# Marked for the catalog; translated (`_()`) when a view is made, in the request's language.
 PLACEHOLDERS = {
-    CommentStatus.deleted: "The comment was deleted.",
-    CommentStatus.removed: "The comment was removed by a moderator.",
+    CommentStatus.deleted: N_("The comment was deleted."),
+    CommentStatus.removed: N_("The comment was removed by a moderator."),
 }
 QUOTE_STATES = {
-    QuoteState.verified: "verified",
-    QuoteState.out_of_context: "out of context — the whole sentence says otherwise",
-    QuoteState.too_short: "too short to check",
-    QuoteState.altered: "altered — not what the source says",
-    QuoteState.source_edited: "source edited since",
-    QuoteState.source_deleted: "source deleted",
+    QuoteState.verified: N_("verified"),
+    QuoteState.out_of_context: N_("out of context — the whole sentence says otherwise"),
+    QuoteState.too_short: N_("too short to check"),
+    QuoteState.altered: N_("altered — not what the source says"),
+    QuoteState.source_edited: N_("source edited since"),
+    QuoteState.source_deleted: N_("source deleted"),
 }
 # Whose doing it is that a quoted comment's words are gone.
 QUOTE_GONE = {
-    CommentStatus.deleted: "deleted by its author",
-    CommentStatus.removed: "removed by a moderator",
+    CommentStatus.deleted: N_("The quoted comment was deleted by its author."),
+    CommentStatus.removed: N_("The quoted comment was removed by a moderator."),
 }
-QUOTE_HELD = "The quoted comment is not shown."
+QUOTE_GONE_STATE = {
+    CommentStatus.deleted: N_("source deleted by its author"),
+    CommentStatus.removed: N_("source removed by a moderator"),
+}
+QUOTE_HELD = N_("The quoted comment is not shown.")
 _MATCHING = frozenset({QuoteState.verified, QuoteState.out_of_context})
 
 
@@ -187,24 +194,29 @@ def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteVi
     if c.quote_source is None or c.quote_text is None or c.quote_state is None:
         return None
     text: str | None = c.quote_text
-    state_label, placeholder = QUOTE_STATES[c.quote_state], None
-    if c.quote_source is QuoteSource.story:
-        label, href, whole = story.title, story_href(story) + "#article", "the story"
+    state_label, placeholder = _(QUOTE_STATES[c.quote_state]), None
+    of_story = c.quote_source is QuoteSource.story
+    if of_story:
+        label, href = story.title, story_href(story) + "#article"
     else:
         source = quoted.get(c.quote_comment_id or 0)
         shown = source is not None and source.status is CommentStatus.visible
-        who = display_name(source) if source is not None and shown else "deleted comment"
-        label, href = f"Quote: {who}", comment_href(story.id, c.quote_comment_id or 0)
-        whole = "the comment"
+        who = display_name(source) if source is not None and shown else _("deleted comment")
+        label = _("Quote: %(author)s") % {"author": who}
+        href = comment_href(story.id, c.quote_comment_id or 0)
         if not shown:
-            gone = QUOTE_GONE.get(source.status) if source is not None else None
+            status = source.status if source is not None else None
             text = None
-            placeholder = f"The quoted comment was {gone}." if gone else QUOTE_HELD
-            if gone and c.quote_state is QuoteState.source_deleted:
-                state_label = f"source {gone}"
+            placeholder = _(QUOTE_GONE[status]) if status in QUOTE_GONE else _(QUOTE_HELD)
+            if status in QUOTE_GONE_STATE and c.quote_state is QuoteState.source_deleted:
+                state_label = _(QUOTE_GONE_STATE[status])
     coverage = c.quote_coverage if c.quote_state in _MATCHING else None
     if coverage is not None and c.quote_state is QuoteState.verified:
-        state_label = f"{state_label} · {coverage}% of {whole}"
+        if of_story:
+            part = _("%(coverage)s%% of the story") % {"coverage": coverage}
+        else:
+            part = _("%(coverage)s%% of the comment") % {"coverage": coverage}
+        state_label = f"{state_label} · {part}"
     return QuoteView(
         c.quote_source.value, c.quote_comment_id, label, href, text,
         c.quote_state.value, state_label, coverage, placeholder,
@@ -214,10 +226,15 @@ def _quote_view(c: Comment, story: Story, quoted: dict[int, Comment]) -> QuoteVi
 # What an author is told when the scorers, not a person, refused their comment: the kind of
 # rule, never the exact word or score (which would teach a spammer the threshold).
 _AUTOMATIC = (
-    ("banned word", "it contains a word this site does not allow"),
-    ("abuse", "it reads as abusive"),
-    ("spam", "it looks like spam"),
+    ("banned word", N_("Not published automatically: it contains a word this site does not allow")),
+    ("abuse", N_("Not published automatically: it reads as abusive")),
+    ("spam", N_("Not published automatically: it looks like spam")),
 )
+
+
+def automatic(reason: str | None) -> bool:
+    """Is this the scorers' reason (in the language in force), not a moderator's?"""
+    return reason is not None and any(reason == _(said) for _prefix, said in _AUTOMATIC)
 
 
 def decision_reason(c: Comment) -> str | None:
@@ -225,7 +242,7 @@ def decision_reason(c: Comment) -> str | None:
         return c.mod_reason
     for prefix, said in _AUTOMATIC:
         if any(f.startswith(prefix) for f in c.flags or ()):
-            return f"Not published automatically: {said}"
+            return _(said)
     return None
 
 
@@ -233,8 +250,9 @@ def display_name(c: Comment) -> str:
     """How a comment's author is named in quotes of it."""
     if c.author is not None:
         return c.author.handle
-    name = c.guest_name or "guest"
-    return name if name == "guest" else f"{name} (guest)"
+    if not c.guest_name or c.guest_name == "guest":
+        return _("guest")
+    return _("%(name)s (guest)") % {"name": c.guest_name}
 
 
 def comment_view(
@@ -254,7 +272,7 @@ def comment_view(
         number=paths.ordinals(c.path),
         depth=c.depth,
         status=status.value,
-        placeholder=PLACEHOLDERS.get(c.status),
+        placeholder=_(PLACEHOLDERS[c.status]) if c.status in PLACEHOLDERS else None,
         author=None if gone else author_view(c.author, c.guest_name, now),
         created_at=c.created_at,
         edited_at=None if gone else c.edited_at,

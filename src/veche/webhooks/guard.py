@@ -19,6 +19,7 @@ import httpcore2
 import httpx2
 
 from veche.domain.errors import InvalidInput
+from veche.i18n import gettext as _
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_URL = 2048
@@ -99,23 +100,30 @@ def allowed_addresses(host: str, port: int, *, allow_private: bool) -> list[IP]:
 def split_url(url: str) -> tuple[str, str, int]:
     """(scheme, host, port) of an absolute http(s) URL without credentials; InvalidInput."""
     if len(url) > MAX_URL:
-        raise InvalidInput(f"A webhook URL is at most {MAX_URL} characters.", field="url")
+        raise InvalidInput(
+            _("A webhook URL is at most %(MAX_URL)s characters.") % {"MAX_URL": MAX_URL},
+            field="url",
+        )
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise InvalidInput("A webhook URL has no spaces or control characters.", field="url")
+        raise InvalidInput(_("A webhook URL has no spaces or control characters."), field="url")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise InvalidInput(f"That is not a valid URL ({exc}).", field="url") from exc
+        raise InvalidInput(
+            _("That is not a valid URL (%(exc)s).") % {"exc": exc}, field="url"
+        ) from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise InvalidInput("A webhook URL starts with https:// (or http://).", field="url")
+        raise InvalidInput(_("A webhook URL starts with https:// (or http://)."), field="url")
     if not parts.hostname:
-        raise InvalidInput("A webhook URL names a host.", field="url")
+        raise InvalidInput(_("A webhook URL names a host."), field="url")
     if parts.username is not None or parts.password is not None:
         raise InvalidInput(
-            "A webhook URL carries no user name or password: the delivery log shows URLs, "
-            "and the signature already proves who sent it.",
+            _(
+                "A webhook URL carries no user name or password: the delivery log shows URLs, "
+                "and the signature already proves who sent it."
+            ),
             field="url",
         )
     return scheme, parts.hostname, port or (443 if scheme == "https" else 80)
@@ -131,7 +139,8 @@ def check_url(url: str, *, allow_private: bool) -> str:
         raise InvalidInput(str(exc), field="url") from exc
     except LookupError as exc:
         raise InvalidInput(
-            f"{exc}: a webhook is checked against the addresses its host has.", field="url"
+            _("%(exc)s: a webhook is checked against the addresses its host has.") % {"exc": exc},
+            field="url",
         ) from exc
     return url
 

@@ -16,9 +16,37 @@
   const script = document.currentScript;
   const base = new URL(script ? script.src : "/", window.location.href).origin;
   const MAX_URLS = 100;
+  const LANGUAGES = ["en", "ru", "kk"];
+
+  // The page's language (data-lang on this script, else <html lang>), and its catalog from
+  // veche (GET /i18n/{lang}.json, cacheable): "1 комментарий", "5 комментариев".
+  function language() {
+    const wanted = (script && script.dataset.lang) || document.documentElement.lang || navigator.language || "en";
+    const base = wanted.toLowerCase().split(/[-_]/)[0];
+    return LANGUAGES.includes(base) ? base : "en";
+  }
+  let catalog = { lang: "en", messages: {}, plurals: {} };
+  async function loadCatalog() {
+    const lang = language();
+    if (lang === "en") return;
+    try {
+      const response = await fetch(base + "/i18n/" + lang + ".json", { credentials: "omit" });
+      if (response.ok) catalog = await response.json();
+    } catch (e) { /* English, the msgids */ }
+  }
+  function tn(singular, plural, n) {
+    const forms = catalog.plurals[singular];
+    let text = n === 1 ? singular : plural;
+    if (forms) {
+      let category = "other";
+      try { category = new Intl.PluralRules(catalog.lang).select(n); } catch (e) { /* no Intl */ }
+      text = forms[category] || forms.other || text;
+    }
+    return text.replace(/%\(num\)s/g, String(n));
+  }
 
   function label(n) {
-    return n === 1 ? "1 comment" : n + " comments";
+    return tn("%(num)s comment", "%(num)s comments", n);
   }
 
   function show(el, n) {
@@ -29,6 +57,7 @@
   }
 
   async function fill() {
+    await loadCatalog();
     const elements = Array.from(document.querySelectorAll("[data-veche-count][data-story-url]"));
     const urls = Array.from(new Set(elements.map((el) => el.getAttribute("data-story-url"))));
     for (let i = 0; i < urls.length; i += MAX_URLS) {

@@ -11,7 +11,27 @@
   const tab = root.dataset.tab;
   const status = root.querySelector(".live-status");
   const mine = new Set();  // ids this page decided: the stream echoes them back
-  const PAST = { approve: "approved", reject: "rejected", remove: "removed", restore: "restored" };
+  // The page's language: its catalog from veche (web/i18n.py), English until it comes.
+  let catalog = { lang: "en", messages: {}, plurals: {} };
+  const lang = document.documentElement.lang || "en";
+  if (lang !== "en") {
+    fetch("/i18n/" + encodeURIComponent(lang) + ".json").then((r) => (r.ok ? r.json() : null))
+      .then((c) => { if (c) catalog = c; }).catch(() => {});
+  }
+  function t(msgid, vars) {
+    const text = catalog.messages[msgid] || msgid;
+    return text.replace(/%\((\w+)\)s/g, (m, k) => (vars && k in vars ? String(vars[k]) : m));
+  }
+  const PAST = {
+    approve: () => t("approved"), reject: () => t("rejected"),
+    remove: () => t("removed"), restore: () => t("restored"),
+  };
+  const past = (action) => (PAST[action] ? PAST[action]() : action);
+  const VERB = {
+    approve: () => t("approve"), reject: () => t("reject"),
+    remove: () => t("remove"), restore: () => t("restore"),
+  };
+  const verb = (action) => (VERB[action] ? VERB[action]() : action);
   let current = 0;
   let last = null;  // the item decided last: u takes that decision back
 
@@ -70,16 +90,16 @@
     const r = await api("POST", "/api/v1/comments/" + id + "/decision", body);
     if (r.ok) {
       li.dataset.version = String(Number(li.dataset.version) + 1);
-      markDecided(li, PAST[action] + " — press u to undo");
+      markDecided(li, t("%(decision)s — press u to undo", { decision: past(action) }));
       li.classList.remove("decided");
       li.classList.add("done");
       for (const control of li.querySelectorAll("button, select, input")) control.disabled = true;
-      say("Comment by " + li.dataset.author + ": " + action + " done.");
+      say(t("Comment by %(author)s: %(action)s done.", { author: li.dataset.author, action: verb(action) }));
       last = action === "restore" ? null : li;
       const rest = open().filter((x) => !x.classList.contains("done"));
       if (action !== "restore" && rest.length) focus(items().indexOf(rest[0]));
     } else {
-      const message = r.data && r.data.error ? r.data.error.message : "Failed (" + r.status + ")";
+      const message = r.data && r.data.error ? r.data.error.message : t("Failed (%(status)s)", { status: r.status });
       if (r.status === 409) markDecided(li, message);
       say(message);
     }
@@ -94,7 +114,7 @@
 
   async function bulk(action) {
     const chosen = items().filter((li) => li.querySelector(".q-select input").checked);
-    if (!chosen.length) { say("Select comments first (x)."); return; }
+    if (!chosen.length) { say(t("Select comments first (x).")); return; }
     const form = document.getElementById("bulk");
     const versions = {};
     for (const li of chosen) { versions[li.dataset.id] = Number(li.dataset.version); mine.add(li.dataset.id); }
@@ -104,15 +124,15 @@
       body.note = form.querySelector("#note").value || null;
     }
     const r = await api("POST", "/api/v1/moderation/decisions", body);
-    if (!r.ok) { say(r.data && r.data.error ? r.data.error.message : "Failed (" + r.status + ")"); return; }
+    if (!r.ok) { say(r.data && r.data.error ? r.data.error.message : t("Failed (%(status)s)", { status: r.status })); return; }
     let done = 0;
     for (const result of r.data.results) {
       const li = document.getElementById("q" + result.id);
       if (!li) continue;
-      if (result.ok) { done += 1; markDecided(li, PAST[action]); }
+      if (result.ok) { done += 1; markDecided(li, past(action)); }
       else markDecided(li, result.message);
     }
-    say(done + " of " + chosen.length + " selected: " + action + " done.");
+    say(t("%(done)s of %(chosen)s selected: %(action)s done.", { done, chosen: chosen.length, action: verb(action) }));
   }
 
   root.addEventListener("submit", (event) => {
@@ -152,8 +172,8 @@
       const d = JSON.parse(event.data);
       const li = document.getElementById("q" + d.comment_id);
       if (!li || mine.has(String(d.comment_id))) return;
-      markDecided(li, "Already decided: " + (PAST[d.action] || d.action) + " by " + d.actor + ".");
-      say("Comment by " + li.dataset.author + " was decided by " + d.actor + ".");
+      markDecided(li, t("Already decided: %(decision)s by %(actor)s.", { decision: past(d.action), actor: d.actor }));
+      say(t("Comment by %(author)s was decided by %(actor)s.", { author: li.dataset.author, actor: d.actor }));
     });
     stream.addEventListener("counts", (event) => {
       const counts = JSON.parse(event.data).counts;
@@ -161,7 +181,7 @@
         const badge = root.querySelector('[data-count="' + name + '"]');
         if (badge) badge.textContent = String(n);
       }
-      if (shown !== null && counts[tab] > shown) say("New items arrived: reload to see them.");
+      if (shown !== null && counts[tab] > shown) say(t("New items arrived: reload to see them."));
       shown = counts[tab];
     });
   }

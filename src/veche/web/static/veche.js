@@ -30,9 +30,72 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  // The reader's language: the strings of the catalog the server put in the discussion
+  // (web/i18n.py), English (the msgids) until one is there. Whole sentences with named
+  // %(holes)s, never glued from pieces; plural forms picked by the CLDR category.
+  let catalog = { lang: "en", messages: {}, plurals: {} };
+  function useCatalog(root) {
+    const node = root && root.querySelector("template[data-veche-catalog]");
+    if (!node) return;
+    try { catalog = JSON.parse(node.content.textContent); } catch (e) { /* keep the one we have */ }
+  }
+  function escapeHtml(text) {
+    return text.replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+  }
+  function fill(text, vars) {
+    return text.replace(/%\((\w+)\)s/g, (m, k) => (vars && k in vars ? String(vars[k]) : m));
+  }
+  function t(msgid, vars) { return fill(catalog.messages[msgid] || msgid, vars); }
+  function tn(singular, plural, n, vars) {
+    const forms = catalog.plurals[singular];
+    let text = n === 1 ? singular : plural;
+    if (forms) {
+      let category = "other";
+      try { category = new Intl.PluralRules(catalog.lang).select(n); } catch (e) { /* no Intl */ }
+      text = forms[category] || forms.other || text;
+    }
+    return fill(text, Object.assign({ num: n }, vars));
+  }
+
+  // Times the server wrote in UTC (a page shared by every reader): redrawn in the reader's
+  // zone (their account's, from the overlay, else the browser's) in the server's own style,
+  // "4 December 2026 17:45", with month names from the catalog (a browser may lack the
+  // locale's data), and "5 min. ago" while recent.
+  const RECENT_MS = 24 * 3600 * 1000;
+  let readerZone = null;
+  function exactTime(when) {
+    const parts = {};
+    try {
+      const format = new Intl.DateTimeFormat("en-US", {
+        timeZone: readerZone || undefined, year: "numeric", month: "numeric", day: "numeric",
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      });
+      for (const p of format.formatToParts(when)) parts[p.type] = p.value;
+    } catch (e) { return null; }
+    const month = (catalog.months || [])[Number(parts.month) - 1] || parts.month;
+    return parts.day + " " + month + " " + parts.year + " " + parts.hour + ":" + parts.minute;
+  }
+  function localTimes(root) {
+    if (!root || !window.Intl) return;
+    const now = Date.now();
+    for (const el of root.querySelectorAll("time[data-zone=utc]")) {
+      const when = new Date(el.getAttribute("datetime"));
+      const exact = isNaN(when) ? null : exactTime(when);
+      if (!exact) continue;
+      el.title = exact;
+      const minutes = Math.round(Math.abs(when.getTime() - now) / 60000);
+      if (minutes * 60000 >= RECENT_MS) el.textContent = exact;
+      else if (minutes < 1) el.textContent = t("just now");
+      else if (minutes < 60) el.textContent = tn("%(num)s min. ago", "%(num)s min. ago", minutes);
+      else el.textContent = tn("%(num)s hr. ago", "%(num)s hr. ago", Math.round(minutes / 60));
+    }
+  }
+
   class NetworkError extends Error {}
   class ApiError extends Error {
-    constructor(status, message, code) { super(message); this.status = status; this.code = code || null; }
+    constructor(status, message, code, field) {
+      super(message); this.status = status; this.code = code || null; this.field = field || null;
+    }
   }
 
   class Discussion {
@@ -55,7 +118,17 @@
       window.addEventListener("online", () => this.retryAll());
     }
 
-    get root() { return this.container.querySelector("[data-veche-discussion]"); }
+    get root() {
+      const root = this.container.querySelector("[data-veche-discussion]");
+      if (root && root !== this.catalogOf) {
+        this.catalogOf = root;
+        useCatalog(root);
+        const me = root.querySelector(".me[data-zone]");
+        if (me && me.dataset.zone) readerZone = me.dataset.zone;
+        localTimes(root);
+      }
+      return root;
+    }
     get storyId() { return this.root ? this.root.dataset.storyId : null; }
     // The Featured tab lists the editors' picks, not the thread: nothing new is placed in it.
     get featuredTab() { return Boolean(this.root && this.root.dataset.tab === "featured"); }
@@ -86,21 +159,23 @@
           cache: cache || "default",
         });
       } catch (e) {
-        throw new NetworkError("No connection to the discussion server.");
+        throw new NetworkError(t("No connection to the discussion server."));
       }
       const text = await response.text();
       if (response.status === 401 && this.mode === "embed" && sentToken && !path.startsWith("/api/v1/auth/")) {
         this.sessionEnded();  // revoked or expired: the sign-in form comes back in place
       }
       if (!response.ok) {
-        let message = "Something went wrong (" + response.status + ").";
+        let message = t("Something went wrong (%(status)s).", { status: response.status });
         let code = null;
+        let field = null;
         try {
           const error = JSON.parse(text).error;
           message = error.message || message;
           code = error.code || null;
+          field = error.field || null;
         } catch (e) { /* not JSON: a proxy's page */ }
-        throw new ApiError(response.status, message, code);
+        throw new ApiError(response.status, message, code, field);
       }
       return text;
     }
@@ -192,6 +267,8 @@
         if (this.mode === "hosted") this.between(document.body, "nav", piece("nav").content);
         this.between(this.root, "me", piece("me").content);
         this.between(this.root, "slot", piece("slot").content);
+        const me = this.root.querySelector(".me[data-zone]");
+        if (me && me.dataset.zone) { readerZone = me.dataset.zone; localTimes(this.root); }
         const out = this.root.querySelector(".signout");
         if (out && this.mode === "embed") out.hidden = false;
         if (this.mode === "embed" && this.token && !known) {
@@ -346,7 +423,7 @@
         form.querySelector("textarea").placeholder = "Write a reply…";
         form.querySelector("button[type=submit]").textContent = "Reply";
         const cancel = document.createElement("button");
-        cancel.type = "button"; cancel.className = "link cancel"; cancel.textContent = "Cancel";
+        cancel.type = "button"; cancel.className = "link cancel"; cancel.textContent = t("Cancel");
         form.appendChild(cancel);
         card.appendChild(form);
       }
@@ -379,10 +456,10 @@
       if (!form) return false;
       this.setQuote(form, {
         source: "comment", comment_id: li.dataset.commentId,
-        text: (text || body.innerText).trim(), label: "Quote: " + body.dataset.author,
+        text: (text || body.innerText).trim(), label: t("Quote: %(author)s", { author: body.dataset.author }),
       });
       this.saveDraft(form);
-      this.say("Quote of " + body.dataset.author + " added to your reply.");
+      this.say(t("Quote of %(author)s added to your reply.", { author: body.dataset.author }));
       return true;
     }
 
@@ -443,7 +520,7 @@
         if (!form) return;
         this.setQuote(form, { source: "story", comment_id: "", text: found.text, label: this.root.dataset.storyTitle });
         this.saveDraft(form);
-        this.say("Quote of the article added to your comment.");
+        this.say(t("Quote of the article added to your comment."));
         form.querySelector("textarea").focus();
       } else {
         this.quoteComment(found.source.closest("li.comment"), found.text);
@@ -490,7 +567,7 @@
       clearTimeout(this.retryTimers.get(form));
       this.saveDraft(form);  // nothing typed is lost, whatever happens next
       button.disabled = true;
-      this.status(form, "Sending…", false);
+      this.status(form, t("Sending…"), false);
       const sent = form.elements.body.value;
       let created;
       try {
@@ -498,12 +575,12 @@
       } catch (e) {
         button.disabled = false;
         if (e instanceof NetworkError) {
-          this.status(form, "No connection. Your comment is saved on this device and will be sent when you are back online.", false);
+          this.status(form, t("No connection. Your comment is saved on this device and will be sent when you are back online."), false);
           this.scheduleRetry(form, (attempt || 0) + 1);
           return;
         }
         this.stopRetry(form);
-        if (e.status === 409 && /already (posted|used)/.test(e.message)) {
+        if (e.status === 409 && e.field === "idempotency_key") {
           // That key belongs to an earlier send: a new key makes this text a new comment.
           form.elements.idempotency_key.value = newKey();
           this.saveDraft(form);
@@ -514,14 +591,14 @@
       this.stopRetry(form);
       storage.del(this.draftKey(form));
       button.disabled = false;
-      if (form.elements.parent_id.value) { form.remove(); this.say("Your reply is posted."); }
+      if (form.elements.parent_id.value) { form.remove(); this.say(t("Your reply is posted.")); }
       else {
         // Whatever was typed while this one was in flight is the next comment: keep it.
         if (form.elements.body.value === sent) form.elements.body.value = "";
         form.elements.idempotency_key.value = newKey();
         if (form.elements.body.value) this.saveDraft(form);
         this.clearQuote(form, true);
-        this.status(form, "Posted.", false);
+        this.status(form, t("Posted."), false);
       }
       await this.placeComment(created);
     }
@@ -570,7 +647,7 @@
       } else if (this.featuredTab) {
         // This tab lists the editors' picks: the new comment is in the thread.
         const form = this.root.querySelector(".discussion-head ~ form.comment-form");
-        if (form) this.status(form, "Posted. It is in the thread, under All comments.", false);
+        if (form) this.status(form, t("Posted. It is in the thread, under All comments."), false);
         return;
       } else {
         list = this.root.querySelector("ol.comments");
@@ -578,7 +655,7 @@
         else if (this.root.querySelector(".load-more")) {
           // Older pages are still unloaded: the new comment belongs after them.
           const form = this.root.querySelector(".discussion-head ~ form.comment-form");
-          if (form) this.status(form, "Posted. It is at the end of the discussion; load more to see it.", false);
+          if (form) this.status(form, t("Posted. It is at the end of the discussion; load more to see it."), false);
           return;
         } else list.appendChild(fresh);
         const empty = this.root.querySelector(".empty");
@@ -602,9 +679,12 @@
       const form = document.createElement("form");
       form.className = "edit-form";
       form.dataset.commentId = li.dataset.commentId;
-      form.innerHTML = '<textarea name="body" rows="4" required aria-label="Your comment"></textarea>' +
+      form.innerHTML = '<textarea name="body" rows="4" required></textarea>' +
         '<p class="form-error" role="alert" hidden></p><p class="form-status"></p>' +
-        '<button type="submit">Save</button> <button type="button" class="link cancel">Cancel</button>';
+        '<button type="submit"></button> <button type="button" class="link cancel"></button>';
+      form.elements.body.setAttribute("aria-label", t("Your comment"));
+      form.querySelector("button[type=submit]").textContent = t("Save");
+      form.querySelector("button.cancel").textContent = t("Cancel");
       form.elements.body.value = data.body_markdown || "";
       body.hidden = true;
       body.after(form);
@@ -620,11 +700,11 @@
         await this.request("PATCH", "/api/v1/comments/" + li.dataset.commentId, { body: form.elements.body.value });
       } catch (e) {
         button.disabled = false;
-        this.status(form, e instanceof NetworkError ? "No connection; try again when you are back online." : e.message, true);
+        this.status(form, e instanceof NetworkError ? t("No connection; try again when you are back online.") : e.message, true);
         return;
       }
       await this.refresh(li);
-      this.say("Your edit is saved.");
+      this.say(t("Your edit is saved."));
     }
 
     async submitDelete(form) {
@@ -632,7 +712,7 @@
       const button = form.querySelector("button");
       if (!button.dataset.armed) {
         button.dataset.armed = "1";
-        this.relabel(button, form.dataset.action === "remove" ? "Confirm removal" : "Confirm delete");
+        this.relabel(button, form.dataset.action === "remove" ? t("Confirm removal") : t("Confirm delete"));
         return;
       }
       const path = "/api/v1/comments/" + li.dataset.commentId;
@@ -645,7 +725,7 @@
         return;
       }
       await this.refresh(li);
-      this.say(form.dataset.action === "remove" ? "The comment is removed." : "The comment is deleted.");
+      this.say(form.dataset.action === "remove" ? t("The comment is removed.") : t("The comment is deleted."));
     }
 
     // New visible text for a control named after its comment ("Delete the comment by
@@ -663,12 +743,13 @@
       const form = document.createElement("form");
       form.className = "report-form";
       form.dataset.api = "/api/v1/comments/" + li.dataset.commentId + "/reports";
+      const s = (msgid) => escapeHtml(t(msgid));
       form.innerHTML =
-        '<label>Why <select name="reason"><option value="abuse">Abuse or insult</option>' +
-        '<option value="spam">Spam</option><option value="off_topic">Off-topic</option>' +
-        '<option value="misinformation">Misinformation</option><option value="other">Other</option>' +
-        '</select></label> <label>Note <input name="note" maxlength="500"></label> ' +
-        '<button type="submit">Send report</button> <button type="button" class="link cancel">Cancel</button>' +
+        '<label>' + s("Why") + ' <select name="reason"><option value="abuse">' + s("Abuse or insult") + '</option>' +
+        '<option value="spam">' + s("Spam") + '</option><option value="off_topic">' + s("Off-topic") + '</option>' +
+        '<option value="misinformation">' + s("Misinformation") + '</option><option value="other">' + s("Other") + '</option>' +
+        '</select></label> <label>' + s("Note") + ' <input name="note" maxlength="500"></label> ' +
+        '<button type="submit">' + s("Send report") + '</button> <button type="button" class="link cancel">' + s("Cancel") + '</button>' +
         '<p class="form-status" role="status"></p>';
       form.querySelector(".cancel").addEventListener("click", () => form.remove());
       link.closest("footer").after(form);
@@ -684,7 +765,7 @@
       for (const handle of this.root.querySelectorAll(".comment-card > .byline .handle")) {
         const button = handle.textContent === me.textContent &&
           handle.closest(".comment-card").querySelector(":scope > footer form.react button");
-        if (button) { button.disabled = true; button.title = "Your own comment"; }
+        if (button) { button.disabled = true; button.title = t("Your own comment"); }
       }
     }
 
@@ -716,7 +797,7 @@
           note.setAttribute("role", "alert");
           form.appendChild(note);
         }
-        note.textContent = e instanceof NetworkError ? "No connection; try again." : e.message;
+        note.textContent = e instanceof NetworkError ? t("No connection; try again.") : e.message;
         return;
       }
       delete form.dataset.busy;
@@ -746,13 +827,13 @@
         const link = li && li.querySelector(":scope > .comment-card [data-action=report]");
         if (link) link.remove();
         form.replaceWith(Object.assign(document.createElement("p"),
-          { className: "reported", textContent: "Reported. Thank you: moderators will look at it." }));
+          { className: "reported", textContent: t("Reported. Thank you: moderators will look at it.") }));
         return;
       }
       if (li) {
         await this.refresh(li).catch(() => {});
         await this.applyOverlay(false, [li.dataset.commentId]);
-        this.say("Done.");
+        this.say(t("Done."));
       } else {
         await this.applyOverlay(true, []);  // the discussion itself changed (closed, reopened)
       }
@@ -841,7 +922,7 @@
         const data = JSON.parse(await this.request("POST", "/api/v1/auth/" + (signup ? "signup" : "signin"), body));
         storage.set(this.tokenKey, data.token);
       } catch (e) {
-        this.status(form, e instanceof NetworkError ? "No connection; try again." : e.message, true);
+        this.status(form, e instanceof NetworkError ? t("No connection; try again.") : e.message, true);
         return;
       }
       await this.load();
@@ -876,7 +957,7 @@
       const p = document.createElement("p");
       p.className = "session-ended";
       p.setAttribute("role", "alert");
-      p.textContent = "Your session has ended; sign in again.";
+      p.textContent = t("Your session has ended; sign in again.");
       const form = this.root.querySelector("form.auth-form");
       const where = form ? (form.closest(".gate, details") || form) : this.root.querySelector(".discussion-head");
       where.before(p);
@@ -902,7 +983,7 @@
         storage.set(this.tokenKey, data.token);
       } catch (e) {
         const form = this.root.querySelector("form.auth-form");
-        if (form) this.status(form, "Signing in with your account failed: " + e.message, true);
+        if (form) this.status(form, t("Signing in with your account failed: %(reason)s", { reason: e.message }), true);
         return false;
       }
       await this.load();
@@ -1034,13 +1115,15 @@
         const on = typeof online === "function" ? online(handle) : online;
         dot.classList.toggle("online", on);
         dot.classList.toggle("offline", !on);
-        dot.textContent = on ? "Online" : "Offline";
+        dot.textContent = on ? t("Online") : t("Offline");
       }
     }
 
     liveNode(c) {
       const tpl = document.createElement("template");
-      tpl.innerHTML = c.html;  // rendered and sanitised by the server, shared by every reader
+      // Rendered and sanitised by the server, shared by every reader: in this page's language.
+      tpl.innerHTML = (c.html_by_language && c.html_by_language[catalog.lang]) || c.html;
+      localTimes(tpl.content);
       return tpl.content.querySelector("li.comment");
     }
 
@@ -1095,7 +1178,7 @@
         li.className = li.className.replace(/\blevel-\d+/, "level-0");
         const link = document.createElement("a");
         link.href = this.base + "/stories/" + c.story_id + "/comments/" + c.id + "#c" + c.id;
-        link.textContent = "See it in the thread";
+        link.textContent = t("See it in the thread");
         const where = document.createElement("p");
         where.className = "in-thread";
         where.appendChild(link);
@@ -1154,8 +1237,8 @@
         this.root.querySelector("ol.comments").before(button);
       }
       const n = this.live.waiting.length;
-      button.textContent = this.live.reset ? "The discussion has changed: show the latest"
-        : n === 1 ? "1 new comment" : n + " new comments";
+      button.textContent = this.live.reset ? t("The discussion has changed: show the latest")
+        : tn("%(num)s new comment", "%(num)s new comments", n);
       button.hidden = false;
       this.say(button.textContent);
     }
@@ -1198,7 +1281,7 @@
     url.searchParams.set("origin", window.location.origin);
     const popup = window.open(url.toString(), "veche-oidc", "popup,width=520,height=680");
     if (!popup) {
-      discussion.status(link.closest(".gate, details") || link, "Allow pop-ups for this page to sign in.", true);
+      discussion.status(link.closest(".gate, details") || link, t("Allow pop-ups for this page to sign in."), true);
       return;
     }
     const expected = new URL(discussion.base, window.location.href).origin;
@@ -1261,7 +1344,7 @@
       const n = Number(unread) || 0;
       this.button.dataset.unread = String(n);
       this.button.querySelector(".bell-count").textContent = n ? String(n) : "";
-      this.button.setAttribute("aria-label", n === 1 ? "1 unread notification" : n + " unread notifications");
+      this.button.setAttribute("aria-label", tn("%(num)s unread notification", "%(num)s unread notifications", n));
     }
 
     async load() {
@@ -1278,7 +1361,7 @@
       panel.className = "bell-panel";
       if (!data.items.length) {
         const p = document.createElement("p");
-        p.textContent = "No notifications yet.";
+        p.textContent = t("No notifications yet.");
         panel.appendChild(p);
       }
       const list = document.createElement("ol");
@@ -1288,7 +1371,7 @@
         const all = document.createElement("button");
         all.type = "button";
         all.className = "link bell-read-all";
-        all.textContent = "Mark all read";
+        all.textContent = t("Mark all read");
         all.addEventListener("click", () => this.markRead(null).then(() => this.close()));
         panel.appendChild(all);
       }
@@ -1302,10 +1385,13 @@
       li.className = item.read ? "read" : "unread";
       const link = document.createElement("a");
       link.href = item.url;
-      const what = item.kind === "reply" ? " replied to your comment in " : " mentioned you in ";
+      // One sentence from the catalog; the actor's name goes in bold where its hole is.
+      const sentence = item.kind === "reply" ? t("%(actor)s replied to your comment in “%(title)s”")
+        : t("%(actor)s mentioned you in “%(title)s”");
+      const [before, after] = sentence.split("%(actor)s").map((part) => fill(part || "", { title: item.story_title }));
       const who = document.createElement("strong");
       who.textContent = item.actor;
-      link.append(who, what + "\u201C" + item.story_title + "\u201D");
+      link.append(before, who, after);
       link.addEventListener("click", (e) => {
         if (item.read) return;
         e.preventDefault();
@@ -1393,9 +1479,9 @@
         if (e instanceof ApiError && e.code === "origin_not_allowed") {
           p.textContent = e.message;  // the server's reason: this site does not list this page
         } else if (e instanceof NetworkError && await refusedOrigin(base)) {
-          p.textContent = "This site does not allow pages from " + window.location.origin + " to show its discussion.";
+          p.textContent = t("This site does not allow pages from %(origin)s to show its discussion.", { origin: window.location.origin });
         } else {
-          p.textContent = "The discussion could not be loaded: " + e.message;
+          p.textContent = t("The discussion could not be loaded: %(reason)s", { reason: e.message });
         }
         shadow.appendChild(p);
       });
