@@ -8,10 +8,11 @@ from tests.conftest import World
 from tests.test_loader import ListSource, comment, story
 from veche.domain.enums import Role
 from veche.importers.loader import load
-from veche.importers.model import ImportedAuthor, ImportThread
+from veche.importers.model import ImportedAuthor, ImportedStory, ImportThread
 from veche.moderation.confusables import name_key
+from veche.service.stories import SiteSettings, Stories
 from veche.store.import_models import ImportIdentity
-from veche.store.models import User
+from veche.store.models import Story, User
 
 
 def _imported(world: World, *authors: ImportedAuthor) -> list[User]:
@@ -29,3 +30,18 @@ def test_an_imported_handle_never_looks_like_a_members(world: World) -> None:
     users = _imported(world, ImportedAuthor("x1", "", handle="\u0430lice"))
     assert len(users) == 1
     assert name_key(users[0].handle) != name_key("alice"), users[0].handle
+
+
+def test_an_import_makes_no_story_at_another_sites_page(world: World) -> None:
+    """Stories are one per URL across all sites: an export that holds a page of another
+    site here (a Disqus forum that once embedded on two domains) must not make it a story
+    of the site imported into, or that other site's own pages lose their discussion (their
+    origin is not the importing site's)."""
+    other = "https://other.example"
+    Stories(world.rt).create_site("other", SiteSettings(allowed_origins=[other]))
+    thread = ImportThread(ImportedStory("t9", f"{other}/2026/page", "Elsewhere"), [comment("1")])
+    report = load(world.rt, ListSource([thread]), site_name="news")
+    assert report.story_ids == []
+    assert [r.where for r in report.skipped] == ["thread t9"]
+    with world.rt.db.session(write=False) as s:
+        assert s.scalar(select(Story).where(Story.url == f"{other}/2026/page")) is None
