@@ -10,9 +10,12 @@ from veche.domain.enums import Role
 from veche.importers.loader import load
 from veche.importers.model import ImportedAuthor, ImportedStory, ImportThread
 from veche.moderation.confusables import name_key
+from veche.service.accounts import Accounts
+from veche.service.admin import Admin
+from veche.service.runtime import Viewer
 from veche.service.stories import SiteSettings, Stories
 from veche.store.import_models import ImportIdentity
-from veche.store.models import Story, User
+from veche.store.models import AuditEntry, Story, User
 
 
 def _imported(world: World, *authors: ImportedAuthor) -> list[User]:
@@ -45,3 +48,20 @@ def test_an_import_makes_no_story_at_another_sites_page(world: World) -> None:
     assert [r.where for r in report.skipped] == ["thread t9"]
     with world.rt.db.session(write=False) as s:
         assert s.scalar(select(Story).where(Story.url == f"{other}/2026/page")) is None
+
+
+def test_replacing_a_secret_leaves_an_audit_entry(world: World) -> None:
+    """The audit log shows a secret only as "set" or "not set"; a new SSO key over an old
+    one is set both before and after, and must still be written down (who, when)."""
+    _id, token = world.user("ann", role=Role.admin)
+    who = Viewer(user=Accounts(world.rt).resolve(token), ip="127.0.0.1", token=token)
+    site_id = Stories(world.rt).site("news").id
+    admin = Admin(world.rt)
+    admin.save_site(site_id, {"auth.sso_secret": "first-" + "x" * 40}, who)
+    admin.save_site(site_id, {"auth.sso_secret": "second-" + "y" * 40}, who)
+    with world.rt.db.session(write=False) as s:
+        entries = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "site_update").order_by(AuditEntry.id)
+        ).all()
+        assert ["auth.sso_secret" in (e.after or {}) for e in entries] == [True, True]
+        assert "second-" not in str(entries[1].after)
