@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
+import tracemalloc
+from pathlib import Path
+
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import World
 from tests.test_loader import ListSource, comment, story
 from veche.domain.enums import Role
+from veche.importers import remark42
 from veche.importers.loader import load
 from veche.importers.model import ImportedAuthor, ImportedStory, ImportThread
 from veche.moderation.confusables import name_key
@@ -65,3 +71,36 @@ def test_replacing_a_secret_leaves_an_audit_entry(world: World) -> None:
         ).all()
         assert ["auth.sso_secret" in (e.after or {}) for e in entries] == [True, True]
         assert "second-" not in str(entries[1].after)
+
+
+def test_a_remark42_gzip_bomb_line_is_never_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gzipped backup whose one line inflates to far more than any record (here 32 MB
+    of spaces from a few kB) is skipped and reported, read a bounded piece at a time; the
+    lines after it are read as usual."""
+    monkeypatch.setattr(remark42, "LINE_MAX", 64 * 1024)
+    url = '"locator":{"site":"s","url":"https://news.example/p"}'
+    path = tmp_path / "backup-s-20260101.gz"
+    with gzip.open(path, "wb") as out:
+        out.write(b'{"version":1,"users":[],"posts":[]}\n')
+        for _ in range(32):
+            out.write(b" " * (1024 * 1024))
+        out.write(b"\n")
+        out.write(
+            b'{"id":"a","pid":"","text":"<p>after</p>","user":{"id":"github_1","name":"A"},'
+            + url.encode()
+            + b',"time":"2020-01-01T00:00:00Z"}\n'
+        )
+    source = remark42.Remark42Source(path)
+    tracemalloc.start()
+    try:
+        [thread] = source.threads()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [c.external_id for c in thread.comments] == ["a"]
+    assert [(r.where, r.reason) for r in source.rejected] == [
+        ("line 2", "over 65536 bytes, not read")
+    ]
+    assert peak < 8 * 1024 * 1024, peak
