@@ -17,6 +17,7 @@ from veche.moderation.confusables import claims_office, name_key
 from veche.store import imports as store
 from veche.store.import_models import ImportIdentity
 from veche.store.models import User
+from veche.store.sso import handle_lookalike
 
 NAME_WIDTH = 80  # users.display_name and comments.guest_name
 _NOT_HANDLE = re.compile(r"[^\w .'\-]+")
@@ -91,8 +92,11 @@ class Authors:
     def _new_user(self, s: Session, author: ImportedAuthor, now: dt.datetime) -> User:
         base = handle_base(author.handle, author.name, author.external_id)
         handle, n = base, 1
-        while validation.handle_key(handle) in self.claimed or store.handle_taken(
-            s, validation.handle_key(handle)
+        # Neither a member's handle nor a lookalike of one (as sign-up and SSO refuse).
+        while (
+            validation.handle_key(handle) in self.claimed
+            or store.handle_taken(s, validation.handle_key(handle))
+            or handle_lookalike(s, name_key(handle), None)
         ):
             n += 1
             handle = _with_suffix(base, n)

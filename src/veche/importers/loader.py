@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -198,6 +199,8 @@ class _Loader:
             story = s.get(Story, story_id) if story_id else store_stories.story_by_url(s, url)
             if story is not None and story.site_id != site.id:
                 raise _Skip(f"{url} is a story of another site already.")
+            if story is None and (other := _origin_owner(s, site, url)) is not None:
+                raise _Skip(f"{url} is a page of the site {other} (its origin is listed there).")
             title, retitled = page_title(
                 s, site, imported.title or url, now=now, story_id=story.id if story else None
             )
@@ -348,6 +351,15 @@ class _Loader:
             counts.updated += 1
         else:
             counts.unchanged += 1
+
+
+def _origin_owner(s: Session, site: Site, url: str) -> str | None:
+    """The name of another site that lists the URL's origin: a story is one per URL across
+    sites, so one made here would take that site's page from it."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    others = (x for x in store_stories.all_sites(s) if x.id != site.id)
+    return next((x.name for x in others if origin in x.allowed_origins), None)
 
 
 def _body(c: ImportedComment) -> str:

@@ -32,6 +32,9 @@ from veche.importers.sources import SourceError
 
 _VERSIONS = {0, 1}  # what Remark42's own importer accepts
 _GONE = "deleted"  # a hard delete sets the user's id and name to this
+# A line is read at most this long (the meta of a big site fits): a gzip bomb of one endless
+# line would otherwise be read whole into memory.
+LINE_MAX = 64 * 1024 * 1024
 
 
 def _open(path: Path) -> BufferedIOBase:
@@ -41,6 +44,18 @@ def _open(path: Path) -> BufferedIOBase:
         return gzip.open(path, "rb")
     raw.seek(0)
     return raw
+
+
+def _lines(f: BufferedIOBase) -> Iterator[bytes | None]:
+    """The file's lines, each read up to LINE_MAX; an over-long one is None, skipped to
+    its end a chunk at a time."""
+    while line := f.readline(LINE_MAX + 1):
+        if len(line) <= LINE_MAX or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := f.readline(LINE_MAX)) and not rest.endswith(b"\n"):
+            pass
+        yield None
 
 
 def _time(value: object) -> dt.datetime | None:
@@ -81,7 +96,9 @@ class Remark42Source:
     def _check_start(self) -> None:
         try:
             with _open(self.path) as f:
-                first = f.readline()
+                first = f.readline(LINE_MAX + 1)
+            if len(first) > LINE_MAX:
+                raise ValueError(f"its first line is over {LINE_MAX} bytes")
             record = json.loads(first)
         except (OSError, EOFError, ValueError) as exc:
             raise SourceError(f"{self.path}: not a Remark42 backup ({exc})") from exc
@@ -113,7 +130,10 @@ class Remark42Source:
 
     def _spool(self, spool: sqlite3.Connection) -> None:
         with _open(self.path) as f:
-            for n, raw in enumerate(f, 1):
+            for n, raw in enumerate(_lines(f), 1):
+                if raw is None:
+                    self._reject(f"line {n}", f"over {LINE_MAX} bytes, not read")
+                    continue
                 if not raw.strip():
                     continue
                 try:

@@ -154,8 +154,13 @@ class Stories:
             before = snapshot(site, changes)
             _apply(site, settings)
             after = snapshot(site, changes)
-            if by is not None and before != after:
-                changed = [k for k in after if before.get(k) != after[k]]
+            # A secret replaced by another reads "set" before and after: still a change.
+            replaced = {
+                f"{g.key}.{d.name}" for g in GROUPS for d in g.settings
+                if d.secret and changes.get(g.key, {}).get(d.name) is not None
+            }  # fmt: skip
+            if by is not None and (before != after or replaced):
+                changed = [k for k in after if before.get(k) != after[k] or k in replaced]
                 audit(
                     s, by, "site_update", "site", site.id, now=self.rt.clock(),
                     before={k: before.get(k) for k in changed}, after={k: after[k] for k in changed},
