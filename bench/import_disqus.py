@@ -218,7 +218,7 @@ def section(results: list[Result], args: argparse.Namespace, began: str) -> str:
             "ordinal and counters), makes a user per Disqus identity (username or e-mail; "
             "guests stay guest names), turns each HTML message into its markdown source and "
             "renders and sanitises it to stored HTML and text, keeps deleted posts as "
-            "deleted and spam as hidden, writes each comment's event, and commits per "
+            "deleted and spam as rejected, writes each comment's event, and commits per "
             "thread; it runs no scorers on import. Its parser holds one thread at a time "
             "(posts are spooled to a temporary SQLite file, since Disqus lists every thread "
             "before any post), which is why its peak RSS stays the same for a tenth of the "
