@@ -190,8 +190,9 @@ def section(results: list[Result], args: argparse.Namespace, began: str) -> str:
             "bench/.venv-isso), each into a fresh SQLite database in a child process whose "
             "peak RSS and CPU (os.wait4) are the import's own. *CPU* is the child's "
             "user+system time per comment: on a shared machine it holds better than "
-            "comments/s. The ratio columns are veche ÷ Isso (above 1: veche imports faster; "
-            "above 1 for CPU and RSS: veche spends more).",
+            "comments/s. Rates and CPU are per comment in the file, for both importers. "
+            "The ratio columns are veche ÷ Isso (above 1: veche imports faster; above 1 "
+            "for CPU and RSS: veche spends more).",
             "",
             f"Run {began}, veche {commit}, nproc {os.cpu_count()}, shared with other jobs; "
             f"load average at end {' '.join(load)}.",
@@ -219,8 +220,9 @@ def section(results: list[Result], args: argparse.Namespace, began: str) -> str:
             "guests stay guest names), turns each HTML message into its markdown source and "
             "renders and sanitises it to stored HTML and text, keeps deleted posts as "
             "deleted and spam as rejected, writes each comment's event, and commits per "
-            "thread; it runs no scorers on import. Its parser holds one thread at a time "
-            "(posts are spooled to a temporary SQLite file, since Disqus lists every thread "
+            "thread, recording each Disqus id so that a rerun updates rather than "
+            "duplicates; it runs no scorers on import (`scores` stays null). Its parser "
+            "holds one thread at a time (posts are spooled to a temporary SQLite file, since Disqus lists every thread "
             "before any post), which is why its peak RSS stays the same for a tenth of the "
             "file and the whole; most of that RSS is the `veche` process itself (its "
             "libraries and moderation models). **Isso** parses the whole file into an "
