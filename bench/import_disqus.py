@@ -168,7 +168,8 @@ def section(results: list[Result], args: argparse.Namespace, began: str) -> str:
         if r.engine != "veche":
             return "1 | 1 | 1"
         i = isso[r.comments]
-        return f"{r.per_s / i.per_s:.2f} | {r.cpu_ms / i.cpu_ms:.2f} | {r.peak_rss_mb / i.peak_rss_mb:.2f}"
+        speed, cpu, rss = r.per_s / i.per_s, r.cpu_ms / i.cpu_ms, r.peak_rss_mb / i.peak_rss_mb
+        return f"{speed:.2f} | {cpu:.2f} | {rss:.2f}"
 
     rows = [
         f"| {r.engine} | {r.comments:,} | {r.threads:,} | {r.file_mb:.0f} MB "
@@ -222,7 +223,8 @@ def section(results: list[Result], args: argparse.Namespace, began: str) -> str:
             "deleted and spam as rejected, writes each comment's event, and commits per "
             "thread, recording each Disqus id so that a rerun updates rather than "
             "duplicates; it runs no scorers on import (`scores` stays null). Its parser "
-            "holds one thread at a time (posts are spooled to a temporary SQLite file, since Disqus lists every thread "
+            "holds one thread at a time (posts are spooled to a temporary SQLite file, "
+            "since Disqus lists every thread "
             "before any post), which is why its peak RSS stays the same for a tenth of the "
             "file and the whole; most of that RSS is the `veche` process itself (its "
             "libraries and moderation models). **Isso** parses the whole file into an "
