@@ -216,8 +216,8 @@ def section(results: list[Result], args: argparse.Namespace, began: str) -> str:
             *kept,
             "",
             "They do not do the same work, so the ratios are of two different imports of one "
-            "file. **veche** keeps the whole tree (replies to any depth, each with its path, "
-            "ordinal and counters), makes a user per Disqus identity (username or e-mail; "
+            "file. **veche** keeps the whole tree (replies nested as they came, to depth 200, with "
+            "path, ordinal and counters), makes a user per Disqus identity (username or e-mail; "
             "guests stay guest names), turns each HTML message into its markdown source and "
             "renders and sanitises it to stored HTML and text, keeps deleted posts as "
             "deleted and spam as rejected, writes each comment's event, and commits per "
