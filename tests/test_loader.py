@@ -230,3 +230,33 @@ def test_a_thread_whose_url_is_not_a_page_is_skipped(world: World) -> None:
     report = load(world.rt, ListSource([bad]), site_name="news")
     assert report.threads == 0 and len(report.skipped) == 1
     assert report.skipped[0].where == "thread x"
+
+
+def test_ids_longer_than_their_columns_are_reported_or_kept_whole(world: World) -> None:
+    """A foreign id over its column is a reported record, never a database error; two long
+    author ids that differ only at the end stay two people."""
+    long_a, long_b = "x" * 300 + "a", "x" * 300 + "b"
+    threads = [
+        ImportThread(
+            story("s1"),
+            [
+                comment("1", author=ImportedAuthor(long_a, "Long A")),
+                comment("2", author=ImportedAuthor(long_b, "Long B")),
+                comment("c" * 256),
+                comment("3", parent="p" * 256),
+            ],
+        ),
+        ImportThread(story("t" * 2049)),
+    ]
+    report = load(world.rt, ListSource(threads), site_name="news")
+    reasons = sorted(r.reason for r in report.skipped)
+    assert reasons == [
+        "a comment id is over 255 characters",
+        "a comment id is over 255 characters",
+        "a thread id is over 2048 characters",
+    ], report.skipped
+    found = by_key(world.rt)
+    assert set(found) == {"1", "2"}
+    assert found["1"].author_id != found["2"].author_id
+    again = load(world.rt, ListSource(threads), site_name="news")
+    assert again.comments_created == 0 and again.comments_unchanged == 2

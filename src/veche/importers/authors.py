@@ -5,6 +5,7 @@ unique handle derived from it. An existing member with the same handle is never 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 
 from sqlalchemy.orm import Session
@@ -59,6 +60,17 @@ def _with_suffix(base: str, n: int) -> str:
     return f"{head or FALLBACK}{suffix}"
 
 
+ID_MAX = 255  # import_identities.external_id
+
+
+def identity_key(external_id: str) -> str:
+    """The id as stored: a longer one is kept whole as its digest, never cut (two ids that
+    differ only past the cut would otherwise be one person)."""
+    if len(external_id) <= ID_MAX:
+        return external_id
+    return "sha256:" + hashlib.sha256(external_id.encode("utf-8")).hexdigest()
+
+
 class Authors:
     """Resolves a source's authors to user ids, creating identities as it goes. What a
     thread created is `pending` until its transaction commits (`commit`) or rolls back."""
@@ -71,7 +83,7 @@ class Authors:
 
     def user_id(self, s: Session, author: ImportedAuthor, now: dt.datetime) -> tuple[int, bool]:
         """(user id, created now)."""
-        key = author.external_id
+        key = identity_key(author.external_id)
         found = self.known.get(key) or self.pending.get(key)
         if found is None:
             found = store.identity_user(s, self.source, key)
@@ -81,7 +93,7 @@ class Authors:
         user = self._new_user(s, author, now)
         s.add(
             ImportIdentity(
-                source=self.source, external_id=key[:255], user_id=user.id,
+                source=self.source, external_id=key, user_id=user.id,
                 name=fit(author.name, 255), email=_email(author.email),
                 url=(author.url or "")[:2048] or None, created_at=now,
             )

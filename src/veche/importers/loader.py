@@ -45,6 +45,7 @@ __all__ = ["DELETED_BODY", "ImportFailed", "ImportReport", "Progress", "load"]
 
 # A deleted comment's text is often gone from the source; the row keeps its place.
 DELETED_BODY = "(deleted before import)"
+STORY_ID_MAX = 2048  # import_stories.external_id
 
 STATUSES = {
     ImportedStatus.visible: CommentStatus.visible,
@@ -193,6 +194,8 @@ class _Loader:
         """The thread's story: the one imported before, or one at its URL, or a new one."""
         now = self.rt.clock()
         source, key = self.source.name, imported.external_id
+        if len(key) > STORY_ID_MAX:
+            raise _Skip(f"a thread id is over {STORY_ID_MAX} characters")
         try:
             url = validation.http_url(imported.url, "story URL")
             story_id = store_imports.story_ref(s, source, key)

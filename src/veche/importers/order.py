@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from veche.importers.model import ImportedComment, Rejected
 
+ID_MAX = 255  # import_comments.external_id
+
 
 def _where(c: ImportedComment) -> str:
     return f"line {c.line}" if c.line else f"comment {c.external_id}"
@@ -18,7 +20,9 @@ def parents_first(
     rejects: list[Rejected] = []
     by_id: dict[str, ImportedComment] = {}
     for c in comments:
-        if c.external_id in by_id:
+        if len(c.external_id) > ID_MAX or len(c.parent_external_id or "") > ID_MAX:
+            rejects.append(Rejected(_where(c), f"a comment id is over {ID_MAX} characters"))
+        elif c.external_id in by_id:
             rejects.append(Rejected(_where(c), f"comment id {c.external_id} appears twice"))
         else:
             by_id[c.external_id] = c

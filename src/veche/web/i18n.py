@@ -100,8 +100,8 @@ def js_catalog(language: str) -> dict[str, Any]:
                 if n is not None:
                     forms[category] = tr.ngettext(singular, plural, n)
             plurals[singular] = forms
-        else:
-            messages[msgid] = tr.gettext(msgid)
+        elif (text := tr.gettext(msgid)) != msgid:  # the scripts fall back to the msgid
+            messages[msgid] = text
     months = Locale.parse(language).months["format"]["wide"]
     return {
         "lang": language, "messages": messages, "plurals": plurals,
