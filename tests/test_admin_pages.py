@@ -360,7 +360,37 @@ def test_sessions_listed_and_signed_out(client: TestClient, world: World, admin:
     assert again.status_code == 404
     r = client.post(f"/admin/users/{bob}/sessions/revoke-all", data={"csrf": admin},
                     follow_redirects=True)  # fmt: skip
-    assert "Signed out of 1 session(s)." in r.text and "No open sessions." in r.text
+    assert "Signed out of 1 session." in r.text and "No open sessions." in r.text
     assert Accounts(world.rt).resolve(alive[0]) is None
     assert [e.action for e in audits(world, "revoke_session")] == ["revoke_session"]
     assert audits(world, "revoke_sessions")[0].after == {"revoked": 1}
+
+
+def test_the_admin_pages_speak_the_admins_language(
+    client: TestClient, world: World, admin: str
+) -> None:
+    """Headings, the generated form (group titles, labels, help texts), refusals, flash
+    messages and role names follow the request's language, as every other page does."""
+    ru, kk = {"Accept-Language": "ru"}, {"Accept-Language": "kk"}
+    sites = client.get("/admin/sites", headers=ru).text
+    assert "<h1>Сайты</h1>" in sites and "<h1>Sites</h1>" not in sites
+    assert "Добавить сайт" in sites and "Add a site" not in sites
+    url = f"/admin/sites/{site(world).id}"
+    page = client.get(url, headers=ru).text
+    for shown in ("Оформление", "Время на правку", "сколько минут автор может править"):
+        assert shown in page, shown
+    for english in ("Theme", "Edit window", "minutes during which an author", "Create the site"):
+        assert english not in page, english
+    fields = fields_of(page, url)
+    r = client.post(url, data={**fields, "basics.max_length": "0"}, headers=kk)
+    assert r.status_code == 422
+    assert "Ештеңе сақталмады." in r.text and "Nothing was saved." not in r.text
+    assert "Пікірдің ең үлкен ұзындығы 1 мен 100000 аралығында болады." in r.text
+    r = client.post(url, data=fields, headers=ru)  # a flash message made in the language
+    assert "Сохранено." in r.text and site(world).max_comment_length == 5000
+    bob, _ = world.user("bob")
+    r = client.post(f"/admin/users/{bob}/role", data={"csrf": admin, "role": "moderator"},
+                    headers=ru)  # fmt: skip
+    assert "bob теперь — модератор." in r.text
+    users = client.get("/admin/users", headers=kk).text
+    assert "<h1>Пайдаланушылар</h1>" in users and 'value="moderator">модератор<' in users

@@ -186,3 +186,6 @@ def test_the_scripts_get_their_strings_with_cldr_plural_categories() -> None:
     assert set(js_catalog("en")["messages"]) == set(ru["messages"])
     for forms in ru["plurals"].values():
         assert set(forms) == {"one", "few", "many"}  # whole numbers are never "other"
+    # embed-fit.js speaks through veche.js's t(), so its strings are in the same catalog.
+    said = ru["messages"]["The linked comment is not in this discussion."]
+    assert said == "Комментария по этой ссылке нет в этом обсуждении."

@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from veche.domain.errors import InvalidInput
+from veche.i18n import gettext as _
 
 TEXT_MAX = 100_000  # characters: an article, not a book; the embed cuts before this
 _BLANKS = re.compile(r"\n{3,}")
@@ -22,7 +23,8 @@ def normalise(text: str) -> str:
     but line breaks and tabs, trimmed."""
     if len(text) > TEXT_MAX:
         raise InvalidInput(
-            f"The article text is at most {TEXT_MAX} characters.", field="article_text"
+            _("The article text is at most %(max)s characters.") % {"max": TEXT_MAX},
+            field="article_text",
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = "".join(

@@ -15,6 +15,8 @@ from veche.domain.declared import Declared, declared
 from veche.domain.declared import setting as _setting
 from veche.domain.errors import InvalidInput
 from veche.domain.markup import clean_text
+from veche.i18n import N_
+from veche.i18n import gettext as _
 
 EDIT_WINDOW_MAX = 7 * 24 * 60  # minutes
 LENGTH_MAX = 100_000
@@ -37,7 +39,10 @@ def one_origin(value: str) -> str:
     try:
         return validation.origin(value)
     except InvalidInput as exc:
-        raise InvalidInput(f"{value!r}: {exc.message}", field="origins") from exc
+        raise InvalidInput(
+            _("%(value)s: %(message)s") % {"value": repr(value), "message": exc.message},
+            field="origins",
+        ) from exc
 
 
 def _origins(raw: object) -> tuple[str, ...]:
@@ -47,10 +52,12 @@ def _origins(raw: object) -> tuple[str, ...]:
     elif isinstance(raw, list | tuple):
         items = [str(p).strip() for p in raw]
     else:
-        raise InvalidInput("origins is a list of https://host[:port].", field="origins")
+        raise InvalidInput(_("origins is a list of https://host[:port]."), field="origins")
     found = sorted({one_origin(p) for p in items if p})
     if len(found) > ORIGINS_MAX:
-        raise InvalidInput(f"A site allows at most {ORIGINS_MAX} origins.", field="origins")
+        raise InvalidInput(
+            _("A site allows at most %(max)s origins.") % {"max": ORIGINS_MAX}, field="origins"
+        )
     return tuple(found)
 
 
@@ -58,7 +65,9 @@ def _suffix(raw: object) -> str | None:
     text = clean_text(validation.reject_nul(str(raw or ""), "title suffix", field="title_suffix"))
     if len(text) > titles.SUFFIX_MAX:
         raise InvalidInput(
-            f"A title suffix is at most {titles.SUFFIX_MAX} characters.", field="title_suffix"
+            _("A title suffix is at most %(SUFFIX_MAX)s characters.")
+            % {"SUFFIX_MAX": titles.SUFFIX_MAX},
+            field="title_suffix",
         )
     return text or None
 
@@ -72,21 +81,27 @@ def _yes_no(name: str) -> Callable[[object], bool]:
             return True
         if word in ("no", "false", "off", "0"):
             return False
-        raise InvalidInput(f"{name} is yes or no.", field=name)
+        raise InvalidInput(_("%(name)s is yes or no.") % {"name": name}, field=name)
 
     return parse
 
 
 def _whole(name: str, low: int, high: int, message: str) -> Callable[[object], int]:
+    """`message` is a msgid (marked with N_) with %(low)s and %(high)s, translated when a
+    value is refused: the class is made once, the refusal in the reader's language."""
+
+    def refused() -> InvalidInput:
+        return InvalidInput(_(message) % {"low": low, "high": high}, field=name)
+
     def parse(raw: object) -> int:
         if isinstance(raw, bool):
-            raise InvalidInput(message, field=name)
+            raise refused()
         try:
             value = raw if isinstance(raw, int) else int(str(raw).strip())
         except ValueError:
-            raise InvalidInput(message, field=name) from None
+            raise refused() from None
         if not low <= value <= high:
-            raise InvalidInput(message, field=name)
+            raise refused()
         return value
 
     return parse
@@ -119,13 +134,18 @@ class SiteBasics:
         f"minutes during which an author may edit a comment (0 to {EDIT_WINDOW_MAX})",
         _whole(
             "edit_window", 0, EDIT_WINDOW_MAX,
-            f"The edit window is 0 to {EDIT_WINDOW_MAX} minutes (7 days).",
+            N_("The edit window is %(low)s to %(high)s minutes (7 days)."),
         ),
     )  # fmt: skip
     max_length: int = _setting(
         5000,
         f"the longest comment, in characters (1 to {LENGTH_MAX})",
-        _whole("max_length", 1, LENGTH_MAX, f"The maximum comment length is 1 to {LENGTH_MAX}."),
+        _whole(
+            "max_length",
+            1,
+            LENGTH_MAX,
+            N_("The maximum comment length is %(low)s to %(high)s."),
+        ),
     )
 
     @classmethod
@@ -166,6 +186,8 @@ def apply(site: SiteColumns, changes: Mapping[str, object]) -> None:
     for name, raw in changes.items():
         declared_ = BY_NAME.get(name)
         if declared_ is None:
-            raise InvalidInput(f"There is no site setting “{name}”.", field=name)
+            raise InvalidInput(
+                _("There is no site setting “%(name)s”.") % {"name": name}, field=name
+            )
         parsed[name] = declared_.parse(raw)
     replace(SiteBasics.of(site), **parsed).write(site, parsed)

@@ -12,12 +12,14 @@ from typing import Any
 from veche.domain import language, moderation, site_auth, site_basics, theme
 from veche.domain.declared import Declared
 from veche.domain.errors import InvalidInput
+from veche.i18n import N_
+from veche.i18n import gettext as _
 
 
 @dataclass(frozen=True)
 class Group:
     key: str  # the SiteSettings field that takes its changes; the form's name prefix
-    title: str
+    title: str  # English, marked for the catalog: the form shows it with `_()`
     settings: tuple[Declared, ...]
     values: Callable[[Any], Mapping[str, Any]]  # a site's current values, by name
     apply: Callable[[Any, Mapping[str, object]], None]  # parses changes into a site
@@ -65,16 +67,20 @@ def _language_values(site: Any) -> Mapping[str, Any]:
 def _language_apply(site: Any, changes: Mapping[str, object]) -> None:
     for name, raw in changes.items():
         if name != "language":
-            raise InvalidInput(f"There is no language setting “{name}”.", field=name)
+            raise InvalidInput(
+                _("There is no language setting “%(name)s”.") % {"name": name}, field=name
+            )
         site.language = language.parse_language(raw)
 
 
 GROUPS: tuple[Group, ...] = (
-    Group("basics", "The site", site_basics.SETTINGS, _basics_values, site_basics.apply),
-    Group("moderation", "Moderation", moderation.SETTINGS, _moderation_values, _moderation_apply),
-    Group("auth", "Sign-in", site_auth.SETTINGS, _auth_values, _auth_apply),
-    Group("language", "Language", language.SETTINGS, _language_values, _language_apply),
-    Group("theme", "Theme", theme.SETTINGS, _theme_values, _theme_apply, prefix="theme-"),
+    Group("basics", N_("The site"), site_basics.SETTINGS, _basics_values, site_basics.apply),
+    Group(
+        "moderation", N_("Moderation"), moderation.SETTINGS, _moderation_values, _moderation_apply
+    ),
+    Group("auth", N_("Sign-in"), site_auth.SETTINGS, _auth_values, _auth_apply),
+    Group("language", N_("Language"), language.SETTINGS, _language_values, _language_apply),
+    Group("theme", N_("Theme"), theme.SETTINGS, _theme_values, _theme_apply, prefix="theme-"),
 )
 
 

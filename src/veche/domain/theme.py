@@ -20,6 +20,7 @@ import tinycss2.color4
 from veche.domain.declared import Declared, declared
 from veche.domain.declared import setting as _setting
 from veche.domain.errors import InvalidInput
+from veche.i18n import gettext as _
 
 VALUE_MAX = 200
 FAMILIES_MAX = 10
@@ -28,15 +29,23 @@ _NOT_FAMILIES = frozenset({"inherit", "initial", "unset", "revert", "revert-laye
 _UNITS = {"px": 64.0, "rem": 4.0, "em": 4.0}  # unit -> the largest value taken
 
 
+def _too_long(name: str) -> InvalidInput:
+    message = _("%(name)s is at most %(limit)s characters.")
+    return InvalidInput(message % {"name": name, "limit": VALUE_MAX}, field=name)
+
+
 def _component(raw: object, name: str) -> tinycss2.ast.Node:
     """One CSS component value (a colour, a length), comments and whitespace around it off."""
     if not isinstance(raw, str) or not raw.strip():
-        raise InvalidInput(f"{name} is a CSS value.", field=name)
+        raise InvalidInput(_("%(name)s is a CSS value.") % {"name": name}, field=name)
     if len(raw) > VALUE_MAX:
-        raise InvalidInput(f"{name} is at most {VALUE_MAX} characters.", field=name)
+        raise _too_long(name)
     node = tinycss2.parse_one_component_value(raw, skip_comments=True)
     if node.type == "error":
-        raise InvalidInput(f"{name}: {raw!r} is not one CSS value.", field=name)
+        raise InvalidInput(
+            _("%(name)s: %(value)s is not one CSS value.") % {"name": name, "value": repr(raw)},
+            field=name,
+        )
     return node
 
 
@@ -47,7 +56,8 @@ def _colour(name: str) -> Callable[[object], str | None]:
         node = _component(raw, name)
         if tinycss2.color4.parse_color(node) is None:
             raise InvalidInput(
-                f"{name}: {raw!r} is not a CSS colour (e.g. #0b57a4, rgb(11 87 164), navy).",
+                _("%(name)s: %(value)s is not a CSS colour (e.g. #0b57a4, rgb(11 87 164), navy).")
+                % {"name": name, "value": repr(raw)},
                 field=name,
             )
         return str(node.serialize())
@@ -67,7 +77,9 @@ def _length(name: str) -> Callable[[object], str | None]:
         unit = node.lower_unit if node.type == "dimension" else None
         if unit not in _UNITS or not 0 <= node.value <= _UNITS[unit]:
             raise InvalidInput(
-                f"{name}: {raw!r} is not a length from 0 to 64px, 4rem or 4em.", field=name
+                _("%(name)s: %(value)s is not a length from 0 to 64px, 4rem or 4em.")
+                % {"name": name, "value": repr(raw)},
+                field=name,
             )
         return f"{node.representation}{unit}"
 
@@ -78,7 +90,10 @@ def _family(tokens: list[tinycss2.ast.Node], name: str, raw: str) -> str:
     """One family: a quoted name, or names as identifiers (`Georgia`, `Times New Roman`)."""
     words = [t for t in tokens if t.type not in ("whitespace", "comment")]
     bad = InvalidInput(
-        f'{name}: {raw!r} is not a list of font families (e.g. Georgia, "Times New Roman", serif).',
+        _(
+            '%(name)s: %(value)s is not a list of font families (e.g. Georgia, "Times New Roman", serif).'
+        )
+        % {"name": name, "value": repr(raw)},
         field=name,
     )
     if len(words) == 1 and words[0].type == "string":
@@ -101,7 +116,7 @@ def _font(name: str) -> Callable[[object], str | None]:
         if raw is None or raw == "":
             return None
         if not isinstance(raw, str) or len(raw) > VALUE_MAX:
-            raise InvalidInput(f"{name} is at most {VALUE_MAX} characters.", field=name)
+            raise _too_long(name)
         families: list[list[tinycss2.ast.Node]] = [[]]
         for token in tinycss2.parse_component_value_list(raw, skip_comments=True):
             if token.type == "literal" and token.value == ",":
@@ -109,7 +124,10 @@ def _font(name: str) -> Callable[[object], str | None]:
             else:
                 families[-1].append(token)
         if len(families) > FAMILIES_MAX:
-            raise InvalidInput(f"{name} names at most {FAMILIES_MAX} families.", field=name)
+            raise InvalidInput(
+                _("%(name)s names at most %(max)s families.") % {"name": name, "max": FAMILIES_MAX},
+                field=name,
+            )
         return ", ".join(_family(f, name, raw) for f in families)
 
     return parse
@@ -228,7 +246,9 @@ def updated(stored: Mapping[str, Any] | None, changes: Mapping[str, object]) -> 
     for name, raw in changes.items():
         found = BY_NAME.get(name)
         if found is None:
-            raise InvalidInput(f"There is no theme setting “{name}”.", field=name)
+            raise InvalidInput(
+                _("There is no theme setting “%(name)s”.") % {"name": name}, field=name
+            )
         value = found.parse(raw)
         if value is None:
             current.pop(name, None)

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from veche.domain.enums import CommentStatus, Role
 from veche.domain.errors import Conflict, InvalidInput, NotFound
+from veche.i18n import gettext as _
 from veche.service import policy, site_form
 from veche.service.found import refuse
 from veche.service.listing import Listing, SiteRow, StoryRow, UserRow, status_counts
@@ -82,7 +83,7 @@ class Admin:
         with self.rt.db.session(write=False) as s:
             site = s.get(Site, site_id)
         if site is None:
-            raise NotFound("There is no such site.")
+            raise NotFound(_("There is no such site."))
         return site
 
     def site_form(
@@ -119,7 +120,7 @@ class Admin:
             found = site_form.changes(form, site_form.defaults())
         except site_form.FormRefused as exc:
             if not name.strip():
-                exc.errors["name"] = "A site name is 1 to 64 characters."
+                exc.errors["name"] = _("A site name is 1 to 64 characters.")
             raise
         try:
             return Stories(self.rt).create_site(name, SiteSettings(groups=found), by=by)
@@ -173,7 +174,7 @@ class Admin:
         self._guard(who)
         rows = Listing(self.rt).users(user_id=user_id, with_email=True, limit=1)
         if not rows:
-            raise NotFound("There is no such user.")
+            raise NotFound(_("There is no such user."))
         now = self.rt.clock()
         mine = store_accounts.token_hash(who.token) if who.token else None
         with self.rt.db.session(write=False) as s:
@@ -201,21 +202,26 @@ class Admin:
         with self.rt.db.session() as s:
             user = s.get(User, user_id, with_for_update=True)
             if user is None:
-                raise NotFound("There is no such user.")
+                raise NotFound(_("There is no such user."))
             if user.deleted_at is not None:
-                raise Conflict("This account was erased; it has no role to change.")
+                raise Conflict(_("This account was erased; it has no role to change."))
             if user.role is role:
                 return user
             if user.role is Role.admin:
                 # Locked, so two admins demoting each other cannot both pass this check.
                 admins = s.scalars(_ADMINS.with_for_update()).all()
                 if len(admins) <= 1:
-                    who_ = "You are" if user.id == by.user_id else f"{user.handle} is"
-                    raise Conflict(
-                        f"{who_} the last admin: make someone else an admin first, so that "
-                        "someone can still manage the sites.",
-                        field="role",
-                    )
+                    if user.id == by.user_id:
+                        last = _(
+                            "You are the last admin: make someone else an admin first, so "
+                            "that someone can still manage the sites."
+                        )
+                    else:
+                        last = _(
+                            "%(handle)s is the last admin: make someone else an admin first, "
+                            "so that someone can still manage the sites."
+                        ) % {"handle": user.handle}
+                    raise Conflict(last, field="role")
             before = user.role.value
             user.role = role
             audit(s, by, "role", "user", user.id, now=now,
@@ -236,7 +242,7 @@ class Admin:
                 .values(revoked_at=now)
             )
             if not getattr(done, "rowcount", 0):
-                raise NotFound("There is no such open session.")
+                raise NotFound(_("There is no such open session."))
             audit(s, by, "revoke_session", "user", user_id, now=now,
                   after={"session": session_id})  # fmt: skip
         self.rt.sessions_revoked(user_id)  # its open live streams hear it, on every node
@@ -247,7 +253,7 @@ class Admin:
         now = self.rt.clock()
         with self.rt.db.session() as s:
             if s.get(User, user_id) is None:
-                raise NotFound("There is no such user.")
+                raise NotFound(_("There is no such user."))
             count = store_accounts.revoke_all(s, user_id, now)
             audit(s, by, "revoke_sessions", "user", user_id, now=now, after={"revoked": count})
         self.rt.sessions_revoked(user_id)

@@ -13,6 +13,7 @@ from typing import Any
 
 from veche.domain.enums import CommentStatus
 from veche.domain.errors import NotFound
+from veche.i18n import gettext as _
 from veche.service.export import iso
 from veche.service.recovery import Recovery
 from veche.service.runtime import Runtime
@@ -39,7 +40,7 @@ class PersonalData:
         with self.rt.db.session(write=False) as s:
             found = store_accounts.user_by_handle_key(s, handle_key(handle))
         if found is None:
-            raise NotFound(f"There is no user “{handle}”.")
+            raise NotFound(_("There is no user “%(handle)s”.") % {"handle": handle})
         return found.id
 
     def of(self, user_id: int, *, current_token: str | None = None) -> dict[str, Any]:
@@ -49,7 +50,7 @@ class PersonalData:
         with self.rt.db.session(write=False) as s:
             user = s.get(User, user_id)
             if user is None:
-                raise NotFound("There is no such user.")
+                raise NotFound(_("There is no such user."))
             profile = {
                 "id": user.id,
                 "handle": user.handle,

@@ -15,6 +15,7 @@ from typing import Any
 from veche.domain.declared import Declared
 from veche.domain.errors import InvalidInput
 from veche.domain.site_settings import GROUPS, Group, group_of
+from veche.i18n import gettext as _
 
 FIELD_MAX = 20_000  # a pasted key or a long word list, not a flood
 WORDS = {"sso": "SSO", "oidc": "OpenID", "jwks": "JWKS", "url": "URL", "id": "ID"}
@@ -100,7 +101,8 @@ def views(
     errors: Mapping[str, str] | None = None,
 ) -> list[GroupView]:
     """Every group's fields with the site's values, or, after a refusal, what was typed
-    (never a typed secret) and each field's message."""
+    (never a typed secret) and each field's message. Titles, labels and help texts are
+    English where declared and translated here (veche/i18n_extract.py finds them)."""
     out = []
     for g in GROUPS:
         fields = []
@@ -112,14 +114,14 @@ def views(
             checked = bool(value) if typed is None else name in typed
             fields.append(
                 FieldView(
-                    name=name, label=label(d.name),
-                    help=d.help.replace("`", ""), kind=how, value="" if how == "secret" else shown,
+                    name=name, label=_(label(d.name)),
+                    help=_(d.help).replace("`", ""), kind=how, value="" if how == "secret" else shown,
                     checked=checked and how == "flag",
                     choices=tuple(m.value for m in type(d.default)) if how == "choice" else (),
                     is_set=how == "secret" and bool(value), error=(errors or {}).get(name),
                 )
             )  # fmt: skip
-        out.append(GroupView(g.key, g.title, fields))
+        out.append(GroupView(g.key, _(g.title), fields))
     return out
 
 
@@ -155,7 +157,10 @@ def changes(
             else:
                 continue
             if isinstance(raw, str) and len(raw) > FIELD_MAX:
-                errors[name] = f"{d.name} is at most {FIELD_MAX} characters."
+                errors[name] = _("%(name)s is at most %(limit)s characters.") % {
+                    "name": d.name,
+                    "limit": FIELD_MAX,
+                }
                 continue
             try:
                 parsed = d.parse(raw)

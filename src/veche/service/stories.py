@@ -362,7 +362,7 @@ class Stories:
         with self.rt.db.session() as s:
             locked = s.get(Story, story.id, with_for_update={"of": Story})
             if locked is None:
-                raise NotFound("There is no such story.")
+                raise NotFound(_("There is no such story."))
             if locked.body_html is not None or (locked.body_text is not None and not signed):
                 return locked  # another page's opening came first
             locked.body_text = text

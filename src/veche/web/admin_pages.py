@@ -15,6 +15,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from veche.domain.enums import Role
 from veche.domain.errors import VecheError
+from veche.i18n import N_, ngettext
+from veche.i18n import gettext as _
 from veche.service.admin import Admin
 from veche.service.site_form import FormRefused
 from veche.web.identity import check_csrf, runtime, viewer
@@ -23,6 +25,8 @@ from veche.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 ROLES = tuple(r.value for r in Role)
+# A role as a message names it (the templates' admin_nav.html names them too).
+ROLE_NAMES = {"reader": N_("reader"), "moderator": N_("moderator"), "admin": N_("admin")}
 
 
 async def posted(request: Request) -> dict[str, str]:
@@ -80,7 +84,9 @@ def create_site(request: Request, form: dict[str, str] = Depends(posted)) -> Res
     except FormRefused as exc:
         view = admin.site_form(None, who, typed=form, refused=exc)
         return render(request, "admin_site.html", status=exc.status, form=view)
-    return _back(f"/admin/sites/{site.id}", msg=f"Created the site {site.name}.")
+    return _back(
+        f"/admin/sites/{site.id}", msg=_("Created the site %(name)s.") % {"name": site.name}
+    )
 
 
 @router.get("/admin/sites/{site_id}")
@@ -107,7 +113,7 @@ def save_site(
     except FormRefused as exc:
         view = admin.site_form(site_id, who, typed=form, refused=exc)
         return render(request, "admin_site.html", status=exc.status, form=view)
-    return _back(f"/admin/sites/{site_id}", msg="Saved.")
+    return _back(f"/admin/sites/{site_id}", msg=_("Saved."))
 
 
 @router.get("/admin/stories")
@@ -148,7 +154,10 @@ def story_open(
     check_csrf(request, csrf)
     is_open = open == "true"
     Admin(runtime(request)).set_open(story_id, is_open, viewer(request))
-    msg = f"Story {story_id}: discussion {'opened' if is_open else 'closed'}."
+    if is_open:
+        msg = _("Story %(id)s: discussion opened.") % {"id": story_id}
+    else:
+        msg = _("Story %(id)s: discussion closed.") % {"id": story_id}
     after_id = after if after.isdigit() else None
     return _back("/admin/stories", search=search, site=site, after=after_id, msg=msg)
 
@@ -198,14 +207,18 @@ def user_role(
     admin, who = Admin(runtime(request)), viewer(request)
     admin.check(who)
     if role not in ROLES:
-        return _refused(request, admin, user_id, "Choose reader, moderator or admin.", 422)
+        return _refused(request, admin, user_id, _("Choose reader, moderator or admin."), 422)
     try:
         user = admin.set_role(user_id, Role(role), who)
     except VecheError as exc:
         if exc.status == 409:
             return _refused(request, admin, user_id, exc.message, exc.status)
         raise
-    return _back(f"/admin/users/{user_id}", msg=f"{user.handle} is now {user.role.value}.")
+    now = _("%(handle)s is now %(role)s.") % {
+        "handle": user.handle,
+        "role": _(ROLE_NAMES[user.role.value]),
+    }
+    return _back(f"/admin/users/{user_id}", msg=now)
 
 
 def _refused(request: Request, admin: Admin, user_id: int, message: str, status: int) -> Response:
@@ -221,11 +234,12 @@ def session_revoke(
 ) -> Response:
     check_csrf(request, csrf)
     Admin(runtime(request)).revoke_session(user_id, session_id, viewer(request))
-    return _back(f"/admin/users/{user_id}", msg="The session was signed out.")
+    return _back(f"/admin/users/{user_id}", msg=_("The session was signed out."))
 
 
 @router.post("/admin/users/{user_id}/sessions/revoke-all")
 def sessions_revoke_all(user_id: PathId, request: Request, csrf: str = Form("")) -> Response:
     check_csrf(request, csrf)
     count = Admin(runtime(request)).revoke_sessions(user_id, viewer(request))
-    return _back(f"/admin/users/{user_id}", msg=f"Signed out of {count} session(s).")
+    msg = ngettext("Signed out of %(num)s session.", "Signed out of %(num)s sessions.", count)
+    return _back(f"/admin/users/{user_id}", msg=msg % {"num": count})

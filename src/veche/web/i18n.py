@@ -62,7 +62,7 @@ def for_site(language: str | None) -> None:
 # -- the scripts' strings ---------------------------------------------------------------------
 
 STATIC = Path(__file__).with_name("static")
-JS_FILES = ("veche.js", "count.js", "queue.js")
+JS_FILES = ("veche.js", "count.js", "queue.js", "embed-fit.js")
 JS_KEYWORDS: dict[str, Any] = {"t": None, "tn": (1, 2)}
 
 

@@ -9,7 +9,9 @@
  *   in it offers Quote as on veche's own pages, and its text goes to veche with the story's
  *   first opening, so a quote of it is checked (and an exact one verified) against it.
  *
- * It registers on its own script element (no global): veche.js calls `vecheFit(options)`.
+ * It registers on its own script element (no global): veche.js calls `vecheFit(options)`,
+ * handing it its `t()` so that what this file says is in the reader's language too (the
+ * discussion's catalog; web/i18n.py reads this file's t() strings as it reads veche.js's).
  */
 (() => {
   "use strict";
@@ -17,6 +19,7 @@
   const ARTICLE_MAX = 50000;  // characters sent at most (veche takes up to 100,000)
   const HASH = /^#veche-comment-(\d+)$/;
   const HIGHLIGHT_MS = 4000;
+  let t = (msgid) => msgid;  // veche.js's, from the options
 
   // The same as domain/article.py's `normalise`, so both sides agree on one digest.
   function normalise(text) {
@@ -38,7 +41,8 @@
   }
 
   class Fit {
-    constructor({ discussion, script, host, shadow }) {
+    constructor({ discussion, script, host, shadow, translate }) {
+      if (translate) t = translate;
       this.d = discussion;
       this.host = host;
       this.shadow = shadow;
@@ -159,7 +163,7 @@
         try {
           await this.d.load(null, null, id);
         } catch (e) {
-          this.d.say("The linked comment is not in this discussion.");
+          this.d.say(t("The linked comment is not in this discussion."));
           return;
         }
         li = this.d.byId(id);

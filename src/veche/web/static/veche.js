@@ -1486,7 +1486,7 @@
         shadow.appendChild(p);
       });
       host.veche = d;
-      d.fitted = fitEmbed(base, { discussion: d, script, host, shadow }).then((fit) => { d.fit = fit; });
+      d.fitted = fitEmbed(base, { discussion: d, script, host, shadow, translate: t }).then((fit) => { d.fit = fit; });
       return;
     }
     const root = document.querySelector("[data-veche-discussion]");
