@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +11,6 @@ from veche.domain import article, titles, validation
 from veche.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from veche.domain.language import LanguageSettings
 from veche.domain.markup import clean_text, html_to_text, render_markdown
-from veche.domain.site_basics import one_origin
 from veche.domain.site_settings import GROUPS, snapshot
 from veche.i18n import gettext as _
 from veche.live.broker import Notice
@@ -21,77 +18,13 @@ from veche.security import signing
 from veche.security.ratelimit import client_bucket
 from veche.service import policy
 from veche.service.runtime import Runtime
+from veche.service.site_changes import SiteSettings as SiteSettings  # where callers find it
+from veche.service.site_changes import apply
 from veche.service.titles import known_names, page_title
 from veche.store import comments as store_comments
 from veche.store import stories as store
 from veche.store.models import Site, Story
 from veche.store.moderation import Actor, audit
-
-
-@dataclass(frozen=True)
-class SiteSettings:
-    """Changes to a site: each group of domain.site_settings by its key (names → raw values,
-    parsed by the declarations), and a few typed shortcuts for the site's own settings."""
-
-    basics: Mapping[str, object] | None = None  # domain.site_basics names → raw values
-    moderation: Mapping[str, object] | None = None  # domain.moderation names → raw values
-    auth: Mapping[str, object] | None = None  # domain.site_auth names → raw values (None clears)
-    theme: Mapping[str, object] | None = None  # domain.theme names → raw values (None clears)
-    allowed_origins: list[str] | None = None  # replaces the list (basics' origins)
-    require_sign_in: bool | None = None
-    allow_guests: bool | None = None
-    max_comment_length: int | None = None
-    title_suffix: str | None = None  # "" forgets it (domain/titles.py)
-    add_origins: list[str] | None = None  # added to the allowed origins
-    remove_origins: list[str] | None = None  # taken from them; each must be there
-    groups: Mapping[str, Mapping[str, object]] | None = None  # any group's, by its key (forms)
-
-    def changes(self) -> dict[str, Mapping[str, object]]:
-        """By group key, only the groups with something to change."""
-        basics = dict(self.basics or {})
-        shortcuts = {
-            "origins": self.allowed_origins, "require_sign_in": self.require_sign_in,
-            "allow_guests": self.allow_guests, "max_length": self.max_comment_length,
-            "title_suffix": self.title_suffix,
-        }  # fmt: skip
-        basics.update({k: v for k, v in shortcuts.items() if v is not None})
-        given: dict[str, Mapping[str, object]] = {"basics": basics}
-        if self.language is not None:  # a shortcut for the language group's one setting
-            given["language"] = {"language": self.language}
-        out: dict[str, Mapping[str, object]] = {}
-        for group in GROUPS:
-            found = dict(given.get(group.key) or getattr(self, group.key, None) or {})
-            found.update((self.groups or {}).get(group.key, {}))
-            if found:
-                out[group.key] = found
-        return out
-
-    language: str | None = None  # domain.language: the site's default language
-
-
-def _apply(site: Site, settings: SiteSettings) -> None:
-    """Every group's changes, then the origins added and taken away; the caller's
-    transaction rolls all of it back on a refusal."""
-    by_key = {g.key: g for g in GROUPS}
-    for key, changes in settings.changes().items():
-        by_key[key].apply(site, changes)
-    _apply_origins(site, settings)
-
-
-def _apply_origins(site: Site, settings: SiteSettings) -> None:
-    """Add, then remove; every origin is checked first."""
-    if not settings.add_origins and not settings.remove_origins:
-        return
-    origins = set(site.allowed_origins)
-    origins |= {one_origin(o) for o in settings.add_origins or ()}
-    for o in settings.remove_origins or ():
-        gone = one_origin(o)
-        if gone not in origins:
-            raise NotFound(
-                _("Site %(name)s does not allow %(gone)s.") % {"name": site.name, "gone": gone}
-            )
-        origins.discard(gone)
-    site.allowed_origins = sorted(origins)
 
 
 class Stories:
@@ -119,7 +52,7 @@ class Stories:
             language=LanguageSettings().language,
             created_at=self.rt.clock(),
         )
-        _apply(site, settings)
+        apply(site, settings)
         try:
             with self.rt.db.session() as s:
                 if store.site_by_name(s, name):
@@ -152,7 +85,7 @@ class Stories:
             if settings.add_origins or settings.remove_origins:
                 changes = {**changes, "basics": {**changes.get("basics", {}), "origins": ()}}
             before = snapshot(site, changes)
-            _apply(site, settings)
+            apply(site, settings)
             after = snapshot(site, changes)
             # A secret replaced by another reads "set" before and after: still a change.
             replaced = {
