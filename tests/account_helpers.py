@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from email.message import EmailMessage
 from typing import Any
 
@@ -23,9 +24,16 @@ def csrf_of(html: str) -> str:
 
 
 def deliver(rt: Runtime, smtp: MailBox, expect: int) -> list[EmailMessage]:
-    """Runs the outbox once against the real SMTP server; returns every mail so far."""
+    """Runs the outbox against the real SMTP server until `expect` mails have arrived (a
+    page's write may commit a moment after its answer is drawn); returns every mail so far."""
     sender = with_config(rt, smtp_url=smtp.url)
-    OutboxWorker(sender, default_handlers(sender)).run_once()
+    worker = OutboxWorker(sender, default_handlers(sender))
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        worker.run_once()
+        if len(smtp.messages) >= expect:
+            break
+        time.sleep(0.1)
     return smtp.wait_for(expect)
 
 
